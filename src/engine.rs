@@ -1,0 +1,106 @@
+//! Runs a compiled policy over a backlog and returns findings. No I/O.
+
+use crate::diag::{Level, Problem};
+use crate::model::Backlog;
+use crate::policy::ast::Mode;
+use crate::policy::eval::{eval, render, Cache, Context, Loc, Rec, Val, V};
+use crate::policy::ir::{CompiledPolicy, CompiledRule, IrRange};
+use crate::source::Span;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub rule: String,
+    pub level: Level,
+    pub message: String,
+    pub label: Option<String>,
+    pub help: Option<String>,
+    /// Index into the backlog's files.
+    pub file: usize,
+    pub span: Span,
+    /// The item, goal or ordering-log entry the finding is about, when there is one.
+    pub subject: Option<String>,
+}
+
+impl Finding {
+    pub fn to_problem(&self, backlog: &Backlog) -> Problem {
+        let mut p = Problem::error(&self.rule, self.message.clone()).in_file(&backlog.files[self.file]);
+        p.level = self.level;
+        p.labels.push((self.span, self.label.clone()));
+        p.help = self.help.clone();
+        p
+    }
+}
+
+pub fn run(policy: &CompiledPolicy, backlog: &Backlog) -> Vec<Finding> {
+    let cx = Context::new(backlog, &policy.settings);
+    let mut findings = Vec::new();
+    for rule in policy.rules.iter().filter(|r| r.enabled) {
+        run_rule(&cx, rule, &mut findings);
+    }
+    findings.sort_by(|a, b| (a.file, a.span.start, &a.rule, &a.message).cmp(&(b.file, b.span.start, &b.rule, &b.message)));
+    findings.dedup();
+    findings
+}
+
+fn run_rule<'a>(cx: &Context<'a>, rule: &CompiledRule, out: &mut Vec<Finding>) {
+    for check in &rule.checks {
+        let mut cache = Cache::new(check.cache_slots);
+        let subjects: Vec<V<'a>> = match &check.range {
+            IrRange::Backlog => vec![V::new(Val::Rec(Rec::Backlog))],
+            IrRange::Each(collection) => match eval(cx, collection, &V::null(), &mut cache).val {
+                Val::List(items) => items.iter().cloned().collect(),
+                _ => Vec::new(),
+            },
+        };
+        for subject in &subjects {
+            if let Some(filter) = &check.filter {
+                if !eval(cx, filter, subject, &mut cache).truthy() {
+                    continue;
+                }
+            }
+            let holds = eval(cx, &check.condition, subject, &mut cache).truthy();
+            let fires = match check.mode {
+                Mode::Require => !holds,
+                Mode::Forbid => holds,
+            };
+            if !fires {
+                continue;
+            }
+            let target = check.at.as_ref().map(|at| eval(cx, at, subject, &mut cache));
+            let loc = target
+                .as_ref()
+                .and_then(|t| match t.val {
+                    Val::Rec(_) => cx.anchor(t),
+                    _ => t.at,
+                })
+                .or_else(|| cx.anchor(subject))
+                .unwrap_or(Loc { file: 0, span: cx.backlog.top.anchor });
+            let help = match &check.help {
+                Some(h) => Some(render(cx, h, subject, &mut cache)),
+                None => rule.help.clone(),
+            };
+            out.push(Finding {
+                rule: rule.name.clone(),
+                level: check.severity.unwrap_or(rule.severity),
+                message: render(cx, &check.message, subject, &mut cache),
+                label: check.label.as_ref().map(|l| render(cx, l, subject, &mut cache)),
+                help,
+                file: loc.file,
+                span: loc.span,
+                subject: subject_id(cx, subject),
+            });
+        }
+    }
+}
+
+fn subject_id(cx: &Context, subject: &V) -> Option<String> {
+    let Val::Rec(rec) = subject.val else { return None };
+    let b = cx.backlog;
+    let (record, field) = match rec {
+        Rec::Item(i) => (&b.items[i], "id"),
+        Rec::Goal(i) => (&b.goals[i], "id"),
+        Rec::Reorder(i) => (&b.reorders[i], "item"),
+        _ => return None,
+    };
+    record.text(field, &b.files[record.file])
+}

@@ -1,0 +1,11 @@
+//! backlint: a linter for Scrum Product Backlogs. See ARCHITECTURE.md for the map.
+
+pub mod cli;
+pub mod diag;
+pub mod discover;
+pub mod engine;
+pub mod model;
+pub mod policy;
+pub mod render;
+pub mod source;
+pub mod yaml;

@@ -1,0 +1,288 @@
+//! The backlog model every source fills and every rule reads. It is a thin, validated view over spanned
+//! YAML-shaped nodes: known fields are type-checked on load, a team's extra fields are kept as they are.
+
+use crate::diag::{did_you_mean, Problem};
+use crate::source::{SourceFile, Span};
+use crate::yaml::{Node, Value};
+
+/// The type a known field must have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldType {
+    /// Any scalar, read as text (`id: 101` is the text `101`).
+    Text,
+    Number,
+    /// A list of scalars, read as text.
+    TextList,
+    /// Text, or a list of texts (for fields where "several" is itself the mistake a rule reports).
+    TextOrList,
+    List,
+    Items,
+    Goals,
+    Reorders,
+}
+
+pub type Schema = &'static [(&'static str, FieldType)];
+
+use FieldType::*;
+
+pub const BACKLOG_FIELDS: Schema = &[
+    ("product", Text),
+    ("product_owner", TextOrList),
+    ("optimizing_for", Text),
+    ("definition_of_done", TextList),
+    ("product_goals", Goals),
+    ("items", Items),
+    ("ordering_log", Reorders),
+];
+
+pub const ITEM_FIELDS: Schema = &[
+    ("id", Text),
+    ("title", Text),
+    ("type", Text),
+    ("goal", Text),
+    ("status", Text),
+    ("estimate", Number),
+    ("value", Text),
+    ("requested_by", Text),
+    ("description", Text),
+    ("acceptance_criteria", TextList),
+    ("rank", Number),
+    ("tasks", List),
+    ("assignee", Text),
+    ("due_date", Text),
+    ("labels", TextList),
+    ("notes", Text),
+];
+
+pub const GOAL_FIELDS: Schema = &[("id", Text), ("statement", Text), ("measure", Text), ("target", Text), ("status", Text)];
+
+pub const REORDER_FIELDS: Schema =
+    &[("date", Text), ("by", Text), ("item", Text), ("from", Number), ("to", Number), ("rationale", Text)];
+
+/// Fields the engine adds to every item.
+pub const ITEM_INTRINSICS: Schema = &[("position", Number), ("horizon", Text)];
+/// Fields the engine adds to goals and ordering-log entries.
+pub const POSITION_INTRINSIC: Schema = &[("position", Number)];
+
+/// One item, goal or ordering-log entry: a mapping node plus where it sits.
+#[derive(Clone, Debug)]
+pub struct Record {
+    /// Index into [`Backlog::files`].
+    pub file: usize,
+    pub node: Node,
+    /// Where a finding about a missing field points: the `id` value, else the first key.
+    pub anchor: Span,
+    /// 1-based position in its list.
+    pub position: usize,
+}
+
+impl Record {
+    fn new(file: usize, node: Node, position: usize) -> Self {
+        let anchor = match &node.value {
+            Value::Map(entries) => entries
+                .iter()
+                .find(|e| e.key == "id")
+                .map(|e| e.value.span)
+                .filter(|s| !s.is_empty())
+                .or_else(|| entries.first().map(|e| e.key_span))
+                .unwrap_or(node.span),
+            _ => node.span,
+        };
+        Record { file, node, anchor, position }
+    }
+    pub fn get(&self, field: &str) -> Option<&Node> {
+        self.node.get(field)
+    }
+    /// A field as text, if it is a scalar.
+    pub fn text(&self, field: &str, source: &SourceFile) -> Option<String> {
+        self.get(field).and_then(|n| scalar_text(n, source))
+    }
+}
+
+/// The text of a scalar exactly as the source spells it (for numbers, dates and ids).
+pub fn scalar_text(node: &Node, source: &SourceFile) -> Option<String> {
+    match &node.value {
+        Value::Str(s) => Some(s.clone()),
+        Value::Num(_) | Value::Bool(_) => source.text.get(node.span.start..node.span.end).map(str::to_string),
+        _ => None,
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Backlog {
+    /// Every file the backlog was read from; the first holds the top-level fields.
+    pub files: Vec<SourceFile>,
+    pub top: Record,
+    pub items: Vec<Record>,
+    pub goals: Vec<Record>,
+    pub reorders: Vec<Record>,
+}
+
+impl Backlog {
+    /// Builds the model from a parsed native YAML backlog. Returns every schema problem found.
+    pub fn from_yaml(file: SourceFile, root: Node) -> Result<Backlog, Vec<Problem>> {
+        let mut problems = Vec::new();
+        if !matches!(root.value, Value::Map(_)) {
+            let span = if root.span.is_empty() { Span::new(0, file.text.len().min(1)) } else { root.span };
+            problems.push(
+                Problem::error("I0010", format!("a backlog must be a mapping at the top level, found {}", root.type_name()))
+                    .in_file(&file)
+                    .label(span, "expected `product:`, `product_goals:`, `items:` …")
+                    .help("start the file with top-level fields such as `product: …` and `items:`"),
+            );
+            return Err(problems);
+        }
+        validate(&file, &root, BACKLOG_FIELDS, "the backlog", &mut problems);
+        let list = |key: &str| -> Vec<Record> {
+            match root.get(key).map(|n| &n.value) {
+                Some(Value::Seq(nodes)) => nodes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| matches!(n.value, Value::Map(_)))
+                    .map(|(i, n)| Record::new(0, n.clone(), i + 1))
+                    .collect(),
+                _ => Vec::new(),
+            }
+        };
+        let items = list("items");
+        let goals = list("product_goals");
+        let reorders = list("ordering_log");
+        let mut top = Record::new(0, root, 0);
+        top.anchor = first_key_line(&file, &top.node);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Backlog { files: vec![file], top, items, goals, reorders })
+    }
+}
+
+/// The line of the first top-level key: where whole-backlog findings point when a field is missing.
+fn first_key_line(file: &SourceFile, root: &Node) -> Span {
+    let start = match &root.value {
+        Value::Map(entries) => entries.first().map_or(0, |e| e.key_span.start),
+        _ => 0,
+    };
+    let end = file.text[start..].find('\n').map_or(file.text.len(), |i| start + i);
+    Span::new(start, end)
+}
+
+fn validate(file: &SourceFile, node: &Node, schema: Schema, what: &str, problems: &mut Vec<Problem>) {
+    let Value::Map(entries) = &node.value else { return };
+    for entry in entries {
+        let Some(&(_, ty)) = schema.iter().find(|(name, _)| *name == entry.key) else {
+            // Unknown fields are a team's own data, unless the name is a near miss of a known one.
+            if let Some(suggestion) = did_you_mean(&entry.key, schema.iter().map(|(n, _)| *n)) {
+                {
+                    problems.push(
+                        Problem::error("I0011", format!("unknown field `{}` in {what}", entry.key))
+                            .in_file(file)
+                            .label(entry.key_span, format!("did you mean `{suggestion}`?"))
+                            .help(format!(
+                                "rename it to `{suggestion}`; backlint keeps a team's own fields, but this name is too close to a known one to be anything but a typo"
+                            )),
+                    );
+                }
+            }
+            continue;
+        };
+        check_type(file, &entry.key, &entry.value, ty, problems);
+    }
+}
+
+fn type_problem(file: &SourceFile, field: &str, node: &Node, expected: &str, help: &str) -> Problem {
+    let found = match &node.value {
+        Value::Str(s) => format!("the text `{}`", ellipsis(s, 30)),
+        _ => node.type_name().to_string(),
+    };
+    let span = if node.span.is_empty() { Span::new(node.span.start, node.span.start) } else { node.span };
+    Problem::error("I0012", format!("`{field}` must be {expected}, found {found}"))
+        .in_file(file)
+        .label(span, format!("expected {expected}"))
+        .help(help.to_string())
+}
+
+fn ellipsis(s: &str, max: usize) -> String {
+    if s.chars().count() <= max { s.to_string() } else { s.chars().take(max).collect::<String>() + "…" }
+}
+
+fn check_type(file: &SourceFile, field: &str, node: &Node, ty: FieldType, problems: &mut Vec<Problem>) {
+    if node.value == Value::Null {
+        return;
+    }
+    let is_scalar = matches!(node.value, Value::Str(_) | Value::Num(_) | Value::Bool(_));
+    match ty {
+        Text if !is_scalar => problems.push(type_problem(file, field, node, "text", "write a single value on the same line as the key")),
+        Number if !matches!(node.value, Value::Num(_)) => problems.push(type_problem(
+            file,
+            field,
+            node,
+            "a number",
+            &format!("write `{field}` as a number, for example `{field}: 5`"),
+        )),
+        TextList | TextOrList | List | Items | Goals | Reorders => {
+            let Value::Seq(elements) = &node.value else {
+                if ty == TextOrList && is_scalar {
+                    return;
+                }
+                problems.push(type_problem(
+                    file,
+                    field,
+                    node,
+                    "a list",
+                    &format!("write each entry of `{field}` on its own line starting with `- `"),
+                ));
+                return;
+            };
+            for element in elements {
+                match ty {
+                    TextList | TextOrList if !matches!(element.value, Value::Str(_) | Value::Num(_) | Value::Bool(_)) => {
+                        problems.push(type_problem(file, field, element, "text", "each entry must be a single line of text"))
+                    }
+                    Items | Goals | Reorders => {
+                        let (schema, what) = match ty {
+                            Items => (ITEM_FIELDS, "an item"),
+                            Goals => (GOAL_FIELDS, "a product goal"),
+                            _ => (REORDER_FIELDS, "an ordering-log entry"),
+                        };
+                        if matches!(element.value, Value::Map(_)) {
+                            validate(file, element, schema, what, problems);
+                        } else {
+                            problems.push(type_problem(file, field, element, "a mapping of fields", "each entry starts with `- id: …` followed by its fields"));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{parse, Limits};
+
+    fn load(text: &str) -> Result<Backlog, Vec<Problem>> {
+        let file = SourceFile::new("b.yaml", text);
+        let root = parse(&file, Limits::default()).unwrap();
+        Backlog::from_yaml(file, root)
+    }
+
+    #[test]
+    fn wrong_types_and_typos_are_reported_together() {
+        let errs = load("items:\n  - id: A\n    estimate: five\n    acceptance_critera: [x]\n    squad: blue\n").unwrap_err();
+        let codes: Vec<&str> = errs.iter().map(|p| p.code.as_str()).collect();
+        assert_eq!(codes, ["I0012", "I0011"]);
+        assert!(errs[1].labels[0].1.as_deref().unwrap().contains("acceptance_criteria"));
+    }
+
+    #[test]
+    fn items_keep_positions_and_anchor_on_id() {
+        let text = "items:\n  - id: A\n  - title: no id\n";
+        let b = load(text).unwrap();
+        assert_eq!(b.items[1].position, 2);
+        assert_eq!(&text[b.items[0].anchor.start..b.items[0].anchor.end], "A");
+        assert_eq!(&text[b.items[1].anchor.start..b.items[1].anchor.end], "title");
+    }
+}

@@ -1,0 +1,517 @@
+//! Evaluates compiled checks over a backlog. Pure: reads the model, returns values.
+
+use super::ast::BinaryOp;
+use super::ir::*;
+use crate::model::{Backlog, FieldType, Record, BACKLOG_FIELDS, GOAL_FIELDS, ITEM_FIELDS, REORDER_FIELDS};
+use crate::source::Span;
+use crate::yaml::{Node, Value};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// Where a value came from in the backlog: file index and span.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Loc {
+    pub file: usize,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum Val<'a> {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Text(Cow<'a, str>),
+    List(Rc<[V<'a>]>),
+    Rec(Rec<'a>),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Rec<'a> {
+    Backlog,
+    Item(usize),
+    Goal(usize),
+    Reorder(usize),
+    /// A mapping without engine-added fields (e.g. an entry of a team's own list).
+    Map(usize, &'a Node),
+}
+
+/// A value and, when it was read from the backlog, where.
+#[derive(Clone, Debug)]
+pub struct V<'a> {
+    pub val: Val<'a>,
+    pub at: Option<Loc>,
+}
+
+impl<'a> V<'a> {
+    pub fn new(val: Val<'a>) -> Self {
+        V { val, at: None }
+    }
+    pub fn null() -> Self {
+        V::new(Val::Null)
+    }
+    pub fn truthy(&self) -> bool {
+        !matches!(self.val, Val::Null | Val::Bool(false))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Horizon {
+    Near,
+    Middle,
+    Distant,
+    Done,
+}
+
+impl Horizon {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Horizon::Near => "near",
+            Horizon::Middle => "middle",
+            Horizon::Distant => "distant",
+            Horizon::Done => "done",
+        }
+    }
+}
+
+/// A backlog prepared for evaluation under one policy's settings.
+pub struct Context<'a> {
+    pub backlog: &'a Backlog,
+    pub horizons: Vec<Horizon>,
+    pub product_owner: V<'a>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(backlog: &'a Backlog, settings: &'a Settings) -> Self {
+        let file0 = &backlog.files[0];
+        let mut open_rank = 0;
+        let horizons = backlog
+            .items
+            .iter()
+            .map(|item| {
+                let status = item.text("status", &backlog.files[item.file]).unwrap_or_default().trim().to_lowercase();
+                if settings.done_statuses.iter().any(|d| *d == status) {
+                    return Horizon::Done;
+                }
+                open_rank += 1;
+                if open_rank <= settings.near {
+                    Horizon::Near
+                } else if open_rank > settings.distant {
+                    Horizon::Distant
+                } else {
+                    Horizon::Middle
+                }
+            })
+            .collect();
+        let product_owner = match &settings.product_owner {
+            Some(po) => V::new(Val::Text(Cow::Borrowed(po.as_str()))),
+            None => match backlog.top.get("product_owner") {
+                Some(node) => node_value(0, node, Some(FieldType::TextOrList), file0.text.as_ref()),
+                None => V::null(),
+            },
+        };
+        Context { backlog, horizons, product_owner }
+    }
+
+    fn record(&self, rec: Rec<'a>) -> Option<&'a Record> {
+        let b = self.backlog;
+        match rec {
+            Rec::Backlog => Some(&b.top),
+            Rec::Item(i) => b.items.get(i),
+            Rec::Goal(i) => b.goals.get(i),
+            Rec::Reorder(i) => b.reorders.get(i),
+            Rec::Map(..) => None,
+        }
+    }
+
+    /// Where a finding about this value points when the value itself is missing.
+    pub fn anchor(&self, v: &V<'a>) -> Option<Loc> {
+        match v.val {
+            Val::Rec(Rec::Map(file, node)) => Some(Loc { file, span: node.span }),
+            Val::Rec(rec) => self.record(rec).map(|r| Loc { file: r.file, span: r.anchor }),
+            _ => v.at,
+        }
+    }
+
+    pub fn global(&self, g: Global) -> V<'a> {
+        let list = |f: &dyn Fn(usize) -> bool, make: fn(usize) -> Rec<'a>, n: usize| -> V<'a> {
+            V::new(Val::List((0..n).filter(|&i| f(i)).map(|i| V::new(Val::Rec(make(i)))).collect()))
+        };
+        let b = self.backlog;
+        match g {
+            Global::Backlog => V::new(Val::Rec(Rec::Backlog)),
+            Global::Items => list(&|_| true, Rec::Item, b.items.len()),
+            Global::Near => list(&|i| self.horizons[i] == Horizon::Near, Rec::Item, b.items.len()),
+            Global::Distant => list(&|i| self.horizons[i] == Horizon::Distant, Rec::Item, b.items.len()),
+            Global::Goals => list(&|_| true, Rec::Goal, b.goals.len()),
+            Global::Reorders => list(&|_| true, Rec::Reorder, b.reorders.len()),
+            Global::ProductOwner => self.product_owner.clone(),
+        }
+    }
+
+    fn field(&self, base: &V<'a>, name: &str) -> V<'a> {
+        match &base.val {
+            Val::Rec(rec) => {
+                let (schema, file, node): (&[(&str, FieldType)], usize, &'a Node) = match *rec {
+                    Rec::Map(file, node) => (&[], file, node),
+                    Rec::Item(i) => {
+                        let r = &self.backlog.items[i];
+                        match name {
+                            "position" => return V::new(Val::Num(r.position as f64)),
+                            "horizon" => return V::new(Val::Text(Cow::Borrowed(self.horizons[i].as_str()))),
+                            _ => (ITEM_FIELDS, r.file, &r.node),
+                        }
+                    }
+                    Rec::Goal(_) | Rec::Reorder(_) | Rec::Backlog => {
+                        let r = self.record(*rec).expect("record exists");
+                        if name == "position" && !matches!(rec, Rec::Backlog) {
+                            return V::new(Val::Num(r.position as f64));
+                        }
+                        let schema = match rec {
+                            Rec::Goal(_) => GOAL_FIELDS,
+                            Rec::Reorder(_) => REORDER_FIELDS,
+                            _ => BACKLOG_FIELDS,
+                        };
+                        (schema, r.file, &r.node)
+                    }
+                };
+                match node.get(name) {
+                    Some(child) => {
+                        let ty = schema.iter().find(|(n, _)| *n == name).map(|(_, t)| *t);
+                        node_value(file, child, ty, &self.backlog.files[file].text)
+                    }
+                    None => V::null(),
+                }
+            }
+            // A field of a list projects over its elements: `goals.id`.
+            Val::List(items) => V::new(Val::List(items.iter().map(|v| self.field(v, name)).collect())),
+            _ => V::null(),
+        }
+    }
+}
+
+/// Reads a node as a value. Text-typed fields read numbers as written (`id: 101` is "101").
+pub fn node_value<'a>(file: usize, node: &'a Node, ty: Option<FieldType>, text: &'a str) -> V<'a> {
+    let at = Some(Loc { file, span: node.span });
+    let as_text = matches!(ty, Some(FieldType::Text | FieldType::TextList | FieldType::TextOrList));
+    let val = match &node.value {
+        Value::Null => Val::Null,
+        Value::Bool(_) | Value::Num(_) if as_text => Val::Text(Cow::Borrowed(text.get(node.span.start..node.span.end).unwrap_or(""))),
+        Value::Bool(b) => Val::Bool(*b),
+        Value::Num(n) => Val::Num(*n),
+        Value::Str(s) => Val::Text(Cow::Borrowed(s)),
+        Value::Seq(items) => {
+            let elem = if as_text { Some(FieldType::Text) } else { None };
+            Val::List(items.iter().map(|n| node_value(file, n, elem, text)).collect())
+        }
+        Value::Map(_) => Val::Rec(Rec::Map(file, node)),
+    };
+    V { val, at }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Key {
+    Null,
+    Bool(bool),
+    Num(u64),
+    Text(String),
+}
+
+fn key(v: &V) -> Option<Key> {
+    Some(match &v.val {
+        Val::Null => Key::Null,
+        Val::Bool(b) => Key::Bool(*b),
+        // Normalise -0.0 so that it finds 0.
+        Val::Num(n) => Key::Num((n + 0.0).to_bits()),
+        Val::Text(t) => Key::Text(t.to_string()),
+        _ => return None,
+    })
+}
+
+/// Values of one check's loop-invariant subexpressions, with hash indexes built on first lookup.
+pub struct Cache<'a> {
+    values: Vec<Option<V<'a>>>,
+    indexes: HashMap<(usize, Option<String>), HashMap<Key, usize>>,
+}
+
+impl<'a> Cache<'a> {
+    pub fn new(slots: usize) -> Self {
+        Cache { values: vec![None; slots], indexes: HashMap::new() }
+    }
+}
+
+pub fn eval<'a>(cx: &Context<'a>, ir: &Ir, var: &V<'a>, cache: &mut Cache<'a>) -> V<'a> {
+    match ir {
+        Ir::Const(c) => V::new(const_val(c)),
+        Ir::Var => var.clone(),
+        Ir::Global(g) => cx.global(*g),
+        Ir::Cached(slot, inner) => {
+            if let Some(v) = &cache.values[*slot] {
+                return v.clone();
+            }
+            let v = eval(cx, inner, var, cache);
+            cache.values[*slot] = Some(v.clone());
+            v
+        }
+        Ir::Field(base, name) => {
+            let base = eval(cx, base, var, cache);
+            cx.field(&base, name)
+        }
+        Ir::Index(base, index) => {
+            let b = eval(cx, base, var, cache);
+            let i = eval(cx, index, var, cache);
+            match (&b.val, &i.val) {
+                (Val::List(items), Val::Num(n)) if *n >= 0.0 && n.fract() == 0.0 => items.get(*n as usize).cloned().unwrap_or_else(V::null),
+                (Val::Rec(_), Val::Text(t)) => {
+                    let name = t.to_string();
+                    cx.field(&b, &name)
+                }
+                _ => V::null(),
+            }
+        }
+        Ir::Not(e) => V::new(Val::Bool(!eval(cx, e, var, cache).truthy())),
+        Ir::Neg(e) => match eval(cx, e, var, cache).val {
+            Val::Num(n) => V::new(Val::Num(-n)),
+            _ => V::null(),
+        },
+        Ir::Matches(e, re) => match eval(cx, e, var, cache).val {
+            Val::Text(t) => V::new(Val::Bool(re.is_match(&t))),
+            _ => V::new(Val::Bool(false)),
+        },
+        Ir::List(items) => V::new(Val::List(items.iter().map(|i| eval(cx, i, var, cache)).collect())),
+        Ir::Template(parts) => V::new(Val::Text(Cow::Owned(render(cx, parts, var, cache)))),
+        Ir::Binary(op, l, r) => binary(cx, *op, l, r, var, cache),
+        Ir::Call(f, args) => call(cx, *f, args, var, cache),
+    }
+}
+
+fn const_val<'a>(c: &Const) -> Val<'a> {
+    match c {
+        Const::Null => Val::Null,
+        Const::Bool(b) => Val::Bool(*b),
+        Const::Num(n) => Val::Num(*n),
+        Const::Text(t) => Val::Text(Cow::Owned(t.clone())),
+        Const::List(items) => Val::List(items.iter().map(|i| V::new(const_val(i))).collect()),
+    }
+}
+
+/// The 0-based position of `needle` in a cached list (by field, for `find`), through a hash index.
+fn indexed<'a>(cx: &Context<'a>, slot: usize, field: Option<&str>, needle: &V<'a>, cache: &mut Cache<'a>) -> Option<usize> {
+    let needle = key(needle)?;
+    let id = (slot, field.map(str::to_string));
+    if !cache.indexes.contains_key(&id) {
+        let mut index = HashMap::new();
+        if let Some(Some(V { val: Val::List(items), .. })) = cache.values.get(slot) {
+            for (i, item) in items.iter().enumerate() {
+                let v = match field {
+                    Some(f) => cx.field(item, f),
+                    None => item.clone(),
+                };
+                if let Some(k) = key(&v) {
+                    index.entry(k).or_insert(i);
+                }
+            }
+        }
+        cache.indexes.insert(id.clone(), index);
+    }
+    cache.indexes[&id].get(&needle).copied()
+}
+
+/// Evaluates a list argument; a cached list returns its slot so lookups can use an index.
+fn list_arg<'a>(cx: &Context<'a>, ir: &Ir, var: &V<'a>, cache: &mut Cache<'a>) -> (V<'a>, Option<usize>) {
+    let v = eval(cx, ir, var, cache);
+    let slot = match ir {
+        Ir::Cached(slot, _) if matches!(v.val, Val::List(_)) => Some(*slot),
+        _ => None,
+    };
+    (v, slot)
+}
+
+fn position<'a>(cx: &Context<'a>, list: &Ir, needle: &V<'a>, var: &V<'a>, cache: &mut Cache<'a>) -> Option<usize> {
+    let (haystack, slot) = list_arg(cx, list, var, cache);
+    if let Some(slot) = slot {
+        return indexed(cx, slot, None, needle, cache);
+    }
+    match &haystack.val {
+        Val::List(items) => items.iter().position(|i| equal(i, needle)),
+        _ => None,
+    }
+}
+
+fn binary<'a>(cx: &Context<'a>, op: BinaryOp, l: &Ir, r: &Ir, var: &V<'a>, cache: &mut Cache<'a>) -> V<'a> {
+    use BinaryOp::*;
+    let b = |x: bool| V::new(Val::Bool(x));
+    match op {
+        And => return b(eval(cx, l, var, cache).truthy() && eval(cx, r, var, cache).truthy()),
+        Or => return b(eval(cx, l, var, cache).truthy() || eval(cx, r, var, cache).truthy()),
+        In | NotIn => {
+            let needle = eval(cx, l, var, cache);
+            let (hay, slot) = list_arg(cx, r, var, cache);
+            let found = match (&hay.val, &needle.val) {
+                (Val::Text(h), Val::Text(n)) => h.contains(n.as_ref()),
+                (Val::List(_), _) => match slot {
+                    Some(slot) => indexed(cx, slot, None, &needle, cache).is_some(),
+                    None => position(cx, r, &needle, var, cache).is_some(),
+                },
+                _ => false,
+            };
+            return b(found == (op == In));
+        }
+        _ => {}
+    }
+    let lv = eval(cx, l, var, cache);
+    let rv = eval(cx, r, var, cache);
+    match op {
+        Eq => b(equal(&lv, &rv)),
+        Ne => b(!equal(&lv, &rv)),
+        Lt | Le | Gt | Ge => {
+            let ord = match (&lv.val, &rv.val) {
+                (Val::Num(a), Val::Num(c)) => a.partial_cmp(c),
+                (Val::Text(a), Val::Text(c)) => Some(a.cmp(c)),
+                _ => None,
+            };
+            b(ord.is_some_and(|o| match op {
+                Lt => o.is_lt(),
+                Le => o.is_le(),
+                Gt => o.is_gt(),
+                _ => o.is_ge(),
+            }))
+        }
+        _ => match (&lv.val, &rv.val) {
+            (Val::Num(a), Val::Num(c)) => V::new(match op {
+                Add => Val::Num(a + c),
+                Sub => Val::Num(a - c),
+                Mul => Val::Num(a * c),
+                Div if *c != 0.0 => Val::Num(a / c),
+                Rem if *c != 0.0 => Val::Num(a % c),
+                _ => Val::Null,
+            }),
+            (Val::Text(a), Val::Text(c)) if op == Add => V::new(Val::Text(Cow::Owned(format!("{a}{c}")))),
+            _ => V::null(),
+        },
+    }
+}
+
+pub fn equal(a: &V, b: &V) -> bool {
+    match (&a.val, &b.val) {
+        (Val::Null, Val::Null) => true,
+        (Val::Bool(x), Val::Bool(y)) => x == y,
+        (Val::Num(x), Val::Num(y)) => x == y,
+        (Val::Text(x), Val::Text(y)) => x == y,
+        (Val::List(x), Val::List(y)) => x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| equal(p, q)),
+        _ => false,
+    }
+}
+
+fn text<'a>(v: &V<'a>) -> Option<Cow<'a, str>> {
+    match &v.val {
+        Val::Text(t) => Some(t.clone()),
+        _ => None,
+    }
+}
+
+fn call<'a>(cx: &Context<'a>, f: Func, args: &[Ir], var: &V<'a>, cache: &mut Cache<'a>) -> V<'a> {
+    let num = |n: usize| V::new(Val::Num(n as f64));
+    let bool_ = |x: bool| V::new(Val::Bool(x));
+    let txt = |s: String| V::new(Val::Text(Cow::Owned(s)));
+    match f {
+        Func::PositionOf => {
+            let needle = eval(cx, &args[1], var, cache);
+            return position(cx, &args[0], &needle, var, cache).map_or_else(V::null, |p| num(p + 1));
+        }
+        Func::Find => {
+            let field = match &args[1] {
+                Ir::Const(Const::Text(t)) => t.as_str(),
+                _ => return V::null(),
+            };
+            let needle = eval(cx, &args[2], var, cache);
+            let (list, slot) = list_arg(cx, &args[0], var, cache);
+            let Val::List(items) = &list.val else { return V::null() };
+            let found = match slot {
+                Some(slot) => indexed(cx, slot, Some(field), &needle, cache),
+                None => items.iter().position(|i| equal(&cx.field(i, field), &needle)),
+            };
+            return found.map_or_else(V::null, |i| items[i].clone());
+        }
+        _ => {}
+    }
+    let a: Vec<V<'a>> = args.iter().map(|x| eval(cx, x, var, cache)).collect();
+    match f {
+        Func::Exists => bool_(!matches!(a[0].val, Val::Null)),
+        Func::Empty => bool_(match &a[0].val {
+            Val::Null => true,
+            Val::Text(t) => t.trim().is_empty(),
+            Val::List(items) => items.is_empty(),
+            _ => false,
+        }),
+        Func::Count => num(match &a[0].val {
+            Val::List(items) => items.len(),
+            Val::Null => 0,
+            _ => 1,
+        }),
+        Func::Len => match &a[0].val {
+            Val::Text(t) => num(t.chars().count()),
+            Val::List(items) => num(items.len()),
+            _ => V::null(),
+        },
+        Func::Words => num(text(&a[0]).map_or(0, |t| t.split_whitespace().count())),
+        Func::Lower => text(&a[0]).map_or_else(V::null, |t| txt(t.to_lowercase())),
+        Func::Upper => text(&a[0]).map_or_else(V::null, |t| txt(t.to_uppercase())),
+        Func::Trim => text(&a[0]).map_or_else(V::null, |t| txt(t.trim().to_string())),
+        Func::Contains => bool_(match (&a[0].val, &a[1].val) {
+            (Val::Text(h), Val::Text(n)) => h.contains(n.as_ref()),
+            (Val::List(items), _) => items.iter().any(|i| equal(i, &a[1])),
+            _ => false,
+        }),
+        Func::StartsWith | Func::EndsWith => bool_(match (text(&a[0]), text(&a[1])) {
+            (Some(h), Some(n)) if f == Func::StartsWith => h.starts_with(n.as_ref()),
+            (Some(h), Some(n)) => h.ends_with(n.as_ref()),
+            _ => false,
+        }),
+        Func::Distinct => match &a[0].val {
+            Val::List(items) => {
+                let mut seen = std::collections::HashSet::new();
+                let mut out = Vec::new();
+                for item in items.iter() {
+                    if key(item).is_none_or(|k| seen.insert(k)) {
+                        out.push(item.clone());
+                    }
+                }
+                V::new(Val::List(out.into()))
+            }
+            _ => a[0].clone(),
+        },
+        Func::Join => match (&a[0].val, text(&a[1])) {
+            (Val::List(items), Some(sep)) => txt(items.iter().map(display).collect::<Vec<_>>().join(&sep)),
+            _ => V::null(),
+        },
+        Func::Matches | Func::PositionOf | Func::Find => unreachable!("handled above"),
+    }
+}
+
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { format!("{n}") }
+}
+
+/// How a value reads inside a message.
+pub fn display(v: &V) -> String {
+    match &v.val {
+        Val::Null => "none".into(),
+        Val::Bool(b) => b.to_string(),
+        Val::Num(n) => format_number(*n),
+        Val::Text(t) => t.to_string(),
+        Val::List(items) => items.iter().map(display).collect::<Vec<_>>().join(", "),
+        Val::Rec(_) => "a record".into(),
+    }
+}
+
+pub fn render<'a>(cx: &Context<'a>, parts: &[IrPart], var: &V<'a>, cache: &mut Cache<'a>) -> String {
+    let mut out = String::new();
+    for p in parts {
+        match p {
+            IrPart::Text(t) => out.push_str(t),
+            IrPart::Expr(e) => out.push_str(&display(&eval(cx, e, var, cache))),
+        }
+    }
+    out
+}

@@ -1,0 +1,355 @@
+//! The one place that knows the YAML parser. It turns `saphyr-parser` events into a [`Node`] tree in
+//! which every value and every key keeps its exact byte span, and enforces our own budgets: nesting
+//! depth, alias expansion (billion laughs) and one document per file. Duplicate keys are errors.
+//!
+//! We build on the event parser rather than a serde layer because rules may read any field a team adds,
+//! so the model needs a spanned generic tree, not only spanned typed structs.
+
+use crate::diag::Problem;
+use crate::source::{CharIndex, SourceFile, Span};
+use saphyr_parser::{Event, Parser, ScalarStyle};
+use std::collections::HashMap;
+
+/// Budgets that keep hostile input from exhausting the stack or memory.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Deepest allowed nesting of sequences and mappings (a backlog needs about 5).
+    pub max_depth: usize,
+    /// Most nodes that aliases may add by expansion, beyond the nodes written in the file.
+    pub max_alias_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_depth: 64, max_alias_nodes: 100_000 }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub span: Span,
+    pub value: Value,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub key: String,
+    pub key_span: Span,
+    pub value: Node,
+}
+
+impl Node {
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(entries) => entries.iter().find(|e| e.key == key).map(|e| &e.value),
+            _ => None,
+        }
+    }
+    /// A short name of the node's type, for error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self.value {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Num(_) => "a number",
+            Value::Str(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+    fn count(&self) -> usize {
+        1 + match &self.value {
+            Value::Seq(items) => items.iter().map(Node::count).sum(),
+            Value::Map(entries) => entries.iter().map(|e| e.value.count()).sum(),
+            _ => 0,
+        }
+    }
+}
+
+enum Frame {
+    Seq { start: usize, anchor: usize, items: Vec<Node> },
+    Map { start: usize, anchor: usize, entries: Vec<Entry>, key: Option<(String, Span)>, index: Option<HashMap<String, usize>> },
+}
+
+/// Parses one YAML document. On error returns every problem found before parsing had to stop.
+pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Vec<Problem>> {
+    let text: &str = &file.text;
+    let chars = CharIndex::new(text);
+    let span_of = |s: saphyr_parser::Span| Span::new(chars.byte(s.start.index()), chars.byte(s.end.index()));
+    let mut parser = Parser::new_from_str(text);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
+    let mut alias_budget = limits.max_alias_nodes;
+    let mut root: Option<Node> = None;
+    let mut documents = 0;
+    let mut problems = Vec::new();
+
+    loop {
+        let (event, raw_span) = match parser.next_event() {
+            None => break,
+            Some(Ok(ev)) => ev,
+            Some(Err(e)) => {
+                let at = chars.byte(e.marker().index()).min(text.len());
+                let end = (at + 1).min(text.len()).max(at);
+                problems.push(
+                    Problem::error("I0001", format!("invalid YAML: {}", e.info()))
+                        .in_file(file)
+                        .label(Span::new(at, end), "here")
+                        .help("fix the YAML syntax at this point; the rest of the file was not read"),
+                );
+                return Err(problems);
+            }
+        };
+        let span = span_of(raw_span);
+        let done: Node = match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => continue,
+            Event::DocumentStart(_) => {
+                documents += 1;
+                if documents > 1 {
+                    problems.push(
+                        Problem::error("I0002", "the backlog file holds more than one YAML document")
+                            .in_file(file)
+                            .label(span, "a second document starts here")
+                            .help("keep the whole backlog in one document: remove this `---` and what follows, or merge it"),
+                    );
+                    return Err(problems);
+                }
+                continue;
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if stack.len() >= limits.max_depth {
+                    problems.push(
+                        Problem::error("I0003", format!("the YAML is nested more than {} levels deep", limits.max_depth))
+                            .in_file(file)
+                            .label(span, "too deep")
+                            .help("a backlog needs only a few levels; flatten this structure"),
+                    );
+                    return Err(problems);
+                }
+                stack.push(if matches!(event, Event::SequenceStart(..)) {
+                    Frame::Seq { start: span.start, anchor, items: Vec::new() }
+                } else {
+                    Frame::Map { start: span.start, anchor, entries: Vec::new(), key: None, index: None }
+                });
+                continue;
+            }
+            Event::SequenceEnd => match stack.pop() {
+                Some(Frame::Seq { start, anchor, items }) => {
+                    let end = items.last().map_or(span.end, |n| n.span.end.max(span.end).min(text.len()));
+                    let node = Node { span: Span::new(start, end.max(start)), value: Value::Seq(items) };
+                    remember(&mut anchors, anchor, &node);
+                    node
+                }
+                _ => unreachable_frame(file, span, &mut problems)?,
+            },
+            Event::MappingEnd => match stack.pop() {
+                Some(Frame::Map { start, anchor, entries, .. }) => {
+                    let end = entries.last().map_or(span.end, |e| e.value.span.end.max(span.end).min(text.len()));
+                    let node = Node { span: Span::new(start, end.max(start)), value: Value::Map(entries) };
+                    remember(&mut anchors, anchor, &node);
+                    node
+                }
+                _ => unreachable_frame(file, span, &mut problems)?,
+            },
+            Event::Scalar(value, style, anchor, tag) => {
+                let forced_str = tag.as_ref().is_some_and(|t| t.suffix == "str");
+                let value = if style == ScalarStyle::Plain && !forced_str {
+                    resolve_plain(&value)
+                } else {
+                    Value::Str(value.into_owned())
+                };
+                let node = Node { span, value };
+                remember(&mut anchors, anchor, &node);
+                node
+            }
+            Event::Alias(id) => match anchors.get(&id) {
+                Some((node, count)) => {
+                    if *count > alias_budget {
+                        problems.push(
+                            Problem::error("I0004", "aliases expand to too many values")
+                                .in_file(file)
+                                .label(span, "this alias pushes the expansion over the limit")
+                                .help(format!(
+                                    "backlint expands at most {} values from aliases; write the values out or use fewer aliases",
+                                    limits.max_alias_nodes
+                                )),
+                        );
+                        return Err(problems);
+                    }
+                    alias_budget -= count;
+                    // The copy points at the alias, so findings on it land where the reader looks.
+                    let mut copy = node.clone();
+                    copy.span = span;
+                    copy
+                }
+                None => {
+                    problems.push(Problem::error("I0001", "invalid YAML: unknown alias").in_file(file).label(span, "no anchor with this name"));
+                    return Err(problems);
+                }
+            },
+        };
+        // Attach the finished node to its parent.
+        match stack.last_mut() {
+            None => root = Some(done),
+            Some(Frame::Seq { items, .. }) => items.push(done),
+            Some(Frame::Map { entries, key, index, .. }) => match key.take() {
+                None => {
+                    let name = match &done.value {
+                        Value::Str(s) => s.clone(),
+                        Value::Map(_) | Value::Seq(_) => {
+                            problems.push(
+                                Problem::error("I0005", "a mapping key must be a plain value")
+                                    .in_file(file)
+                                    .label(done.span, "complex key")
+                                    .help("use a simple name as the key"),
+                            );
+                            String::new()
+                        }
+                        _ => text[done.span.start..done.span.end.min(text.len())].to_string(),
+                    };
+                    *key = Some((name, done.span));
+                }
+                Some((name, key_span)) => {
+                    let previous = match index {
+                        Some(idx) => idx.get(&name).copied(),
+                        None => entries.iter().position(|e| e.key == name),
+                    };
+                    if let Some(prev) = previous {
+                        problems.push(
+                            Problem::error("I0006", format!("duplicate key `{name}`"))
+                                .in_file(file)
+                                .label(key_span, "written again here")
+                                .label(entries[prev].key_span, "first written here")
+                                .help("a key may appear once per mapping; merge the two values and remove one"),
+                        );
+                    } else {
+                        if let Some(idx) = index {
+                            idx.insert(name.clone(), entries.len());
+                        } else if entries.len() >= 32 {
+                            // Large mappings switch to a hash index so duplicate checks stay linear.
+                            let mut idx: HashMap<String, usize> = entries.iter().enumerate().map(|(i, e)| (e.key.clone(), i)).collect();
+                            idx.insert(name.clone(), entries.len());
+                            *index = Some(idx);
+                        }
+                        entries.push(Entry { key: name, key_span, value: done });
+                    }
+                }
+            },
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(root.unwrap_or(Node { span: Span::new(0, 0), value: Value::Null }))
+}
+
+fn remember(anchors: &mut HashMap<usize, (Node, usize)>, anchor: usize, node: &Node) {
+    if anchor > 0 {
+        anchors.insert(anchor, (node.clone(), node.count()));
+    }
+}
+
+fn unreachable_frame(file: &SourceFile, span: Span, problems: &mut Vec<Problem>) -> Result<Node, Vec<Problem>> {
+    problems.push(Problem::error("I0001", "invalid YAML: unbalanced structure").in_file(file).label(span, "here"));
+    Err(std::mem::take(problems))
+}
+
+/// Resolves a plain scalar with the YAML 1.2 core schema.
+fn resolve_plain(s: &str) -> Value {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Num(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Num(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Num(f64::NAN),
+        _ => {}
+    }
+    if let Some(n) = parse_number(s) {
+        return Value::Num(n);
+    }
+    Value::Str(s.to_string())
+}
+
+fn parse_number(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    let first = *b.first()?;
+    if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
+        return None;
+    }
+    if let Some(hex) = s.strip_prefix("0x") {
+        return i64::from_str_radix(hex, 16).ok().map(|n| n as f64);
+    }
+    if let Some(oct) = s.strip_prefix("0o") {
+        return i64::from_str_radix(oct, 8).ok().map(|n| n as f64);
+    }
+    // Only the core schema's decimal forms: Rust's parser would also accept "inf" and "NaN".
+    let digits = s.trim_start_matches(['-', '+']);
+    if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'-' | b'+')) {
+        return None;
+    }
+    s.parse::<f64>().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<Node, Vec<Problem>> {
+        parse(&SourceFile::new("t.yaml", text), Limits::default())
+    }
+
+    #[test]
+    fn values_keep_exact_spans() {
+        let text = "a: 1\nb:\n  - x y\n  - 'q'\n";
+        let root = parse_str(text).unwrap();
+        let b = root.get("b").unwrap();
+        let Value::Seq(items) = &b.value else { panic!() };
+        assert_eq!(&text[items[0].span.start..items[0].span.end], "x y");
+        assert_eq!(root.get("a").unwrap().value, Value::Num(1.0));
+    }
+
+    #[test]
+    fn spans_are_bytes_after_multibyte_text() {
+        let text = "t: café\nn: 5\n";
+        let root = parse_str(text).unwrap();
+        let n = root.get("n").unwrap();
+        assert_eq!(&text[n.span.start..n.span.end], "5");
+    }
+
+    #[test]
+    fn duplicate_keys_and_bombs_are_errors() {
+        let dup = parse_str("a: 1\na: 2\n").unwrap_err();
+        assert_eq!(dup[0].code, "I0006");
+        let mut bomb = String::from("a: &a [x,x,x,x,x,x,x,x,x,x]\n");
+        for i in 0..9 {
+            let prev = if i == 0 { "a".to_string() } else { format!("l{}", i - 1) };
+            bomb += &format!("l{i}: &l{i} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n");
+        }
+        assert_eq!(parse_str(&bomb).unwrap_err()[0].code, "I0004");
+        // The scanner has its own recursion limit for flow collections; ours covers block nesting.
+        let flow = "[".repeat(10_000) + &"]".repeat(10_000);
+        assert!(parse_str(&flow).is_err());
+        let block: String = (0..100).map(|i| format!("{}k:\n", "  ".repeat(i))).collect();
+        assert_eq!(parse_str(&(block + &"  ".repeat(100) + "v: 1\n")).unwrap_err()[0].code, "I0003");
+    }
+
+    #[test]
+    fn scalars_follow_the_core_schema() {
+        assert_eq!(resolve_plain("12"), Value::Num(12.0));
+        assert_eq!(resolve_plain("-1.5e3"), Value::Num(-1500.0));
+        assert_eq!(resolve_plain("five"), Value::Str("five".into()));
+        assert_eq!(resolve_plain("2026-11-02"), Value::Str("2026-11-02".into()));
+        assert_eq!(resolve_plain("inf"), Value::Str("inf".into()));
+        assert_eq!(resolve_plain("~"), Value::Null);
+    }
+}

@@ -1,0 +1,136 @@
+//! The real binary: exit codes, output shape, policy discovery.
+
+use super::*;
+use std::process::{Command, Output};
+
+fn backlint(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_backlint")).args(args).current_dir(cwd).env("NO_COLOR", "1").env_remove("COLUMNS").output().unwrap()
+}
+
+fn text(o: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+#[test]
+fn healthy_example_exits_0() {
+    let o = backlint(&["check", "examples/healthy"], &root());
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(out.ends_with("no findings in 1 backlog\n"), "{out}");
+}
+
+#[test]
+fn unhealthy_example_exits_1_and_triggers_every_builtin_rule() {
+    let o = backlint(&["check", "examples/unhealthy"], &root());
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(!out.contains('\u{1b}'), "no colour codes when NO_COLOR is set");
+    for rule in policy_with(None).rules.iter().map(|r| r.name.clone()).chain(["near-estimate-limit".into(), "experiment-needs-hypothesis".into()]) {
+        assert!(out.contains(&format!("{rule}\n")), "`{rule}` did not fire on the unhealthy example");
+    }
+    let summary = out.lines().rev().nth(1).unwrap();
+    assert!(summary.contains(" errors, ") && summary.ends_with(" in 1 backlog"), "{summary}");
+}
+
+#[test]
+fn checking_the_examples_folder_finds_both_backlogs() {
+    let (out, _) = text(&backlint(&["check", "examples"], &root()));
+    assert!(out.contains("in 2 backlogs"), "{out}");
+}
+
+#[test]
+fn fail_on_decides_the_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    // Only a warning: an open item outside the near horizon without a goal.
+    let mut yaml = String::from("product: P\nproduct_owner: Dana Lee\nproduct_goals: [{id: G1, statement: Grow, status: active}]\nitems:\n");
+    for i in 1..=11 {
+        let goal = if i == 11 { "" } else { ", goal: G1" };
+        yaml += &format!("  - {{id: I{i}, title: Item number {i}{goal}, acceptance_criteria: [works]}}\n");
+    }
+    std::fs::write(dir.path().join("backlog.yaml"), yaml).unwrap();
+    assert_eq!(backlint(&["check"], dir.path()).status.code(), Some(1));
+    assert_eq!(backlint(&["check", "--fail-on", "error"], dir.path()).status.code(), Some(0));
+    std::fs::write(dir.path().join("backlint.policy"), "settings { fail_on = error }").unwrap();
+    assert_eq!(backlint(&["check"], dir.path()).status.code(), Some(0));
+    assert_eq!(backlint(&["check", "--fail-on", "info"], dir.path()).status.code(), Some(1));
+}
+
+#[test]
+fn input_errors_exit_2_without_panicking() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[(&str, &[u8], &str)] = &[
+        ("syntax", b"items:\n  - id: A\n   title: x\n", "invalid YAML"),
+        ("types", b"items:\n  - id: A\n    estimate: five\n", "`estimate` must be a number"),
+        ("typo", b"items:\n  - id: A\n    acceptance_critera: [x]\n", "did you mean `acceptance_criteria`?"),
+        ("bytes", b"product: caf\xe9\n", "is not UTF-8"),
+        ("empty", b"", "must be a mapping"),
+    ];
+    for (name, bytes, expected) in cases {
+        let path = dir.path().join(format!("{name}.backlog.yaml"));
+        std::fs::write(&path, bytes).unwrap();
+        let o = backlint(&["check", path.to_str().unwrap()], dir.path());
+        let (out, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{name}: {out}{err}");
+        assert!(err.contains(expected), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+    }
+    let o = backlint(&["check", "no/such/path"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("does not exist"));
+}
+
+#[test]
+fn a_policy_typo_points_into_the_policy_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(root().join("examples/healthy/backlog.yaml"), dir.path().join("backlog.yaml")).unwrap();
+    std::fs::write(
+        dir.path().join("backlint.policy"),
+        "rule small {\n  group = refinement\n  severity = warning\n  summary = \"small\"\n  for item in near\n    require item.estimat <= 8\n    message \"big\"\n}\n",
+    )
+    .unwrap();
+    let o = backlint(&["check"], dir.path());
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("P0010") && err.contains("did you mean `estimate`?") && err.contains("backlint.policy:6:18"), "{err}");
+}
+
+#[test]
+fn explicit_policy_flag_and_unreadable_policy() {
+    let o = backlint(&["check", "examples/healthy", "--policy", "examples/backlint.policy"], &root());
+    assert_eq!(o.status.code(), Some(0));
+    let o = backlint(&["check", "examples/healthy", "--policy", "missing.policy"], &root());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("cannot read `missing.policy`"));
+}
+
+#[test]
+fn rules_lists_the_catalogue() {
+    let o = backlint(&["rules"], &root());
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(out.starts_with("RULE"));
+    assert!(out.lines().any(|l| l.starts_with("missing-acceptance-criteria") && l.contains("refinement") && l.contains("error")));
+    let (out, _) = text(&backlint(&["rules", "--group", "goal"], &root()));
+    assert_eq!(out.lines().count(), 4, "{out}");
+    assert_eq!(backlint(&["rules", "--group", "nope"], &root()).status.code(), Some(2));
+}
+
+#[test]
+fn explain_prints_the_coaching_text() {
+    let o = backlint(&["explain", "missing-acceptance-criteria"], &root());
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(0));
+    for section in ["What it checks", "Why it matters", "How to fix it", "Example"] {
+        assert!(out.contains(section), "{out}");
+    }
+    let o = backlint(&["explain", "missing-acceptance-critera"], &root());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("did you mean `missing-acceptance-criteria`?"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(backlint(&["check", "--fail-on", "sometimes"], &root()).status.code(), Some(2));
+    assert_eq!(backlint(&["frobnicate"], &root()).status.code(), Some(2));
+    assert_eq!(backlint(&["--version"], &root()).status.code(), Some(0));
+}

@@ -1,0 +1,90 @@
+//! Meta-tests: every built-in rule compiles, documents itself, follows the message style, and has
+//! both fixtures and a fixture test.
+
+use super::*;
+use backlint::policy::ir::IrPart;
+
+fn builtin_rules() -> Vec<backlint::policy::ir::CompiledRule> {
+    policy_with(None).rules.into_iter().filter(|r| r.builtin).collect()
+}
+
+#[test]
+fn every_rules_file_is_embedded() {
+    let mut on_disk: Vec<String> = std::fs::read_dir(root().join("rules"))
+        .unwrap()
+        .map(|e| format!("rules/{}", e.unwrap().file_name().to_string_lossy()))
+        .filter(|n| n.ends_with(".policy"))
+        .collect();
+    on_disk.sort();
+    let mut embedded: Vec<String> = backlint::policy::BUILTIN.iter().map(|(p, _)| p.to_string()).collect();
+    embedded.sort();
+    assert_eq!(on_disk, embedded);
+}
+
+#[test]
+fn the_catalogue_of_the_core_is_shipped() {
+    let names: Vec<String> = builtin_rules().into_iter().map(|r| r.name).collect();
+    for required in [
+        "missing-acceptance-criteria",
+        "over-specified-distant",
+        "goal-link-missing",
+        "goal-link-unknown",
+        "committee-reordering",
+        "product-goal-missing",
+        "product-owner-not-one-person",
+        "ordering-ambiguous",
+    ] {
+        assert!(names.iter().any(|n| n == required), "missing built-in rule {required}");
+    }
+}
+
+#[test]
+fn every_builtin_rule_documents_itself() {
+    for rule in builtin_rules() {
+        let e = rule.explanation.as_ref().unwrap_or_else(|| panic!("`{}` has no explain block", rule.name));
+        for (section, text) in [("what", &e.what), ("why", &e.why), ("fix", &e.fix), ("example", &e.example)] {
+            assert!(text.split_whitespace().count() >= 10, "`{}`: explain.{section} is missing or too thin", rule.name);
+        }
+        assert!(rule.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "`{}` is not kebab-case", rule.name);
+        assert!(["goal", "ordering", "refinement", "done", "role", "story"].contains(&rule.group.as_str()), "`{}` group", rule.name);
+        assert!(rule.help.is_some() || rule.checks.iter().all(|c| c.help.is_some()), "`{}` has no help", rule.name);
+        assert!(starts_lowercase(&rule.summary) && !rule.summary.ends_with('.'), "`{}` summary style: {:?}", rule.name, rule.summary);
+    }
+}
+
+fn starts_lowercase(s: &str) -> bool {
+    s.chars().next().is_some_and(|c| !c.is_uppercase())
+}
+
+#[test]
+fn messages_follow_the_style() {
+    for rule in builtin_rules() {
+        for check in &rule.checks {
+            let first = check.message.iter().find_map(|p| match p {
+                IrPart::Text(t) => Some(t.clone()),
+                IrPart::Expr(_) => None,
+            });
+            let last = match check.message.last() {
+                Some(IrPart::Text(t)) => t.clone(),
+                _ => String::new(),
+            };
+            assert!(first.as_deref().is_none_or(starts_lowercase), "`{}` message must start lowercase", rule.name);
+            assert!(!last.trim_end().ends_with('.'), "`{}` message must not end with a period", rule.name);
+        }
+    }
+}
+
+#[test]
+fn every_builtin_rule_has_both_fixtures_and_a_test() {
+    for rule in builtin_rules() {
+        for which in ["fires.yaml", "passes.yaml"] {
+            let path = fixture(&format!("rules/{}/{which}", rule.name));
+            assert!(path.is_file(), "missing fixture {}", path.display());
+        }
+        assert!(super::rules::TESTED.contains(&rule.name.as_str()), "`{}` has no fixture test in tests/it/rules.rs", rule.name);
+    }
+    for dir in std::fs::read_dir(fixture("rules")).unwrap() {
+        let name = dir.unwrap().file_name().to_string_lossy().to_string();
+        assert!(builtin_rules().iter().any(|r| r.name == name), "fixture folder `{name}` names no rule");
+    }
+}
