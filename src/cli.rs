@@ -1,6 +1,6 @@
 //! Command-line interface: arguments are lowered to one resolved plan per command, then run.
 
-use crate::diag::{did_you_mean, Level, Problem};
+use crate::diag::{Level, Problem, did_you_mean};
 use crate::discover;
 use crate::engine;
 use crate::model::Backlog;
@@ -93,7 +93,9 @@ pub fn main() -> i32 {
     let mut err = std::io::stderr().lock();
     let mut ui = Ui { out: &mut out, err: &mut err, out_style, err_style };
     match args.command {
-        Command::Check { paths, policy, fail_on } => check(&mut ui, &paths, policy.policy.as_deref(), fail_on.map(Level::from)),
+        Command::Check { paths, policy, fail_on } => {
+            check(&mut ui, &paths, policy.policy.as_deref(), fail_on.map(Level::from))
+        }
         Command::Rules { policy, group } => rules(&mut ui, policy.policy.as_deref(), group.as_deref()),
         Command::Explain { rule, policy } => explain(&mut ui, &rule, policy.policy.as_deref()),
     }
@@ -117,16 +119,21 @@ impl Ui<'_> {
 }
 
 fn read_source(path: &Path) -> Result<SourceFile, Problem> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| Problem::error("I0030", format!("cannot read `{}`: {}", path.display(), io_reason(&e))).help("check that the file exists and is readable"))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        Problem::error("I0030", format!("cannot read `{}`: {}", path.display(), io_reason(&e)))
+            .help("check that the file exists and is readable")
+    })?;
     match String::from_utf8(bytes) {
         Ok(text) => Ok(SourceFile::new(path, text)),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let bytes = e.into_bytes();
             let (line, col) = SourceFile::new(path, String::from_utf8_lossy(&bytes[..at]).into_owned()).line_col(at);
-            Err(Problem::error("I0031", format!("`{}` is not UTF-8 text (invalid byte at line {line}, column {col})", path.display()))
-                .help("save the file as UTF-8"))
+            Err(Problem::error(
+                "I0031",
+                format!("`{}` is not UTF-8 text (invalid byte at line {line}, column {col})", path.display()),
+            )
+            .help("save the file as UTF-8"))
         }
     }
 }
@@ -243,15 +250,26 @@ fn rules(ui: &mut Ui, explicit_policy: Option<&Path>, group: Option<&str>) -> i3
     if rows.is_empty() {
         let groups: Vec<&str> = policy.rules.iter().map(|r| r.group.as_str()).collect();
         let g = group.unwrap_or_default();
-        let hint = did_you_mean(g, groups.iter().copied()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+        let hint =
+            did_you_mean(g, groups.iter().copied()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
         ui.problem(&Problem::error("I0040", format!("no rule in group `{g}`{hint}")));
         return EXIT_ERROR;
     }
     rows.sort_by(|a, b| (&a[1], &a[0]).cmp(&(&b[1], &b[0])));
     let header = ["RULE".to_string(), "GROUP".into(), "SEVERITY".into(), "SUMMARY".into()];
-    let widths: Vec<usize> = (0..3).map(|i| rows.iter().chain([&header]).map(|r| r[i].len()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> =
+        (0..3).map(|i| rows.iter().chain([&header]).map(|r| r[i].len()).max().unwrap_or(0)).collect();
     for row in std::iter::once(&header).chain(rows.iter()) {
-        let line = format!("{:w0$}  {:w1$}  {:w2$}  {}", row[0], row[1], row[2], row[3], w0 = widths[0], w1 = widths[1], w2 = widths[2]);
+        let line = format!(
+            "{:w0$}  {:w1$}  {:w2$}  {}",
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        );
         ui.say(line.trim_end());
     }
     EXIT_CLEAN
@@ -277,7 +295,12 @@ fn explain(ui: &mut Ui, name: &str, explicit_policy: Option<&Path>) -> i32 {
 pub fn explanation_text(rule: &crate::policy::ir::CompiledRule) -> String {
     let mut s = format!("{} ({} · {} by default)\n\n{}\n", rule.name, rule.group, rule.severity, rule.summary);
     if let Some(e) = &rule.explanation {
-        for (title, body) in [("What it checks", &e.what), ("Why it matters", &e.why), ("How to fix it", &e.fix), ("Example", &e.example)] {
+        for (title, body) in [
+            ("What it checks", &e.what),
+            ("Why it matters", &e.why),
+            ("How to fix it", &e.fix),
+            ("Example", &e.example),
+        ] {
             if !body.is_empty() {
                 s += &format!("\n{title}\n{}\n", indent(body));
             }

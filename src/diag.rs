@@ -49,7 +49,8 @@ pub struct Problem {
     pub code: String,
     pub level: Level,
     pub message: String,
-    pub file: Option<SourceFile>,
+    /// Boxed: a `Problem` travels in `Result`s, and the source file is the bulk of it.
+    pub file: Option<Box<SourceFile>>,
     /// The first label is the primary one.
     pub labels: Vec<(Span, Option<String>)>,
     pub help: Option<String>,
@@ -67,7 +68,7 @@ impl Problem {
         }
     }
     pub fn in_file(mut self, file: &SourceFile) -> Self {
-        self.file = Some(file.clone());
+        self.file = Some(Box::new(file.clone()));
         self
     }
     pub fn label(mut self, span: Span, text: impl Into<String>) -> Self {

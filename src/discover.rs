@@ -21,17 +21,25 @@ pub fn backlogs(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Problem>) {
             continue;
         }
         if !path.is_dir() {
-            problems.push(Problem::error("I0020", format!("`{}` does not exist", path.display())).help("give a backlog file or a folder that holds one"));
+            problems.push(
+                Problem::error("I0020", format!("`{}` does not exist", path.display()))
+                    .help("give a backlog file or a folder that holds one"),
+            );
             continue;
         }
         let before = found.len();
-        let walker = walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name().into_iter().filter_entry(|e| {
-            let name = e.file_name().to_string_lossy();
-            e.depth() == 0 || !(e.file_type().is_dir() && (name.starts_with('.') || name == "target" || name == "node_modules"))
-        });
+        let walker =
+            walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name().into_iter().filter_entry(|e| {
+                let name = e.file_name().to_string_lossy();
+                e.depth() == 0
+                    || !(e.file_type().is_dir()
+                        && (name.starts_with('.') || name == "target" || name == "node_modules"))
+            });
         for entry in walker {
             match entry {
-                Ok(e) if e.file_type().is_file() && is_backlog_name(&e.file_name().to_string_lossy()) => found.push(e.into_path()),
+                Ok(e) if e.file_type().is_file() && is_backlog_name(&e.file_name().to_string_lossy()) => {
+                    found.push(e.into_path())
+                }
                 Ok(_) => {}
                 Err(err) => problems.push(
                     Problem::error("I0021", format!("cannot read `{}`: {}", err.path().unwrap_or(path).display(), err))

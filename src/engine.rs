@@ -3,7 +3,7 @@
 use crate::diag::{Level, Problem};
 use crate::model::Backlog;
 use crate::policy::ast::Mode;
-use crate::policy::eval::{eval, render, Cache, Context, Loc, Rec, Val, V};
+use crate::policy::eval::{Cache, Context, Loc, Rec, V, Val, eval, render};
 use crate::policy::ir::{CompiledPolicy, CompiledRule, IrRange};
 use crate::source::Span;
 
@@ -37,7 +37,8 @@ pub fn run(policy: &CompiledPolicy, backlog: &Backlog) -> Vec<Finding> {
     for rule in policy.rules.iter().filter(|r| r.enabled) {
         run_rule(&cx, rule, &mut findings);
     }
-    findings.sort_by(|a, b| (a.file, a.span.start, &a.rule, &a.message).cmp(&(b.file, b.span.start, &b.rule, &b.message)));
+    findings
+        .sort_by(|a, b| (a.file, a.span.start, &a.rule, &a.message).cmp(&(b.file, b.span.start, &b.rule, &b.message)));
     findings.dedup();
     findings
 }
@@ -53,10 +54,10 @@ fn run_rule<'a>(cx: &Context<'a>, rule: &CompiledRule, out: &mut Vec<Finding>) {
             },
         };
         for subject in &subjects {
-            if let Some(filter) = &check.filter {
-                if !eval(cx, filter, subject, &mut cache).truthy() {
-                    continue;
-                }
+            if let Some(filter) = &check.filter
+                && !eval(cx, filter, subject, &mut cache).truthy()
+            {
+                continue;
             }
             let holds = eval(cx, &check.condition, subject, &mut cache).truthy();
             let fires = match check.mode {

@@ -1,7 +1,7 @@
 //! The backlog model every source fills and every rule reads. It is a thin, validated view over spanned
 //! YAML-shaped nodes: known fields are type-checked on load, a team's extra fields are kept as they are.
 
-use crate::diag::{did_you_mean, Problem};
+use crate::diag::{Problem, did_you_mean};
 use crate::source::{SourceFile, Span};
 use crate::yaml::{Node, Value};
 
@@ -54,7 +54,8 @@ pub const ITEM_FIELDS: Schema = &[
     ("notes", Text),
 ];
 
-pub const GOAL_FIELDS: Schema = &[("id", Text), ("statement", Text), ("measure", Text), ("target", Text), ("status", Text)];
+pub const GOAL_FIELDS: Schema =
+    &[("id", Text), ("statement", Text), ("measure", Text), ("target", Text), ("status", Text)];
 
 pub const REORDER_FIELDS: Schema =
     &[("date", Text), ("by", Text), ("item", Text), ("from", Number), ("to", Number), ("rationale", Text)];
@@ -125,10 +126,13 @@ impl Backlog {
         if !matches!(root.value, Value::Map(_)) {
             let span = if root.span.is_empty() { Span::new(0, file.text.len().min(1)) } else { root.span };
             problems.push(
-                Problem::error("I0010", format!("a backlog must be a mapping at the top level, found {}", root.type_name()))
-                    .in_file(&file)
-                    .label(span, "expected `product:`, `product_goals:`, `items:` …")
-                    .help("start the file with top-level fields such as `product: …` and `items:`"),
+                Problem::error(
+                    "I0010",
+                    format!("a backlog must be a mapping at the top level, found {}", root.type_name()),
+                )
+                .in_file(&file)
+                .label(span, "expected `product:`, `product_goals:`, `items:` …")
+                .help("start the file with top-level fields such as `product: …` and `items:`"),
             );
             return Err(problems);
         }
@@ -211,7 +215,9 @@ fn check_type(file: &SourceFile, field: &str, node: &Node, ty: FieldType, proble
     }
     let is_scalar = matches!(node.value, Value::Str(_) | Value::Num(_) | Value::Bool(_));
     match ty {
-        Text if !is_scalar => problems.push(type_problem(file, field, node, "text", "write a single value on the same line as the key")),
+        Text if !is_scalar => {
+            problems.push(type_problem(file, field, node, "text", "write a single value on the same line as the key"))
+        }
         Number if !matches!(node.value, Value::Num(_)) => problems.push(type_problem(
             file,
             field,
@@ -235,8 +241,16 @@ fn check_type(file: &SourceFile, field: &str, node: &Node, ty: FieldType, proble
             };
             for element in elements {
                 match ty {
-                    TextList | TextOrList if !matches!(element.value, Value::Str(_) | Value::Num(_) | Value::Bool(_)) => {
-                        problems.push(type_problem(file, field, element, "text", "each entry must be a single line of text"))
+                    TextList | TextOrList
+                        if !matches!(element.value, Value::Str(_) | Value::Num(_) | Value::Bool(_)) =>
+                    {
+                        problems.push(type_problem(
+                            file,
+                            field,
+                            element,
+                            "text",
+                            "each entry must be a single line of text",
+                        ))
                     }
                     Items | Goals | Reorders => {
                         let (schema, what) = match ty {
@@ -247,7 +261,13 @@ fn check_type(file: &SourceFile, field: &str, node: &Node, ty: FieldType, proble
                         if matches!(element.value, Value::Map(_)) {
                             validate(file, element, schema, what, problems);
                         } else {
-                            problems.push(type_problem(file, field, element, "a mapping of fields", "each entry starts with `- id: …` followed by its fields"));
+                            problems.push(type_problem(
+                                file,
+                                field,
+                                element,
+                                "a mapping of fields",
+                                "each entry starts with `- id: …` followed by its fields",
+                            ));
                         }
                     }
                     _ => {}
@@ -261,7 +281,7 @@ fn check_type(file: &SourceFile, field: &str, node: &Node, ty: FieldType, proble
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::{parse, Limits};
+    use crate::yaml::{Limits, parse};
 
     fn load(text: &str) -> Result<Backlog, Vec<Problem>> {
         let file = SourceFile::new("b.yaml", text);
@@ -271,7 +291,8 @@ mod tests {
 
     #[test]
     fn wrong_types_and_typos_are_reported_together() {
-        let errs = load("items:\n  - id: A\n    estimate: five\n    acceptance_critera: [x]\n    squad: blue\n").unwrap_err();
+        let errs =
+            load("items:\n  - id: A\n    estimate: five\n    acceptance_critera: [x]\n    squad: blue\n").unwrap_err();
         let codes: Vec<&str> = errs.iter().map(|p| p.code.as_str()).collect();
         assert_eq!(codes, ["I0012", "I0011"]);
         assert!(errs[1].labels[0].1.as_deref().unwrap().contains("acceptance_criteria"));

@@ -1,7 +1,7 @@
 //! Source files and byte spans. Every value a rule can point at carries a [`Span`] into one of these.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A byte range `start..end` inside one source file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -38,6 +38,7 @@ pub struct SourceFile {
     pub name: String,
     pub text: Arc<str>,
     named: miette::NamedSource<SharedText>,
+    lines: Arc<LineIndex>,
 }
 
 impl SourceFile {
@@ -45,18 +46,17 @@ impl SourceFile {
         let path = path.as_ref().to_path_buf();
         let name = display_path(&path);
         let text: Arc<str> = text.into();
-        let named = miette::NamedSource::new(name.clone(), SharedText(text.clone()));
-        SourceFile { path, name, text, named }
+        let lines = Arc::new(LineIndex::default());
+        let named = miette::NamedSource::new(name.clone(), SharedText { text: text.clone(), lines: lines.clone() });
+        SourceFile { path, name, text, named, lines }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
-        let before = &self.text[..offset];
-        let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = before[line_start..].chars().count() + 1;
-        (line, col)
+        let line = self.lines.line_of(&self.text, offset);
+        let line_start = self.lines.starts(&self.text)[line];
+        (line + 1, self.text[line_start..offset].chars().count() + 1)
     }
 
     /// A miette source carrying the file name, without copying the text.
@@ -82,9 +82,31 @@ pub fn display_path(path: &Path) -> String {
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
 
+/// Byte offsets of line starts, computed on first use, so that each diagnostic reads only the lines
+/// it shows instead of scanning the file from the start (which made many findings quadratic).
+#[derive(Debug, Default)]
+pub struct LineIndex(OnceLock<Vec<usize>>);
+
+impl LineIndex {
+    fn starts(&self, text: &str) -> &[usize] {
+        self.0.get_or_init(|| {
+            std::iter::once(0)
+                .chain(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1))
+                .collect()
+        })
+    }
+    /// 0-based line of a byte offset.
+    fn line_of(&self, text: &str, offset: usize) -> usize {
+        self.starts(text).partition_point(|&start| start <= offset).saturating_sub(1)
+    }
+}
+
 /// `Arc<str>` as a miette source.
 #[derive(Clone, Debug)]
-pub struct SharedText(pub Arc<str>);
+pub struct SharedText {
+    text: Arc<str>,
+    lines: Arc<LineIndex>,
+}
 
 impl miette::SourceCode for SharedText {
     fn read_span<'a>(
@@ -93,7 +115,28 @@ impl miette::SourceCode for SharedText {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        (*self.0).read_span(span, context_lines_before, context_lines_after)
+        let text: &'a str = &self.text;
+        let (start, end) = (span.offset(), span.offset() + span.len());
+        if end > text.len() {
+            return Err(miette::MietteError::OutOfBounds);
+        }
+        // Cut a window of whole lines around the span and let miette's own reader work inside it.
+        let starts = self.lines.starts(text);
+        let first = self.lines.line_of(text, start).saturating_sub(context_lines_before);
+        // Two spare lines: miette reads one line further when a span ends on a line break.
+        let last = self.lines.line_of(text, end.saturating_sub(1).max(start)) + context_lines_after + 3;
+        let window_start = starts[first];
+        let window_end = starts.get(last).copied().unwrap_or(text.len());
+        let window: &'a [u8] = &text.as_bytes()[window_start..window_end];
+        let local = miette::SourceSpan::new((start - window_start).into(), span.len());
+        let inner = window.read_span(&local, context_lines_before, context_lines_after)?;
+        Ok(Box::new(miette::MietteSpanContents::new(
+            inner.data(),
+            (inner.span().offset() + window_start, inner.span().len()).into(),
+            inner.line() + first,
+            inner.column(),
+            inner.line_count() + first,
+        )))
     }
 }
 
@@ -143,6 +186,25 @@ mod tests {
             assert_eq!(idx.byte(ci), *b);
         }
         assert_eq!(idx.byte(text.chars().count()), text.len());
+    }
+
+    #[test]
+    fn windowed_reader_agrees_with_miettes_reader() {
+        use miette::SourceCode;
+        let text = "a: 1\nbb: 2\r\n\nccc: [x, y]\ndd: é\nlast";
+        let file = SourceFile::new("x", text);
+        let shared = SharedText { text: file.text.clone(), lines: file.lines.clone() };
+        for (start, len) in [(0, 1), (3, 1), (6, 5), (14, 3), (19, 6), (28, 3), (text.len() - 4, 4), (text.len(), 0)] {
+            for context in [0, 1, 2] {
+                let span = miette::SourceSpan::new(start.into(), len);
+                let ours = shared.read_span(&span, context, context).unwrap();
+                let theirs = text.read_span(&span, context, context).unwrap();
+                let key = |c: &dyn miette::SpanContents<'_>| {
+                    (c.data().to_vec(), *c.span(), c.line(), c.column(), c.line_count())
+                };
+                assert_eq!(key(&*ours), key(&*theirs), "span {start}+{len} context {context}");
+            }
+        }
     }
 
     #[test]

@@ -76,8 +76,18 @@ impl Node {
 }
 
 enum Frame {
-    Seq { start: usize, anchor: usize, items: Vec<Node> },
-    Map { start: usize, anchor: usize, entries: Vec<Entry>, key: Option<(String, Span)>, index: Option<HashMap<String, usize>> },
+    Seq {
+        start: usize,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        start: usize,
+        anchor: usize,
+        entries: Vec<Entry>,
+        key: Option<(String, Span)>,
+        index: Option<HashMap<String, usize>>,
+    },
 }
 
 /// Parses one YAML document. On error returns every problem found before parsing had to stop.
@@ -128,10 +138,13 @@ pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Vec<Problem>> {
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 if stack.len() >= limits.max_depth {
                     problems.push(
-                        Problem::error("I0003", format!("the YAML is nested more than {} levels deep", limits.max_depth))
-                            .in_file(file)
-                            .label(span, "too deep")
-                            .help("a backlog needs only a few levels; flatten this structure"),
+                        Problem::error(
+                            "I0003",
+                            format!("the YAML is nested more than {} levels deep", limits.max_depth),
+                        )
+                        .in_file(file)
+                        .label(span, "too deep")
+                        .help("a backlog needs only a few levels; flatten this structure"),
                     );
                     return Err(problems);
                 }
@@ -192,7 +205,11 @@ pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Vec<Problem>> {
                     copy
                 }
                 None => {
-                    problems.push(Problem::error("I0001", "invalid YAML: unknown alias").in_file(file).label(span, "no anchor with this name"));
+                    problems.push(
+                        Problem::error("I0001", "invalid YAML: unknown alias")
+                            .in_file(file)
+                            .label(span, "no anchor with this name"),
+                    );
                     return Err(problems);
                 }
             },
@@ -236,7 +253,8 @@ pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Vec<Problem>> {
                             idx.insert(name.clone(), entries.len());
                         } else if entries.len() >= 32 {
                             // Large mappings switch to a hash index so duplicate checks stay linear.
-                            let mut idx: HashMap<String, usize> = entries.iter().enumerate().map(|(i, e)| (e.key.clone(), i)).collect();
+                            let mut idx: HashMap<String, usize> =
+                                entries.iter().enumerate().map(|(i, e)| (e.key.clone(), i)).collect();
                             idx.insert(name.clone(), entries.len());
                             *index = Some(idx);
                         }
@@ -294,7 +312,8 @@ fn parse_number(s: &str) -> Option<f64> {
     }
     // Only the core schema's decimal forms: Rust's parser would also accept "inf" and "NaN".
     let digits = s.trim_start_matches(['-', '+']);
-    if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'-' | b'+')) {
+    if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'-' | b'+'))
+    {
         return None;
     }
     s.parse::<f64>().ok()
@@ -333,7 +352,9 @@ mod tests {
         let mut bomb = String::from("a: &a [x,x,x,x,x,x,x,x,x,x]\n");
         for i in 0..9 {
             let prev = if i == 0 { "a".to_string() } else { format!("l{}", i - 1) };
-            bomb += &format!("l{i}: &l{i} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n");
+            bomb += &format!(
+                "l{i}: &l{i} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+            );
         }
         assert_eq!(parse_str(&bomb).unwrap_err()[0].code, "I0004");
         // The scanner has its own recursion limit for flow collections; ours covers block nesting.

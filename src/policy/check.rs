@@ -3,7 +3,7 @@
 
 use super::ast::*;
 use super::ir::*;
-use crate::diag::{did_you_mean, Level, Problem};
+use crate::diag::{Level, Problem, did_you_mean};
 use crate::model::{self, FieldType, Schema};
 use crate::source::{SourceFile, Span};
 
@@ -238,10 +238,15 @@ fn find_rule<'r>(c: &mut Checker, rules: &'r mut [CompiledRule], name: &Name) ->
         return Some(&mut rules[i]);
     }
     let suggestion = did_you_mean(&name.text, rules.iter().map(|r| r.name.as_str())).map(str::to_string);
-    let p = c.error("P0005", format!("unknown rule `{}`", name.text), name.span, match &suggestion {
-        Some(s) => format!("did you mean `{s}`?"),
-        None => "no rule has this name".into(),
-    });
+    let p = c.error(
+        "P0005",
+        format!("unknown rule `{}`", name.text),
+        name.span,
+        match &suggestion {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "no rule has this name".into(),
+        },
+    );
     p.help = Some("`backlint rules` lists every rule".into());
     None
 }
@@ -266,8 +271,8 @@ fn constant(e: &Expr) -> Option<Const> {
 fn const_or_error(c: &mut Checker, e: &Expr) -> Option<Const> {
     let value = constant(e);
     if value.is_none() {
-        c.error("P0004", "expected a fixed value", e.span, "not a literal")
-            .help = Some("write a number, a \"text\", a word such as `warning`, or a list of these".into());
+        c.error("P0004", "expected a fixed value", e.span, "not a literal").help =
+            Some("write a number, a \"text\", a word such as `warning`, or a list of these".into());
     }
     value
 }
@@ -280,7 +285,8 @@ fn level_of(c: &mut Checker, value: &Const, span: Span, allow_off: bool) -> Opti
     match Level::parse(text) {
         Some(level) => Some(Some(level)),
         None => {
-            let choices = if allow_off { "`error`, `warning`, `info` or `off`" } else { "`error`, `warning` or `info`" };
+            let choices =
+                if allow_off { "`error`, `warning`, `info` or `off`" } else { "`error`, `warning` or `info`" };
             let suggestion = did_you_mean(text, ["error", "warning", "info"]);
             let label = suggestion.map_or("not a severity".to_string(), |s| format!("did you mean `{s}`?"));
             c.error("P0004", format!("expected a severity: {choices}, found {}", value.describe()), span, label);
@@ -310,7 +316,12 @@ fn apply_settings(c: &mut Checker, settings: &mut Settings, assignments: &[Assig
                     }
                 }
                 _ => {
-                    c.error("P0004", format!("`{}` must be a whole number of items", a.name.text), span, "expected a number such as 10");
+                    c.error(
+                        "P0004",
+                        format!("`{}` must be a whole number of items", a.name.text),
+                        span,
+                        "expected a number such as 10",
+                    );
                 }
             },
             "fail_on" => {
@@ -323,15 +334,25 @@ fn apply_settings(c: &mut Checker, settings: &mut Settings, assignments: &[Assig
                     settings.done_statuses = items.iter().filter_map(|i| i.as_text().map(str::to_lowercase)).collect()
                 }
                 _ => {
-                    c.error("P0004", "`done_statuses` must be a list of statuses", span, "expected a list such as [\"done\"]");
+                    c.error(
+                        "P0004",
+                        "`done_statuses` must be a list of statuses",
+                        span,
+                        "expected a list such as [\"done\"]",
+                    );
                 }
             },
             other => {
                 let suggestion = did_you_mean(other, SETTINGS.iter().copied());
-                c.error("P0003", format!("unknown setting `{other}`"), a.name.span, match suggestion {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => "not a setting".into(),
-                })
+                c.error(
+                    "P0003",
+                    format!("unknown setting `{other}`"),
+                    a.name.span,
+                    match suggestion {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => "not a setting".into(),
+                    },
+                )
                 .help = Some(format!("settings are: {}", SETTINGS.join(", ")));
             }
         }
@@ -356,10 +377,15 @@ fn configure(c: &mut Checker, rule: &mut CompiledRule, assignments: &[Assignment
         let Some(slot) = rule.options.iter_mut().find(|(n, _)| *n == a.name.text) else {
             let names: Vec<&str> = rule.options.iter().map(|(n, _)| n.as_str()).chain(["severity"]).collect();
             let suggestion = did_you_mean(&a.name.text, names.iter().copied());
-            c.error("P0006", format!("rule `{}` has no option `{}`", rule.name, a.name.text), a.name.span, match suggestion {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => "unknown option".into(),
-            })
+            c.error(
+                "P0006",
+                format!("rule `{}` has no option `{}`", rule.name, a.name.text),
+                a.name.span,
+                match suggestion {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "unknown option".into(),
+                },
+            )
             .help = Some(format!("options of `{}`: {}", rule.name, names.join(", ")));
             continue;
         };
@@ -385,7 +411,12 @@ fn compile_rule(c: &mut Checker, decl: &RuleDecl, builtin: bool) -> Option<Compi
     let mut seen: Vec<&str> = Vec::new();
     for m in &decl.meta {
         if seen.contains(&m.name.text.as_str()) {
-            c.error("P0015", format!("`{}` is set twice in rule `{}`", m.name.text, decl.name.text), m.name.span, "set again here");
+            c.error(
+                "P0015",
+                format!("`{}` is set twice in rule `{}`", m.name.text, decl.name.text),
+                m.name.span,
+                "set again here",
+            );
             continue;
         }
         seen.push(&m.name.text);
@@ -403,15 +434,20 @@ fn compile_rule(c: &mut Checker, decl: &RuleDecl, builtin: bool) -> Option<Compi
             },
         }
     }
-    let missing: Vec<&str> = [("group", group.is_none()), ("severity", severity.is_none()), ("summary", summary.is_none())]
-        .iter()
-        .filter(|(_, m)| *m)
-        .map(|(n, _)| *n)
-        .collect();
+    let missing: Vec<&str> =
+        [("group", group.is_none()), ("severity", severity.is_none()), ("summary", summary.is_none())]
+            .iter()
+            .filter(|(_, m)| *m)
+            .map(|(n, _)| *n)
+            .collect();
     if !missing.is_empty() && !c.problems.iter().any(|p| p.code == "P0004") {
         c.error(
             "P0008",
-            format!("rule `{}` is missing {}", decl.name.text, missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")),
+            format!(
+                "rule `{}` is missing {}",
+                decl.name.text,
+                missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+            ),
             decl.name.span,
             "in this rule",
         )
@@ -462,10 +498,15 @@ fn explanation(c: &mut Checker, e: &Explain) -> Explanation {
             "example" => out.example = text,
             other => {
                 let suggestion = did_you_mean(other, ["what", "why", "fix", "example"]);
-                c.error("P0003", format!("unknown explanation section `{other}`"), s.name.span, match suggestion {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => "expected `what`, `why`, `fix` or `example`".into(),
-                });
+                c.error(
+                    "P0003",
+                    format!("unknown explanation section `{other}`"),
+                    s.name.span,
+                    match suggestion {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => "expected `what`, `why`, `fix` or `example`".into(),
+                    },
+                );
             }
         }
     }
@@ -498,8 +539,13 @@ fn compile_check(c: &mut Checker, check: &Check, options: &[(String, Const)]) ->
                 Ty::List(elem) => *elem,
                 t if t.is_loose() => Ty::Any,
                 other => {
-                    c.error("P0013", format!("`for` needs a list to range over, found {}", other.describe()), collection.span, "not a list")
-                        .help = Some("range over `items`, `near`, `distant`, `goals` or `reorders`".into());
+                    c.error(
+                        "P0013",
+                        format!("`for` needs a list to range over, found {}", other.describe()),
+                        collection.span,
+                        "not a list",
+                    )
+                    .help = Some("range over `items`, `near`, `distant`, `goals` or `reorders`".into());
                     Ty::Any
                 }
             };
@@ -513,23 +559,31 @@ fn compile_check(c: &mut Checker, check: &Check, options: &[(String, Const)]) ->
     let message = template(c, &scope, &check.message);
     let label = check.label.as_ref().map(|t| template(c, &scope, t));
     let help = check.help.as_ref().map(|t| template(c, &scope, t));
-    let severity = check.severity.as_ref().and_then(|s| level_of(c, &Const::Text(s.text.clone()), s.span, false).flatten());
+    let severity =
+        check.severity.as_ref().and_then(|s| level_of(c, &Const::Text(s.text.clone()), s.span, false).flatten());
     if c.problems.len() > errors_before {
         return None;
     }
     let mut slots = 0;
     let mut cache = |ir: Ir| hoist(ir, &mut slots);
-    let range = match range {
-        IrRange::Each(ir) => IrRange::Each(ir),
-        r => r,
-    };
     let filter = filter.map(&mut cache);
     let condition = cache(cond);
     let at = at.map(&mut cache);
     let message = cache_parts(message, &mut cache);
     let label = label.map(|l| cache_parts(l, &mut cache));
     let help = help.map(|h| cache_parts(h, &mut cache));
-    Some(CompiledCheck { range, filter, mode: check.mode, condition, at, message, label, help, severity, cache_slots: slots })
+    Some(CompiledCheck {
+        range,
+        filter,
+        mode: check.mode,
+        condition,
+        at,
+        message,
+        label,
+        help,
+        severity,
+        cache_slots: slots,
+    })
 }
 
 fn cache_parts(parts: Vec<IrPart>, cache: &mut impl FnMut(Ir) -> Ir) -> Vec<IrPart> {
@@ -594,8 +648,8 @@ fn condition(c: &mut Checker, scope: &Scope, e: &Expr) -> Ir {
 
 fn expect_bool(c: &mut Checker, ty: &Ty, span: Span, what: &str) {
     if !(ty.is_loose() || *ty == Ty::Bool) {
-        c.error("P0013", format!("{what} must be true or false, found {}", ty.describe()), span, "not true/false").help =
-            Some("compare it (`x > 0`) or test it (`exists(x)`, `empty(x)`)".into());
+        c.error("P0013", format!("{what} must be true or false, found {}", ty.describe()), span, "not true/false")
+            .help = Some("compare it (`x > 0`) or test it (`exists(x)`, `empty(x)`)".into());
     }
 }
 
@@ -642,13 +696,23 @@ fn expr(c: &mut Checker, scope: &Scope, e: &Expr) -> (Ir, Ty) {
             let ty = match (&bty, &ity) {
                 (Ty::List(elem), Ty::Num) => (**elem).clone(),
                 (Ty::List(_), t) if !t.is_loose() => {
-                    c.error("P0013", format!("a list is indexed by a number, found {}", t.describe()), index.span, "expected a number");
+                    c.error(
+                        "P0013",
+                        format!("a list is indexed by a number, found {}", t.describe()),
+                        index.span,
+                        "expected a number",
+                    );
                     Ty::Any
                 }
                 (Ty::Rec(_), Ty::Text) | (Ty::Any, _) | (Ty::Null, _) => Ty::Any,
                 (Ty::List(_), _) => Ty::Any,
                 (other, _) => {
-                    c.error("P0013", format!("{} cannot be indexed", other.describe()), base.span, "not a list or record");
+                    c.error(
+                        "P0013",
+                        format!("{} cannot be indexed", other.describe()),
+                        base.span,
+                        "not a list or record",
+                    );
                     Ty::Any
                 }
             };
@@ -664,7 +728,12 @@ fn expr(c: &mut Checker, scope: &Scope, e: &Expr) -> (Ir, Ty) {
                 }
                 UnaryOp::Neg => {
                     if !(ty.is_loose() || ty == Ty::Num) {
-                        c.error("P0013", format!("`-` needs a number, found {}", ty.describe()), inner.span, "not a number");
+                        c.error(
+                            "P0013",
+                            format!("`-` needs a number, found {}", ty.describe()),
+                            inner.span,
+                            "not a number",
+                        );
                     }
                     (Ir::Neg(Box::new(ir)), Ty::Num)
                 }
@@ -680,10 +749,10 @@ fn expr(c: &mut Checker, scope: &Scope, e: &Expr) -> (Ir, Ty) {
 }
 
 fn name(c: &mut Checker, scope: &Scope, n: &str, span: Span) -> (Ir, Ty) {
-    if let Some((var, ty)) = &scope.var {
-        if *var == n {
-            return (Ir::Var, ty.clone());
-        }
+    if let Some((var, ty)) = &scope.var
+        && *var == n
+    {
+        return (Ir::Var, ty.clone());
     }
     if let Some((_, value)) = scope.options.iter().find(|(o, _)| o == n) {
         return (Ir::Const(value.clone()), const_ty(value));
@@ -699,10 +768,15 @@ fn name(c: &mut Checker, scope: &Scope, n: &str, span: Span) -> (Ir, Ty) {
         .chain(GLOBALS.iter().map(|(g, _)| *g))
         .collect();
     let suggestion = did_you_mean(n, candidates.iter().copied());
-    c.error("P0009", format!("unknown name `{n}`"), span, match suggestion {
-        Some(s) => format!("did you mean `{s}`?"),
-        None => "not defined here".into(),
-    })
+    c.error(
+        "P0009",
+        format!("unknown name `{n}`"),
+        span,
+        match suggestion {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "not defined here".into(),
+        },
+    )
     .help = Some(format!("names available here: {}", candidates.join(", ")));
     (Ir::Const(Const::Null), Ty::Any)
 }
@@ -764,7 +838,10 @@ fn binary_ty(c: &mut Checker, op: BinaryOp, (l, ls): (&Ty, Span), (r, rs): (&Ty,
         }
         In | NotIn => {
             if !(r.is_loose() || matches!(r, Ty::List(_) | Ty::Text)) {
-                mismatch(c, format!("the right side of `{}` must be a list or text, found {}", op.symbol(), r.describe()));
+                mismatch(
+                    c,
+                    format!("the right side of `{}` must be a list or text, found {}", op.symbol(), r.describe()),
+                );
             }
             Ty::Bool
         }
@@ -783,13 +860,28 @@ fn binary_ty(c: &mut Checker, op: BinaryOp, (l, ls): (&Ty, Span), (r, rs): (&Ty,
     }
 }
 
+/// The result type of a function whose result does not depend on its arguments' types.
+fn ty_of(func: Func) -> Ty {
+    match func {
+        Func::Exists | Func::Empty | Func::Contains | Func::Matches | Func::StartsWith | Func::EndsWith => Ty::Bool,
+        Func::Count | Func::Len | Func::Words | Func::PositionOf => Ty::Num,
+        Func::Lower | Func::Upper | Func::Trim | Func::Join => Ty::Text,
+        Func::Distinct | Func::Find => Ty::Any,
+    }
+}
+
 fn call(c: &mut Checker, scope: &Scope, f: &Name, args: &[Expr], span: Span) -> (Ir, Ty) {
     let Some(&(_, func, params)) = FUNCTIONS.iter().find(|(n, _, _)| *n == f.text) else {
         let suggestion = did_you_mean(&f.text, FUNCTIONS.iter().map(|(n, _, _)| *n));
-        c.error("P0011", format!("unknown function `{}`", f.text), f.span, match suggestion {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => "no function has this name".into(),
-        })
+        c.error(
+            "P0011",
+            format!("unknown function `{}`", f.text),
+            f.span,
+            match suggestion {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "no function has this name".into(),
+            },
+        )
         .help = Some(format!("functions: {}", FUNCTIONS.iter().map(|(n, _, _)| *n).collect::<Vec<_>>().join(", ")));
         for a in args {
             expr(c, scope, a);
@@ -800,7 +892,13 @@ fn call(c: &mut Checker, scope: &Scope, f: &Name, args: &[Expr], span: Span) -> 
     if args.len() != params.len() {
         c.error(
             "P0012",
-            format!("`{}` takes {} argument{}, found {}", f.text, params.len(), if params.len() == 1 { "" } else { "s" }, args.len()),
+            format!(
+                "`{}` takes {} argument{}, found {}",
+                f.text,
+                params.len(),
+                if params.len() == 1 { "" } else { "s" },
+                args.len()
+            ),
             span,
             "wrong number of arguments",
         );
@@ -821,32 +919,47 @@ fn call(c: &mut Checker, scope: &Scope, f: &Name, args: &[Expr], span: Span) -> 
                 Param::List => "a list",
                 _ => "text or a list",
             };
-            c.error("P0013", format!("`{}` needs {wanted} here, found {}", f.text, ty.describe()), arg.span, format!("expected {wanted}"));
-        } else if *param == Param::Literal && !matches!(arg.kind, ExprKind::Text(ref t) if t.as_plain().is_some()) {
-            c.error("P0013", format!("this argument of `{}` must be written as a literal \"text\"", f.text), arg.span, "not a literal");
+            c.error(
+                "P0013",
+                format!("`{}` needs {wanted} here, found {}", f.text, ty.describe()),
+                arg.span,
+                format!("expected {wanted}"),
+            );
         }
     }
     let mut irs: Vec<Ir> = typed.iter().map(|(ir, _)| ir.clone()).collect();
+    // Literal parameters (patterns, field names) must be known when the policy compiles: a text
+    // literal, or a rule option holding text.
+    for ((param, ir), arg) in params.iter().zip(&irs).zip(args) {
+        if *param == Param::Literal && !matches!(ir, Ir::Const(Const::Text(_))) {
+            c.error(
+                "P0013",
+                format!("this argument of `{}` must be a literal \"text\" or a rule option", f.text),
+                arg.span,
+                "not fixed text",
+            )
+            .help = Some("write the text in the policy, or declare it with `option name = \"…\"`".into());
+            return (Ir::Const(Const::Null), ty_of(func));
+        }
+    }
     let ty = match func {
-        Func::Exists | Func::Empty | Func::Contains | Func::Matches | Func::StartsWith | Func::EndsWith => Ty::Bool,
-        Func::Count | Func::Len | Func::Words | Func::PositionOf => Ty::Num,
-        Func::Lower | Func::Upper | Func::Trim | Func::Join => Ty::Text,
         Func::Distinct => typed[0].1.clone(),
         Func::Find => match &typed[0].1 {
             Ty::List(elem) => (**elem).clone(),
             _ => Ty::Any,
         },
+        other => ty_of(other),
     };
     if func == Func::Matches {
-        let pattern = match &args[1].kind {
-            ExprKind::Text(t) => t.as_plain().unwrap_or_default(),
+        let pattern = match &irs[1] {
+            Ir::Const(Const::Text(t)) => t.clone(),
             _ => String::new(),
         };
         return match regex::RegexBuilder::new(&pattern).size_limit(REGEX_SIZE_LIMIT).build() {
             Ok(re) => (Ir::Matches(Box::new(irs.swap_remove(0)), re), Ty::Bool),
             Err(err) => {
                 let detail = err.to_string();
-                let last = detail.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or("invalid").trim();
+                let last = detail.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("invalid").trim();
                 let last = last.strip_prefix("error: ").unwrap_or(last).to_string();
                 c.error("P0014", format!("invalid regular expression: {last}"), args[1].span, "this pattern").help =
                     Some("patterns use the syntax of the Rust `regex` crate (no look-around or backreferences)".into());
@@ -854,12 +967,12 @@ fn call(c: &mut Checker, scope: &Scope, f: &Name, args: &[Expr], span: Span) -> 
             }
         };
     }
-    if func == Func::Find {
-        if let (Ty::List(elem), Some(field)) = (&typed[0].1, constant(&args[1]).and_then(|c| c.as_text().map(str::to_string))) {
-            if let Ty::Rec(_) = **elem {
-                field_access(c, elem, &Name { text: field, span: args[1].span });
-            }
-        }
+    // `find(goals, "idd", …)`: the field name is checked like `goal.idd` would be.
+    if func == Func::Find
+        && let (Ty::List(elem), Ir::Const(Const::Text(field))) = (&typed[0].1, &irs[1])
+        && let Ty::Rec(_) = **elem
+    {
+        field_access(c, elem, &Name { text: field.clone(), span: args[1].span });
     }
     (Ir::Call(func, irs), ty)
 }

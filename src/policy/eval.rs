@@ -2,7 +2,7 @@
 
 use super::ast::BinaryOp;
 use super::ir::*;
-use crate::model::{Backlog, FieldType, Record, BACKLOG_FIELDS, GOAL_FIELDS, ITEM_FIELDS, REORDER_FIELDS};
+use crate::model::{BACKLOG_FIELDS, Backlog, FieldType, GOAL_FIELDS, ITEM_FIELDS, REORDER_FIELDS, Record};
 use crate::source::Span;
 use crate::yaml::{Node, Value};
 use std::borrow::Cow;
@@ -90,7 +90,7 @@ impl<'a> Context<'a> {
             .iter()
             .map(|item| {
                 let status = item.text("status", &backlog.files[item.file]).unwrap_or_default().trim().to_lowercase();
-                if settings.done_statuses.iter().any(|d| *d == status) {
+                if settings.done_statuses.contains(&status) {
                     return Horizon::Done;
                 }
                 open_rank += 1;
@@ -196,7 +196,9 @@ pub fn node_value<'a>(file: usize, node: &'a Node, ty: Option<FieldType>, text: 
     let as_text = matches!(ty, Some(FieldType::Text | FieldType::TextList | FieldType::TextOrList));
     let val = match &node.value {
         Value::Null => Val::Null,
-        Value::Bool(_) | Value::Num(_) if as_text => Val::Text(Cow::Borrowed(text.get(node.span.start..node.span.end).unwrap_or(""))),
+        Value::Bool(_) | Value::Num(_) if as_text => {
+            Val::Text(Cow::Borrowed(text.get(node.span.start..node.span.end).unwrap_or("")))
+        }
         Value::Bool(b) => Val::Bool(*b),
         Value::Num(n) => Val::Num(*n),
         Value::Str(s) => Val::Text(Cow::Borrowed(s)),
@@ -261,7 +263,9 @@ pub fn eval<'a>(cx: &Context<'a>, ir: &Ir, var: &V<'a>, cache: &mut Cache<'a>) -
             let b = eval(cx, base, var, cache);
             let i = eval(cx, index, var, cache);
             match (&b.val, &i.val) {
-                (Val::List(items), Val::Num(n)) if *n >= 0.0 && n.fract() == 0.0 => items.get(*n as usize).cloned().unwrap_or_else(V::null),
+                (Val::List(items), Val::Num(n)) if *n >= 0.0 && n.fract() == 0.0 => {
+                    items.get(*n as usize).cloned().unwrap_or_else(V::null)
+                }
                 (Val::Rec(_), Val::Text(t)) => {
                     let name = t.to_string();
                     cx.field(&b, &name)
@@ -296,7 +300,13 @@ fn const_val<'a>(c: &Const) -> Val<'a> {
 }
 
 /// The 0-based position of `needle` in a cached list (by field, for `find`), through a hash index.
-fn indexed<'a>(cx: &Context<'a>, slot: usize, field: Option<&str>, needle: &V<'a>, cache: &mut Cache<'a>) -> Option<usize> {
+fn indexed<'a>(
+    cx: &Context<'a>,
+    slot: usize,
+    field: Option<&str>,
+    needle: &V<'a>,
+    cache: &mut Cache<'a>,
+) -> Option<usize> {
     let needle = key(needle)?;
     let id = (slot, field.map(str::to_string));
     if !cache.indexes.contains_key(&id) {

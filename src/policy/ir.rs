@@ -147,7 +147,13 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { product_owner: None, near: 10, distant: 30, fail_on: Level::Warning, done_statuses: vec!["done".into()] }
+        Settings {
+            product_owner: None,
+            near: 10,
+            distant: 30,
+            fail_on: Level::Warning,
+            done_statuses: vec!["done".into()],
+        }
     }
 }
 

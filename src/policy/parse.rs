@@ -113,7 +113,8 @@ fn rule_decl(p: Pair<Rule>) -> RuleDecl {
     let whole = span(&p);
     let mut inner = p.into_inner();
     let rule_name = name(inner.next().unwrap());
-    let mut decl = RuleDecl { name: rule_name, meta: vec![], options: vec![], explain: None, checks: vec![], span: whole };
+    let mut decl =
+        RuleDecl { name: rule_name, meta: vec![], options: vec![], explain: None, checks: vec![], span: whole };
     for part in inner {
         match part.as_rule() {
             Rule::meta => decl.meta.push(assignment(part)),
@@ -152,7 +153,8 @@ fn check(p: Pair<Rule>) -> Check {
             }
             Rule::where_clause => filter = Some(expr(inner.next().unwrap())),
             Rule::condition => {
-                let mode = if inner.next().unwrap().as_rule() == Rule::require_kw { Mode::Require } else { Mode::Forbid };
+                let mode =
+                    if inner.next().unwrap().as_rule() == Rule::require_kw { Mode::Require } else { Mode::Forbid };
                 condition = Some((mode, expr(inner.next().unwrap())));
             }
             Rule::at_clause => at = Some(expr(inner.next().unwrap())),
@@ -281,7 +283,8 @@ fn text_block(raw: &str) -> String {
     let start = lines.iter().position(|l| !l.trim().is_empty()).unwrap_or(lines.len());
     let end = lines.iter().rposition(|l| !l.trim().is_empty()).map_or(start, |i| i + 1);
     let lines = &lines[start..end];
-    let indent = lines.iter().filter(|l| !l.trim().is_empty()).map(|l| l.len() - l.trim_start().len()).min().unwrap_or(0);
+    let indent =
+        lines.iter().filter(|l| !l.trim().is_empty()).map(|l| l.len() - l.trim_start().len()).min().unwrap_or(0);
     lines.iter().map(|l| l.get(indent..).unwrap_or("").trim_end()).collect::<Vec<_>>().join("\n")
 }
 
@@ -308,9 +311,16 @@ fn describe_rule(kind: Rule) -> Option<&'static str> {
         Rule::label_clause | Rule::help_clause | Rule::severity_clause => "`label`, `help` or `severity`",
         Rule::expr => "an expression",
         Rule::not_op | Rule::neg => "an expression",
-        Rule::or | Rule::and | Rule::not_in | Rule::in_op | Rule::eq | Rule::ne | Rule::le | Rule::ge | Rule::lt | Rule::gt => {
-            "an operator"
-        }
+        Rule::or
+        | Rule::and
+        | Rule::not_in
+        | Rule::in_op
+        | Rule::eq
+        | Rule::ne
+        | Rule::le
+        | Rule::ge
+        | Rule::lt
+        | Rule::gt => "an operator",
         Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::rem => "an operator",
         Rule::field => "`.field`",
         Rule::index => "`[index]`",

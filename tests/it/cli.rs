@@ -4,7 +4,13 @@ use super::*;
 use std::process::{Command, Output};
 
 fn backlint(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_backlint")).args(args).current_dir(cwd).env("NO_COLOR", "1").env_remove("COLUMNS").output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_backlint"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .env_remove("COLUMNS")
+        .output()
+        .unwrap()
 }
 
 fn text(o: &Output) -> (String, String) {
@@ -25,7 +31,12 @@ fn unhealthy_example_exits_1_and_triggers_every_builtin_rule() {
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(!out.contains('\u{1b}'), "no colour codes when NO_COLOR is set");
-    for rule in policy_with(None).rules.iter().map(|r| r.name.clone()).chain(["near-estimate-limit".into(), "experiment-needs-hypothesis".into()]) {
+    for rule in policy_with(None)
+        .rules
+        .iter()
+        .map(|r| r.name.clone())
+        .chain(["near-estimate-limit".into(), "experiment-needs-hypothesis".into()])
+    {
         assert!(out.contains(&format!("{rule}\n")), "`{rule}` did not fire on the unhealthy example");
     }
     let summary = out.lines().rev().nth(1).unwrap();
@@ -42,7 +53,9 @@ fn checking_the_examples_folder_finds_both_backlogs() {
 fn fail_on_decides_the_exit_code() {
     let dir = tempfile::tempdir().unwrap();
     // Only a warning: an open item outside the near horizon without a goal.
-    let mut yaml = String::from("product: P\nproduct_owner: Dana Lee\nproduct_goals: [{id: G1, statement: Grow, status: active}]\nitems:\n");
+    let mut yaml = String::from(
+        "product: P\nproduct_owner: Dana Lee\nproduct_goals: [{id: G1, statement: Grow, status: active}]\nitems:\n",
+    );
     for i in 1..=11 {
         let goal = if i == 11 { "" } else { ", goal: G1" };
         yaml += &format!("  - {{id: I{i}, title: Item number {i}{goal}, acceptance_criteria: [works]}}\n");
@@ -91,7 +104,10 @@ fn a_policy_typo_points_into_the_policy_and_exits_2() {
     let o = backlint(&["check"], dir.path());
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("P0010") && err.contains("did you mean `estimate`?") && err.contains("backlint.policy:6:18"), "{err}");
+    assert!(
+        err.contains("P0010") && err.contains("did you mean `estimate`?") && err.contains("backlint.policy:6:18"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -109,7 +125,10 @@ fn rules_lists_the_catalogue() {
     let (out, _) = text(&o);
     assert_eq!(o.status.code(), Some(0));
     assert!(out.starts_with("RULE"));
-    assert!(out.lines().any(|l| l.starts_with("missing-acceptance-criteria") && l.contains("refinement") && l.contains("error")));
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("missing-acceptance-criteria") && l.contains("refinement") && l.contains("error"))
+    );
     let (out, _) = text(&backlint(&["rules", "--group", "goal"], &root()));
     assert_eq!(out.lines().count(), 4, "{out}");
     assert_eq!(backlint(&["rules", "--group", "nope"], &root()).status.code(), Some(2));

@@ -46,9 +46,18 @@ fn every_builtin_rule_documents_itself() {
             assert!(text.split_whitespace().count() >= 10, "`{}`: explain.{section} is missing or too thin", rule.name);
         }
         assert!(rule.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "`{}` is not kebab-case", rule.name);
-        assert!(["goal", "ordering", "refinement", "done", "role", "story"].contains(&rule.group.as_str()), "`{}` group", rule.name);
+        assert!(
+            ["goal", "ordering", "refinement", "done", "role", "story"].contains(&rule.group.as_str()),
+            "`{}` group",
+            rule.name
+        );
         assert!(rule.help.is_some() || rule.checks.iter().all(|c| c.help.is_some()), "`{}` has no help", rule.name);
-        assert!(starts_lowercase(&rule.summary) && !rule.summary.ends_with('.'), "`{}` summary style: {:?}", rule.name, rule.summary);
+        assert!(
+            starts_lowercase(&rule.summary) && !rule.summary.ends_with('.'),
+            "`{}` summary style: {:?}",
+            rule.name,
+            rule.summary
+        );
     }
 }
 
@@ -81,7 +90,11 @@ fn every_builtin_rule_has_both_fixtures_and_a_test() {
             let path = fixture(&format!("rules/{}/{which}", rule.name));
             assert!(path.is_file(), "missing fixture {}", path.display());
         }
-        assert!(super::rules::TESTED.contains(&rule.name.as_str()), "`{}` has no fixture test in tests/it/rules.rs", rule.name);
+        assert!(
+            super::rules::TESTED.contains(&rule.name.as_str()),
+            "`{}` has no fixture test in tests/it/rules.rs",
+            rule.name
+        );
     }
     for dir in std::fs::read_dir(fixture("rules")).unwrap() {
         let name = dir.unwrap().file_name().to_string_lossy().to_string();

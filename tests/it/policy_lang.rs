@@ -3,7 +3,7 @@
 use super::*;
 use backlint::policy::ast::{BinaryOp, ExprKind};
 use backlint::policy::parse::parse;
-use backlint::render::{render, Style};
+use backlint::render::{Style, render};
 
 #[test]
 fn ast_snapshot() {
@@ -30,7 +30,9 @@ rule small-near {
 }
 
 fn condition_of(expr_text: &str) -> backlint::policy::ast::Expr {
-    let text = format!("rule r {{ group = g severity = info summary = \"s\" for item in items require {expr_text} message \"m\" }}");
+    let text = format!(
+        "rule r {{ group = g severity = info summary = \"s\" for item in items require {expr_text} message \"m\" }}"
+    );
     let ast = parse(&SourceFile::new("p.policy", text)).unwrap();
     let backlint::policy::ast::Declaration::Rule(rule) = &ast.declarations[0] else { panic!() };
     rule.checks[0].condition.clone()
@@ -41,12 +43,16 @@ fn precedence_follows_the_pratt_table() {
     // not a == b or c and d  ==>  (not (a == b)) or (c and d)
     let e = condition_of("not a == b or c and d");
     let ExprKind::Binary(BinaryOp::Or, l, r) = e.kind else { panic!("{e:?}") };
-    assert!(matches!(l.kind, ExprKind::Unary(_, ref inner) if matches!(inner.kind, ExprKind::Binary(BinaryOp::Eq, ..))));
+    assert!(
+        matches!(l.kind, ExprKind::Unary(_, ref inner) if matches!(inner.kind, ExprKind::Binary(BinaryOp::Eq, ..)))
+    );
     assert!(matches!(r.kind, ExprKind::Binary(BinaryOp::And, ..)));
     // 1 + 2 * 3 < x.y  ==>  (1 + (2 * 3)) < (x.y)
     let e = condition_of("1 + 2 * 3 < x.y");
     let ExprKind::Binary(BinaryOp::Lt, l, r) = e.kind else { panic!() };
-    assert!(matches!(l.kind, ExprKind::Binary(BinaryOp::Add, _, ref m) if matches!(m.kind, ExprKind::Binary(BinaryOp::Mul, ..))));
+    assert!(
+        matches!(l.kind, ExprKind::Binary(BinaryOp::Add, _, ref m) if matches!(m.kind, ExprKind::Binary(BinaryOp::Mul, ..)))
+    );
     assert!(matches!(r.kind, ExprKind::Field(..)));
     let e = condition_of("a not in b");
     assert!(matches!(e.kind, ExprKind::Binary(BinaryOp::NotIn, ..)));
@@ -63,7 +69,11 @@ fn every_policy_error_kind_is_a_located_diagnostic() {
         let file = SourceFile::new(format!("{name}.policy"), std::fs::read_to_string(&path).unwrap());
         let (_, problems) = backlint::policy::compile(&[file]);
         assert!(!problems.is_empty(), "{name} compiled without error");
-        assert!(problems.iter().all(|p| p.code == code), "{name}: {:?}", problems.iter().map(|p| &p.code).collect::<Vec<_>>());
+        assert!(
+            problems.iter().all(|p| p.code == code),
+            "{name}: {:?}",
+            problems.iter().map(|p| &p.code).collect::<Vec<_>>()
+        );
         assert!(problems.iter().all(|p| p.primary_span().is_some() && p.file.is_some()), "{name}: unlocated");
         let rendered: String = problems.iter().map(|p| render(p, Style::plain(80))).collect();
         insta::assert_snapshot!(name.clone(), rendered);
@@ -75,7 +85,9 @@ fn every_policy_error_kind_is_a_located_diagnostic() {
 
 /// Evaluates a one-check rule on an inline backlog and returns the rendered messages.
 fn messages(condition: &str, message: &str, backlog: &str) -> Vec<String> {
-    let rule = format!("rule probe {{ group = custom severity = info summary = \"probe\" for item in items forbid {condition} message \"{message}\" }}");
+    let rule = format!(
+        "rule probe {{ group = custom severity = info summary = \"probe\" for item in items forbid {condition} message \"{message}\" }}"
+    );
     let policy = policy_with(Some(&rule));
     let backlog = load_str(backlog);
     check(&policy, &backlog).into_iter().filter(|f| f.rule == "probe").map(|f| f.message).collect()
@@ -91,7 +103,10 @@ fn functions_and_operators_evaluate() {
     assert_eq!(messages("item.id in [\"B\", \"C\"]", "{len(item.title)} {upper(item.title)}", b), ["4 MISC"]);
     assert_eq!(messages("item.id not in items.id", "never", b), Vec::<String>::new());
     assert_eq!(messages("position_of(items.id, item.id) == 2", "{count(distinct(items.estimate))}", b), ["2"]);
-    assert_eq!(messages("not exists(item.labels)", "{item.labels} {find(items, \"id\", \"101\").title}", b), ["none Fix the LOGIN page"]);
+    assert_eq!(
+        messages("not exists(item.labels)", "{item.labels} {find(items, \"id\", \"101\").title}", b),
+        ["none Fix the LOGIN page"]
+    );
     assert_eq!(messages("empty(item.missing) and starts_with(item.title, \"Fix\")", "{trim(\"  x \")}", b), ["x"]);
 }
 

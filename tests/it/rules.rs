@@ -20,16 +20,28 @@ fn expectations(text: &str) -> BTreeSet<(usize, String)> {
 fn run_fixture(rule: &str) {
     let policy = policy_with(None);
     let dir = fixture(&format!("rules/{rule}"));
-    let fires = dir.join("fires.yaml");
-    let backlog = load(&fires);
-    let expected: BTreeSet<(usize, String)> = expectations(&backlog.files[0].text).into_iter().filter(|(_, r)| r == rule).collect();
-    assert!(!expected.is_empty(), "{} has no `# expect: {rule}` comment", fires.display());
-    let actual: BTreeSet<(usize, String)> = lines(&backlog, &check(&policy, &backlog)).into_iter().filter(|(_, r)| r == rule).collect();
-    assert_eq!(actual, expected, "findings of `{rule}` in {} (line, rule)", fires.display());
+    // `fires.yaml`, plus `fires-<case>.yaml` for checks that can fire only once per backlog.
+    let mut fires: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("fires"))
+        .collect();
+    fires.sort();
+    assert!(fires.iter().any(|p| p.ends_with("fires.yaml")), "{} has no fires.yaml", dir.display());
+    for fires in fires {
+        let backlog = load(&fires);
+        let expected: BTreeSet<(usize, String)> =
+            expectations(&backlog.files[0].text).into_iter().filter(|(_, r)| r == rule).collect();
+        assert!(!expected.is_empty(), "{} has no `# expect: {rule}` comment", fires.display());
+        let actual: BTreeSet<(usize, String)> =
+            lines(&backlog, &check(&policy, &backlog)).into_iter().filter(|(_, r)| r == rule).collect();
+        assert_eq!(actual, expected, "findings of `{rule}` in {} (line, rule)", fires.display());
+    }
 
     let passes = dir.join("passes.yaml");
     let backlog = load(&passes);
-    let unexpected: Vec<_> = lines(&backlog, &check(&policy, &backlog)).into_iter().filter(|(_, r)| r == rule).collect();
+    let unexpected: Vec<_> =
+        lines(&backlog, &check(&policy, &backlog)).into_iter().filter(|(_, r)| r == rule).collect();
     assert!(unexpected.is_empty(), "{} must not trigger `{rule}`, but did at {unexpected:?}", passes.display());
 }
 
@@ -66,7 +78,9 @@ fn policy_settings_move_the_horizons() {
 fn configuration_changes_severity_options_and_disables() {
     let text = "product: P\nproduct_owner: Dana\nitems:\n  - {id: A, title: one two three}\n";
     let backlog = load_str(text);
-    let configured = policy_with(Some("configure product-goal-missing { severity = info }\ndisable goal-link-missing\ndisable missing-acceptance-criteria"));
+    let configured = policy_with(Some(
+        "configure product-goal-missing { severity = info }\ndisable goal-link-missing\ndisable missing-acceptance-criteria",
+    ));
     let findings = check(&configured, &backlog);
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert_eq!(findings[0].rule, "product-goal-missing");

@@ -1,13 +1,15 @@
 //! Rendered diagnostics, as a user sees them without colour at 80 columns.
 
 use super::*;
-use backlint::render::{render, Style};
+use backlint::render::{Style, render};
 
 fn render_findings(path: &Path) -> String {
     let backlog = load(path);
     let policy_path = backlint::discover::policy_for(path);
-    let user: Vec<SourceFile> =
-        policy_path.iter().map(|p| SourceFile::new(p.strip_prefix(root()).unwrap(), std::fs::read_to_string(p).unwrap())).collect();
+    let user: Vec<SourceFile> = policy_path
+        .iter()
+        .map(|p| SourceFile::new(p.strip_prefix(root()).unwrap(), std::fs::read_to_string(p).unwrap()))
+        .collect();
     let (policy, problems) = backlint::policy::compile(&user);
     assert!(problems.is_empty());
     let findings = check(&policy, &backlog);
@@ -52,7 +54,10 @@ fn input_error_wrong_types() {
 
 #[test]
 fn input_error_unknown_fields() {
-    insta::assert_snapshot!(input_errors("unknown", "product: X\nproduct_goal: []\nitems:\n  - id: A\n    acceptance_critera: [x]\n    squad: blue\n"));
+    insta::assert_snapshot!(input_errors(
+        "unknown",
+        "product: X\nproduct_goal: []\nitems:\n  - id: A\n    acceptance_critera: [x]\n    squad: blue\n"
+    ));
 }
 
 #[test]
