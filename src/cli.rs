@@ -1,5 +1,6 @@
 //! Command-line interface: arguments are lowered to one resolved plan per command, then run.
 
+use crate::baseline::{self, Baseline};
 use crate::diag::{Level, Problem, did_you_mean};
 use crate::discover;
 use crate::engine;
@@ -33,6 +34,12 @@ pub enum Command {
         /// Lowest severity that makes the run fail (exit 1) [default: the policy's `fail_on`, else warning]
         #[arg(long, value_enum)]
         fail_on: Option<FailOn>,
+        /// Report only findings that are not in this baseline, and list baseline entries that no longer occur
+        #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+        baseline: Option<PathBuf>,
+        /// Record today's findings (by rule and item id) in FILE, replacing it atomically, and exit 0
+        #[arg(long, value_name = "FILE")]
+        write_baseline: Option<PathBuf>,
     },
     /// List the rules: name, group, severity and summary
     Rules {
@@ -41,6 +48,11 @@ pub enum Command {
         /// Only the rules of this group (goal, ordering, refinement, role, …)
         #[arg(long)]
         group: Option<String>,
+    },
+    /// Run the examples that policies carry (`test` blocks): the built-in rules' and your policy's
+    Test {
+        /// Policy files whose tests to run [default: the built-in rules and the discovered policy]
+        policies: Vec<PathBuf>,
     },
     /// Explain a rule: what it checks, why it matters, how to fix it, with an example
     Explain {
@@ -93,11 +105,14 @@ pub fn main() -> i32 {
     let mut err = std::io::stderr().lock();
     let mut ui = Ui { out: &mut out, err: &mut err, out_style, err_style };
     match args.command {
-        Command::Check { paths, policy, fail_on } => {
-            check(&mut ui, &paths, policy.policy.as_deref(), fail_on.map(Level::from))
+        Command::Check { paths, policy, fail_on, baseline, write_baseline } => {
+            let plan =
+                CheckPlan { paths, policy: policy.policy, fail_on: fail_on.map(Level::from), baseline, write_baseline };
+            check(&mut ui, &plan)
         }
         Command::Rules { policy, group } => rules(&mut ui, policy.policy.as_deref(), group.as_deref()),
         Command::Explain { rule, policy } => explain(&mut ui, &rule, policy.policy.as_deref()),
+        Command::Test { policies } => self_test(&mut ui, &policies),
     }
 }
 
@@ -169,21 +184,42 @@ fn cwd_policy() -> Option<PathBuf> {
     std::env::current_dir().ok().and_then(|d| discover::policy_for(&d))
 }
 
-fn check(ui: &mut Ui, paths: &[PathBuf], explicit_policy: Option<&Path>, fail_on: Option<Level>) -> i32 {
-    let paths = if paths.is_empty() { vec![PathBuf::from(".")] } else { paths.to_vec() };
-    let (files, mut problems) = discover::backlogs(&paths);
-    let mut policies: BTreeMap<Option<PathBuf>, Option<CompiledPolicy>> = BTreeMap::new();
-    let mut findings_counts = [0usize; 3];
-    let mut failed = false;
-    let mut checked = 0;
-    for p in problems.drain(..) {
-        ui.problem(&p);
-        failed = true;
+/// What `check` was asked to do, resolved from the arguments.
+pub struct CheckPlan {
+    pub paths: Vec<PathBuf>,
+    pub policy: Option<PathBuf>,
+    pub fail_on: Option<Level>,
+    pub baseline: Option<PathBuf>,
+    pub write_baseline: Option<PathBuf>,
+}
+
+fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
+    let paths = if plan.paths.is_empty() { vec![PathBuf::from(".")] } else { plan.paths.clone() };
+    let mut known = match &plan.baseline {
+        Some(path) => match Baseline::read(path) {
+            Ok(b) => Some(b.remaining()),
+            Err(p) => {
+                ui.problem(&p);
+                return EXIT_ERROR;
+            }
+        },
+        None => None,
+    };
+    let key_file = plan.baseline.as_deref().or(plan.write_baseline.as_deref());
+    let (files, problems) = discover::backlogs(&paths);
+    let mut failed = !problems.is_empty();
+    for p in &problems {
+        ui.problem(p);
     }
+    let mut policies: BTreeMap<Option<PathBuf>, Option<CompiledPolicy>> = BTreeMap::new();
+    let mut counts = [0usize; 3];
+    let (mut checked, mut hidden) = (0, 0);
+    let mut recorded: Vec<baseline::Key> = Vec::new();
     let mut exit = EXIT_CLEAN;
-    for path in &files {
-        let policy_path = match explicit_policy {
-            Some(p) => Some(p.to_path_buf()),
+    for found in &files {
+        let path = found.path();
+        let policy_path = match &plan.policy {
+            Some(p) => Some(p.clone()),
             None => discover::policy_for(path).or_else(cwd_policy),
         };
         let policy = policies.entry(policy_path.clone()).or_insert_with(|| load_policy(ui, policy_path.as_deref()));
@@ -191,37 +227,130 @@ fn check(ui: &mut Ui, paths: &[PathBuf], explicit_policy: Option<&Path>, fail_on
             failed = true;
             continue;
         };
-        let backlog = match load_backlog(path) {
-            Ok(b) => b,
-            Err(problems) => {
-                for p in &problems {
-                    ui.problem(p);
-                }
-                failed = true;
+        let (backlog, problems) = load(found);
+        for p in &problems {
+            ui.problem(p);
+        }
+        failed |= !problems.is_empty();
+        let Some(mut backlog) = backlog else { continue };
+        apply_policy_goal(&mut backlog, &policy.settings);
+        checked += 1;
+        let mut findings = engine::run(policy, &backlog);
+        if let Some(key_file) = key_file {
+            let file_key = baseline::backlog_key(path, key_file);
+            let key = |f: &engine::Finding| (file_key.clone(), f.rule.clone(), f.subject.clone().unwrap_or_default());
+            if plan.write_baseline.is_some() {
+                recorded.extend(findings.iter().map(key));
                 continue;
             }
-        };
-        checked += 1;
-        let findings = engine::run(policy, &backlog);
-        let threshold = fail_on.unwrap_or(policy.settings.fail_on);
+            if let Some(known) = &mut known {
+                findings.retain(|f| match known.get_mut(&key(f)) {
+                    Some(n) if *n > 0 => {
+                        *n -= 1;
+                        hidden += 1;
+                        false
+                    }
+                    _ => true,
+                });
+            }
+        }
+        let threshold = plan.fail_on.unwrap_or(policy.settings.fail_on);
         if findings.iter().any(|f| f.level >= threshold) {
             exit = EXIT_FINDINGS;
         }
         for f in &findings {
             let _ = write!(ui.out, "{}", render::render(&f.to_problem(&backlog), ui.out_style));
         }
-        let counts = render::count(findings.iter().map(|f| f.level));
-        for (total, n) in findings_counts.iter_mut().zip(counts) {
+        for (total, n) in counts.iter_mut().zip(render::count(findings.iter().map(|f| f.level))) {
             *total += n;
         }
     }
+    if let Some(target) = &plan.write_baseline {
+        if failed {
+            ui.say("the baseline was not written: fix the errors above first");
+            return EXIT_ERROR;
+        }
+        let baseline = Baseline::from_keys(recorded);
+        let total: usize = baseline.entries.iter().map(|e| e.count).sum();
+        if let Err(e) = crate::atomic::write(target, baseline.to_json().as_bytes()) {
+            ui.problem(&Problem::error(
+                "I0052",
+                format!("cannot write the baseline `{}`: {}", target.display(), io_reason(&e)),
+            ));
+            return EXIT_ERROR;
+        }
+        let plural = if checked == 1 { "" } else { "s" };
+        ui.say(&format!("recorded {total} findings of {checked} backlog{plural} in {}", target.display()));
+        return EXIT_CLEAN;
+    }
     if checked > 0 {
-        ui.say(&render::summary(findings_counts, checked));
-        if findings_counts.iter().any(|&n| n > 0) {
+        let mut summary = render::summary(counts, checked);
+        if hidden > 0 {
+            summary += &format!(" ({hidden} known from the baseline not shown)");
+        }
+        ui.say(&summary);
+        if counts.iter().any(|&n| n > 0) {
             ui.say("run `backlint explain RULE` to see why a rule matters and how to fix it");
         }
     }
+    if let Some(known) = known {
+        let gone: Vec<_> = known.into_iter().filter(|(_, n)| *n > 0).collect();
+        if !gone.is_empty() {
+            let n: usize = gone.iter().map(|(_, n)| n).sum();
+            let plural = if n == 1 { " no longer occurs" } else { "s no longer occur" };
+            ui.say(&format!("{n} baseline finding{plural}; shrink the baseline with --write-baseline:"));
+            for ((file, rule, item), count) in gone {
+                let item = if item.is_empty() { String::new() } else { format!(" on `{item}`") };
+                let times = if count > 1 { format!(" ({count}×)") } else { String::new() };
+                ui.say(&format!("  {file}: `{rule}`{item}{times}"));
+            }
+        }
+    }
     if failed { EXIT_ERROR } else { exit }
+}
+
+/// Reads a backlog of any source. Problems in part of a folder do not stop the rest from loading.
+pub fn load(found: &discover::Found) -> (Option<Backlog>, Vec<Problem>) {
+    match found {
+        discover::Found::Yaml(path) => match load_backlog(path) {
+            Ok(b) => (Some(b), Vec::new()),
+            Err(p) => (None, p),
+        },
+        discover::Found::Folder(root) => {
+            let loaded = crate::backlog_md::load(root, read_source);
+            (loaded.backlog, loaded.problems)
+        }
+    }
+}
+
+/// A backlog without Product Goals takes the one the policy declares (`product_goal`, with
+/// `goal_milestone` as its id so that Backlog.md milestones link to it).
+pub fn apply_policy_goal(backlog: &mut Backlog, settings: &crate::policy::ir::Settings) {
+    let Some(statement) = &settings.product_goal else { return };
+    if !backlog.goals.is_empty() {
+        return;
+    }
+    let at = backlog.top.anchor;
+    let field = |key: &str, value: &str| crate::yaml::Entry {
+        key: key.into(),
+        key_span: at,
+        value: crate::yaml::Node { span: at, value: crate::yaml::Value::Str(value.into()) },
+    };
+    let mut entries = vec![
+        field("id", settings.goal_milestone.as_deref().unwrap_or("product-goal")),
+        field("statement", statement),
+        field("status", "active"),
+    ];
+    if let Some(m) = &settings.goal_measure {
+        entries.push(field("measure", m));
+    }
+    if let Some(t) = &settings.goal_target {
+        entries.push(field("target", t));
+    }
+    let node = crate::yaml::Node { span: at, value: crate::yaml::Value::Map(entries) };
+    let mut goal = crate::model::Record::new(0, node, 1);
+    goal.anchor = at;
+    backlog.goals.push(goal);
 }
 
 /// Reads and validates one native YAML backlog.
@@ -229,6 +358,35 @@ pub fn load_backlog(path: &Path) -> Result<Backlog, Vec<Problem>> {
     let file = read_source(path).map_err(|p| vec![p])?;
     let root = yaml::parse(&file, yaml::Limits::default())?;
     Backlog::from_yaml(file, root)
+}
+
+/// Built-in tests run against the built-in rules alone (default settings); a policy's own tests run
+/// against that policy, with its settings and configuration.
+fn self_test(ui: &mut Ui, policies: &[PathBuf]) -> i32 {
+    let explicit = !policies.is_empty();
+    let mut runs: Vec<Option<PathBuf>> = policies.iter().cloned().map(Some).collect();
+    if !explicit {
+        runs.push(None);
+        runs.extend(cwd_policy().map(Some));
+    }
+    let (mut passed, mut failed) = (0, 0);
+    for run in runs {
+        let Some(policy) = load_policy(ui, run.as_deref()) else { return EXIT_ERROR };
+        let outcome = crate::selftest::run(&policy, |t| match &run {
+            None => {
+                policy.rule(t.rule.as_deref().unwrap_or("")).is_some_and(|r| r.builtin)
+                    || t.file.path.starts_with("rules/")
+            }
+            Some(path) => t.file.path == *path,
+        });
+        for f in &outcome.failures {
+            let _ = write!(ui.out, "{}", render::render(f, ui.out_style));
+        }
+        passed += outcome.passed;
+        failed += outcome.failures.len();
+    }
+    ui.say(&format!("{passed} passed, {failed} failed"));
+    if failed > 0 { EXIT_FINDINGS } else { EXIT_CLEAN }
 }
 
 fn policy_for_listing(ui: &mut Ui, explicit: Option<&Path>) -> Option<CompiledPolicy> {

@@ -10,14 +10,32 @@ pub fn is_backlog_name(name: &str) -> bool {
     matches!(name, "backlog.yaml" | "backlog.yml") || name.ends_with(".backlog.yaml") || name.ends_with(".backlog.yml")
 }
 
-/// The backlog files named by the paths: files as given, folders searched (hidden, `target` and
-/// `node_modules` folders skipped; symlinks not followed, so a loop cannot trap the walk).
-pub fn backlogs(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Problem>) {
+/// A backlog on disk.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Found {
+    /// A native YAML backlog file.
+    Yaml(PathBuf),
+    /// A Backlog.md project's `backlog/` folder.
+    Folder(PathBuf),
+}
+
+impl Found {
+    pub fn path(&self) -> &Path {
+        match self {
+            Found::Yaml(p) | Found::Folder(p) => p,
+        }
+    }
+}
+
+/// The backlogs named by the paths: files as given; folders that are Backlog.md projects; other
+/// folders searched for backlog files and Backlog.md projects (hidden, `target` and `node_modules`
+/// folders skipped; symlinks not followed, so a loop cannot trap the walk).
+pub fn backlogs(paths: &[PathBuf]) -> (Vec<Found>, Vec<Problem>) {
     let mut found = Vec::new();
     let mut problems = Vec::new();
     for path in paths {
         if path.is_file() {
-            found.push(path.clone());
+            found.push(Found::Yaml(path.clone()));
             continue;
         }
         if !path.is_dir() {
@@ -27,31 +45,42 @@ pub fn backlogs(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Problem>) {
             );
             continue;
         }
+        if let Some(root) = crate::backlog_md::root_at(path) {
+            found.push(Found::Folder(root));
+            continue;
+        }
         let before = found.len();
-        let walker =
-            walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name().into_iter().filter_entry(|e| {
-                let name = e.file_name().to_string_lossy();
-                e.depth() == 0
-                    || !(e.file_type().is_dir()
-                        && (name.starts_with('.') || name == "target" || name == "node_modules"))
-            });
-        for entry in walker {
-            match entry {
-                Ok(e) if e.file_type().is_file() && is_backlog_name(&e.file_name().to_string_lossy()) => {
-                    found.push(e.into_path())
-                }
-                Ok(_) => {}
-                Err(err) => problems.push(
-                    Problem::error("I0021", format!("cannot read `{}`: {}", err.path().unwrap_or(path).display(), err))
+        let mut walker = walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name().into_iter();
+        while let Some(entry) = walker.next() {
+            let e = match entry {
+                Ok(e) => e,
+                Err(err) => {
+                    problems.push(
+                        Problem::error(
+                            "I0021",
+                            format!("cannot read `{}`: {}", err.path().unwrap_or(path).display(), err),
+                        )
                         .help("check the folder's permissions; the rest was still checked"),
-                ),
+                    );
+                    continue;
+                }
+            };
+            let name = e.file_name().to_string_lossy();
+            if e.file_type().is_dir() {
+                if e.depth() > 0 && (name.starts_with('.') || name == "target" || name == "node_modules") {
+                    walker.skip_current_dir();
+                } else if e.path().join("config.yml").is_file() && e.path().join("tasks").is_dir() {
+                    found.push(Found::Folder(e.into_path()));
+                    walker.skip_current_dir();
+                }
+            } else if e.file_type().is_file() && is_backlog_name(&name) {
+                found.push(Found::Yaml(e.into_path()));
             }
         }
         if found.len() == before {
-            problems.push(
-                Problem::error("I0022", format!("no backlog found in `{}`", path.display()))
-                    .help("backlint looks for `backlog.yaml`, `backlog.yml` and `*.backlog.yaml` files"),
-            );
+            problems.push(Problem::error("I0022", format!("no backlog found in `{}`", path.display())).help(
+                "backlint looks for `backlog.yaml`, `backlog.yml`, `*.backlog.yaml` files and Backlog.md folders",
+            ));
         }
     }
     (found, problems)

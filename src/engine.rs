@@ -4,7 +4,7 @@ use crate::diag::{Level, Problem};
 use crate::model::Backlog;
 use crate::policy::ast::Mode;
 use crate::policy::eval::{Cache, Context, Loc, Rec, V, Val, eval, render};
-use crate::policy::ir::{CompiledPolicy, CompiledRule, IrRange};
+use crate::policy::ir::{CompiledPolicy, CompiledRule, Global, Ir, IrRange};
 use crate::source::Span;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -17,8 +17,10 @@ pub struct Finding {
     /// Index into the backlog's files.
     pub file: usize,
     pub span: Span,
-    /// The item, goal or ordering-log entry the finding is about, when there is one.
+    /// The id of the item, goal or ordering-log entry the finding is about, when there is one.
     pub subject: Option<String>,
+    /// Index of the item the finding is about, for suppressions.
+    pub item: Option<usize>,
 }
 
 impl Finding {
@@ -31,10 +33,30 @@ impl Finding {
     }
 }
 
+/// Runs every enabled rule. Rules that read `suppressions` run last, after the `allow:` entries
+/// with a reason have silenced the findings they name, so they can report unused suppressions.
 pub fn run(policy: &CompiledPolicy, backlog: &Backlog) -> Vec<Finding> {
-    let cx = Context::new(backlog, &policy.settings);
+    let mut cx = Context::new(backlog, &policy.settings);
+    let reads_suppressions = |r: &&CompiledRule| {
+        r.checks.iter().any(|c| c.expressions().any(|e| e.any(&|e| matches!(e, Ir::Global(Global::Suppressions)))))
+    };
+    let (late, early): (Vec<&CompiledRule>, Vec<&CompiledRule>) =
+        policy.rules.iter().filter(|r| r.enabled).partition(|r| reads_suppressions(r));
     let mut findings = Vec::new();
-    for rule in policy.rules.iter().filter(|r| r.enabled) {
+    for rule in early {
+        run_rule(&cx, rule, &mut findings);
+    }
+    findings.retain(|f| {
+        let silenced_by = backlog
+            .suppressions
+            .iter()
+            .position(|s| s.rule == f.rule && s.has_reason() && (s.item.is_none() || s.item == f.item));
+        if let Some(i) = silenced_by {
+            cx.suppression_used[i] = true;
+        }
+        silenced_by.is_none()
+    });
+    for rule in late {
         run_rule(&cx, rule, &mut findings);
     }
     findings
@@ -89,6 +111,10 @@ fn run_rule<'a>(cx: &Context<'a>, rule: &CompiledRule, out: &mut Vec<Finding>) {
                 file: loc.file,
                 span: loc.span,
                 subject: subject_id(cx, subject),
+                item: match subject.val {
+                    Val::Rec(Rec::Item(i)) => Some(i),
+                    _ => None,
+                },
             });
         }
     }

@@ -1,5 +1,8 @@
 //! backlint: a linter for Scrum Product Backlogs. See ARCHITECTURE.md for the map.
 
+pub mod atomic;
+pub mod backlog_md;
+pub mod baseline;
 pub mod cli;
 pub mod diag;
 pub mod discover;
@@ -7,5 +10,7 @@ pub mod engine;
 pub mod model;
 pub mod policy;
 pub mod render;
+pub mod selftest;
 pub mod source;
+pub mod story;
 pub mod yaml;

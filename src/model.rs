@@ -19,6 +19,12 @@ pub enum FieldType {
     Items,
     Goals,
     Reorders,
+    /// The parsed user story of an item's title (engine-added).
+    Story,
+    /// Suppressions: a mapping of rule name to the reason it is allowed.
+    Allow,
+    /// true or false (engine-added).
+    Flag,
 }
 
 pub type Schema = &'static [(&'static str, FieldType)];
@@ -33,6 +39,7 @@ pub const BACKLOG_FIELDS: Schema = &[
     ("product_goals", Goals),
     ("items", Items),
     ("ordering_log", Reorders),
+    ("allow", Allow),
 ];
 
 pub const ITEM_FIELDS: Schema = &[
@@ -52,6 +59,7 @@ pub const ITEM_FIELDS: Schema = &[
     ("due_date", Text),
     ("labels", TextList),
     ("notes", Text),
+    ("allow", Allow),
 ];
 
 pub const GOAL_FIELDS: Schema =
@@ -61,7 +69,11 @@ pub const REORDER_FIELDS: Schema =
     &[("date", Text), ("by", Text), ("item", Text), ("from", Number), ("to", Number), ("rationale", Text)];
 
 /// Fields the engine adds to every item.
-pub const ITEM_INTRINSICS: Schema = &[("position", Number), ("horizon", Text)];
+pub const ITEM_INTRINSICS: Schema = &[("position", Number), ("horizon", Text), ("story", Story)];
+/// A suppression, as rules see it: `used` is filled in after the other rules ran.
+pub const SUPPRESSION_FIELDS: Schema = &[("rule", Text), ("reason", Text), ("item", Text), ("used", Flag)];
+/// The parts of `item.story`.
+pub const STORY_FIELDS: Schema = &[("role", Text), ("means", Text), ("ends", Text), ("template", Text)];
 /// Fields the engine adds to goals and ordering-log entries.
 pub const POSITION_INTRINSIC: Schema = &[("position", Number)];
 
@@ -75,10 +87,13 @@ pub struct Record {
     pub anchor: Span,
     /// 1-based position in its list.
     pub position: usize,
+    /// False for items kept only as history (Backlog.md's completed, archive and drafts folders):
+    /// they are never in the horizons.
+    pub active: bool,
 }
 
 impl Record {
-    fn new(file: usize, node: Node, position: usize) -> Self {
+    pub fn new(file: usize, node: Node, position: usize) -> Self {
         let anchor = match &node.value {
             Value::Map(entries) => entries
                 .iter()
@@ -89,7 +104,7 @@ impl Record {
                 .unwrap_or(node.span),
             _ => node.span,
         };
-        Record { file, node, anchor, position }
+        Record { file, node, anchor, position, active: true }
     }
     pub fn get(&self, field: &str) -> Option<&Node> {
         self.node.get(field)
@@ -117,6 +132,44 @@ pub struct Backlog {
     pub items: Vec<Record>,
     pub goals: Vec<Record>,
     pub reorders: Vec<Record>,
+    /// `allow:` entries of the items and of the whole backlog.
+    pub suppressions: Vec<Suppression>,
+}
+
+/// One `allow: {rule: reason}` entry. A suppression without a reason does not suppress anything.
+#[derive(Clone, Debug)]
+pub struct Suppression {
+    pub file: usize,
+    pub rule: String,
+    pub rule_span: Span,
+    /// The reason node (null when the reason is missing).
+    pub reason: Node,
+    /// Index of the item that carries it; None for the whole backlog.
+    pub item: Option<usize>,
+}
+
+impl Suppression {
+    pub fn has_reason(&self) -> bool {
+        matches!(&self.reason.value, Value::Str(s) if !s.trim().is_empty())
+            || matches!(self.reason.value, Value::Num(_) | Value::Bool(_))
+    }
+}
+
+/// The `allow:` entries of one record.
+pub fn suppressions_of(record: &Record, item: Option<usize>) -> Vec<Suppression> {
+    match record.get("allow").map(|n| &n.value) {
+        Some(Value::Map(entries)) => entries
+            .iter()
+            .map(|e| Suppression {
+                file: record.file,
+                rule: e.key.clone(),
+                rule_span: e.key_span,
+                reason: e.value.clone(),
+                item,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 impl Backlog {
@@ -156,12 +209,16 @@ impl Backlog {
         if !problems.is_empty() {
             return Err(problems);
         }
-        Ok(Backlog { files: vec![file], top, items, goals, reorders })
+        let mut suppressions = suppressions_of(&top, None);
+        for (i, item) in items.iter().enumerate() {
+            suppressions.extend(suppressions_of(item, Some(i)));
+        }
+        Ok(Backlog { files: vec![file], top, items, goals, reorders, suppressions })
     }
 }
 
 /// The line of the first top-level key: where whole-backlog findings point when a field is missing.
-fn first_key_line(file: &SourceFile, root: &Node) -> Span {
+pub fn first_key_line(file: &SourceFile, root: &Node) -> Span {
     let start = match &root.value {
         Value::Map(entries) => entries.first().map_or(0, |e| e.key_span.start),
         _ => 0,
@@ -170,7 +227,7 @@ fn first_key_line(file: &SourceFile, root: &Node) -> Span {
     Span::new(start, end)
 }
 
-fn validate(file: &SourceFile, node: &Node, schema: Schema, what: &str, problems: &mut Vec<Problem>) {
+pub fn validate(file: &SourceFile, node: &Node, schema: Schema, what: &str, problems: &mut Vec<Problem>) {
     let Value::Map(entries) = &node.value else { return };
     for entry in entries {
         let Some(&(_, ty)) = schema.iter().find(|(name, _)| *name == entry.key) else {
@@ -225,6 +282,30 @@ fn check_type(file: &SourceFile, field: &str, node: &Node, ty: FieldType, proble
             "a number",
             &format!("write `{field}` as a number, for example `{field}: 5`"),
         )),
+        Allow => {
+            let Value::Map(entries) = &node.value else {
+                problems.push(type_problem(
+                    file,
+                    field,
+                    node,
+                    "a mapping of rule names to reasons",
+                    "write `allow:` followed by lines such as `vague-title: the customer's own wording`",
+                ));
+                return;
+            };
+            for e in entries {
+                if matches!(e.value.value, Value::Seq(_) | Value::Map(_)) {
+                    problems.push(type_problem(
+                        file,
+                        &e.key,
+                        &e.value,
+                        "a reason (text)",
+                        "write the reason on the same line as the rule name",
+                    ));
+                }
+            }
+        }
+        Story | Flag => {}
         TextList | TextOrList | List | Items | Goals | Reorders => {
             let Value::Seq(elements) = &node.value else {
                 if ty == TextOrList && is_scalar {

@@ -66,6 +66,19 @@ impl Node {
             Value::Map(_) => "a mapping",
         }
     }
+    /// Moves every span by `by` bytes: for YAML embedded in a larger file (front matter).
+    pub fn shift(&mut self, by: usize) {
+        self.span = Span::new(self.span.start + by, self.span.end + by);
+        match &mut self.value {
+            Value::Seq(items) => items.iter_mut().for_each(|n| n.shift(by)),
+            Value::Map(entries) => entries.iter_mut().for_each(|e| {
+                e.key_span = Span::new(e.key_span.start + by, e.key_span.end + by);
+                e.value.shift(by);
+            }),
+            _ => {}
+        }
+    }
+
     fn count(&self) -> usize {
         1 + match &self.value {
             Value::Seq(items) => items.iter().map(Node::count).sum(),

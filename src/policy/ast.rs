@@ -14,6 +14,15 @@ pub enum Declaration {
     Disable { rule: Name },
     Enable { rule: Name },
     Rule(RuleDecl),
+    Test(TestDecl),
+}
+
+/// `test "name" { backlog = """…""" }`, inside a rule or at the top level.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestDecl {
+    pub name: Template,
+    pub assignments: Vec<Assignment>,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -36,6 +45,7 @@ pub struct RuleDecl {
     pub options: Vec<Assignment>,
     pub explain: Option<Explain>,
     pub checks: Vec<Check>,
+    pub tests: Vec<TestDecl>,
     pub span: Span,
 }
 

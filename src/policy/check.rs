@@ -31,6 +31,8 @@ enum Kind {
     Item,
     Goal,
     Reorder,
+    Story,
+    Suppression,
 }
 
 impl Ty {
@@ -48,6 +50,8 @@ impl Ty {
                 Kind::Item => "an item".into(),
                 Kind::Goal => "a goal".into(),
                 Kind::Reorder => "an ordering-log entry".into(),
+                Kind::Story => "a story".into(),
+                Kind::Suppression => "a suppression".into(),
             },
         }
     }
@@ -73,6 +77,8 @@ fn schema_of(kind: Kind) -> (Schema, Schema) {
         Kind::Item => (model::ITEM_FIELDS, model::ITEM_INTRINSICS),
         Kind::Goal => (model::GOAL_FIELDS, model::POSITION_INTRINSIC),
         Kind::Reorder => (model::REORDER_FIELDS, model::POSITION_INTRINSIC),
+        Kind::Story => (model::STORY_FIELDS, &[]),
+        Kind::Suppression => (model::SUPPRESSION_FIELDS, &[]),
     }
 }
 
@@ -86,6 +92,9 @@ fn field_ty(ty: FieldType) -> Ty {
         FieldType::Items => Ty::List(Box::new(Ty::Rec(Kind::Item))),
         FieldType::Goals => Ty::List(Box::new(Ty::Rec(Kind::Goal))),
         FieldType::Reorders => Ty::List(Box::new(Ty::Rec(Kind::Reorder))),
+        FieldType::Story => Ty::Rec(Kind::Story),
+        FieldType::Allow => Ty::Any,
+        FieldType::Flag => Ty::Bool,
     }
 }
 
@@ -97,6 +106,8 @@ const GLOBALS: &[(&str, Global)] = &[
     ("goals", Global::Goals),
     ("reorders", Global::Reorders),
     ("product_owner", Global::ProductOwner),
+    ("story_backlog", Global::StoryBacklog),
+    ("suppressions", Global::Suppressions),
 ];
 
 fn global_ty(g: Global) -> Ty {
@@ -106,6 +117,8 @@ fn global_ty(g: Global) -> Ty {
         Global::Goals => Ty::List(Box::new(Ty::Rec(Kind::Goal))),
         Global::Reorders => Ty::List(Box::new(Ty::Rec(Kind::Reorder))),
         Global::ProductOwner => Ty::Any,
+        Global::StoryBacklog => Ty::Bool,
+        Global::Suppressions => Ty::List(Box::new(Ty::Rec(Kind::Suppression))),
     }
 }
 
@@ -113,6 +126,7 @@ fn global_ty(g: Global) -> Ty {
 #[derive(Clone, Copy, PartialEq)]
 enum Param {
     Any,
+    Num,
     Text,
     List,
     TextOrList,
@@ -137,9 +151,26 @@ const FUNCTIONS: &[(&str, Func, &[Param])] = &[
     ("find", Func::Find, &[Param::List, Param::Literal, Param::Any]),
     ("position_of", Func::PositionOf, &[Param::List, Param::Any]),
     ("join", Func::Join, &[Param::List, Param::Text]),
+    ("occurrences", Func::Occurrences, &[Param::List, Param::Any]),
+    ("count_matching", Func::CountMatching, &[Param::List, Param::Literal]),
+    ("share", Func::Share, &[Param::List]),
+    ("similar_before", Func::SimilarBefore, &[Param::List, Param::Num, Param::Num]),
+    ("round", Func::Round, &[Param::Num]),
+    ("most_common", Func::MostCommon, &[Param::List]),
 ];
 
-const SETTINGS: &[&str] = &["product_owner", "near", "distant", "fail_on", "done_statuses"];
+const SETTINGS: &[&str] = &[
+    "product_owner",
+    "near",
+    "distant",
+    "fail_on",
+    "done_statuses",
+    "stories",
+    "product_goal",
+    "goal_milestone",
+    "goal_measure",
+    "goal_target",
+];
 
 /// The largest compiled regex we accept; the `regex` crate guarantees linear-time matching.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
@@ -209,7 +240,7 @@ pub fn compile(parsed: &[Parsed]) -> (CompiledPolicy, Vec<Problem>) {
                         configure(&mut c, r, assignments);
                     }
                 }
-                Declaration::Rule(_) => {}
+                Declaration::Rule(_) | Declaration::Test(_) => {}
             }
         }
         problems.append(&mut c.problems);
@@ -230,7 +261,56 @@ pub fn compile(parsed: &[Parsed]) -> (CompiledPolicy, Vec<Problem>) {
     if settings.distant < settings.near {
         settings.distant = settings.near;
     }
-    (CompiledPolicy { settings, rules }, problems)
+    let mut tests = Vec::new();
+    for p in parsed {
+        let mut c = Checker { problems: Vec::new(), file: &p.file };
+        for d in &p.policy.declarations {
+            match d {
+                Declaration::Test(t) => tests.extend(compile_test(&mut c, t, None)),
+                Declaration::Rule(r) => {
+                    tests.extend(r.tests.iter().filter_map(|t| compile_test(&mut c, t, Some(&r.name.text))))
+                }
+                _ => {}
+            }
+        }
+        problems.append(&mut c.problems);
+    }
+    (CompiledPolicy { settings, rules, tests }, problems)
+}
+
+fn compile_test(c: &mut Checker, t: &TestDecl, rule: Option<&str>) -> Option<PolicyTest> {
+    let name = t.name.as_plain().unwrap_or_default();
+    let mut backlog = None;
+    for a in &t.assignments {
+        match a.name.text.as_str() {
+            "backlog" => match constant(&a.value) {
+                Some(Const::Text(text)) => backlog = Some(text),
+                _ => {
+                    c.error("P0004", "a test's `backlog` must be text", a.value.span, "expected a \"\"\"…\"\"\" block");
+                }
+            },
+            other => {
+                let suggestion = did_you_mean(other, ["backlog"]);
+                c.error(
+                    "P0003",
+                    format!("unknown test field `{other}`"),
+                    a.name.span,
+                    match suggestion {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => "a test has only `backlog`".into(),
+                    },
+                );
+            }
+        }
+    }
+    let Some(backlog) = backlog else {
+        c.error("P0008", format!("test `{name}` has no `backlog`"), t.name.span, "in this test").help = Some(
+            "write the example backlog as `backlog = \"\"\" … \"\"\"` and mark expected findings with `# expect`"
+                .into(),
+        );
+        return None;
+    };
+    Some(PolicyTest { name, rule: rule.map(str::to_string), backlog, file: c.file.clone(), span: t.name.span })
 }
 
 fn find_rule<'r>(c: &mut Checker, rules: &'r mut [CompiledRule], name: &Name) -> Option<&'r mut CompiledRule> {
@@ -340,6 +420,27 @@ fn apply_settings(c: &mut Checker, settings: &mut Settings, assignments: &[Assig
                         span,
                         "expected a list such as [\"done\"]",
                     );
+                }
+            },
+            "product_goal" | "goal_milestone" | "goal_measure" | "goal_target" => {
+                let Some(text) = value.as_text().map(str::to_string) else {
+                    c.error("P0004", format!("`{}` must be text", a.name.text), span, "expected \"…\"");
+                    continue;
+                };
+                let slot = match a.name.text.as_str() {
+                    "product_goal" => &mut settings.product_goal,
+                    "goal_milestone" => &mut settings.goal_milestone,
+                    "goal_measure" => &mut settings.goal_measure,
+                    _ => &mut settings.goal_target,
+                };
+                *slot = Some(text);
+            }
+            "stories" => match value.as_text() {
+                Some("auto") => settings.stories = None,
+                Some("on") => settings.stories = Some(true),
+                Some("off") => settings.stories = Some(false),
+                _ => {
+                    c.error("P0004", "`stories` must be `auto`, `on` or `off`", span, "expected auto, on or off");
                 }
             },
             other => {
@@ -597,14 +698,7 @@ fn cache_parts(parts: Vec<IrPart>, cache: &mut impl FnMut(Ir) -> Ir) -> Vec<IrPa
 }
 
 fn depends_on_var(ir: &Ir) -> bool {
-    match ir {
-        Ir::Var => true,
-        Ir::Const(_) | Ir::Global(_) => false,
-        Ir::Field(e, _) | Ir::Not(e) | Ir::Neg(e) | Ir::Matches(e, _) | Ir::Cached(_, e) => depends_on_var(e),
-        Ir::Index(a, b) | Ir::Binary(_, a, b) => depends_on_var(a) || depends_on_var(b),
-        Ir::Call(_, args) | Ir::List(args) => args.iter().any(depends_on_var),
-        Ir::Template(parts) => parts.iter().any(|p| matches!(p, IrPart::Expr(e) if depends_on_var(e))),
-    }
+    ir.any(&|e| matches!(e, Ir::Var))
 }
 
 /// Wraps each largest subexpression that does not read the loop variable in a cache slot, so that
@@ -625,6 +719,7 @@ fn hoist(ir: Ir, slots: &mut usize) -> Ir {
         Ir::Not(e) => Ir::Not(h(e)),
         Ir::Neg(e) => Ir::Neg(h(e)),
         Ir::Matches(e, r) => Ir::Matches(h(e), r),
+        Ir::CountMatching(e, r) => Ir::CountMatching(h(e), r),
         Ir::Index(a, b) => {
             let a = h(a);
             Ir::Index(a, h(b))
@@ -864,9 +959,17 @@ fn binary_ty(c: &mut Checker, op: BinaryOp, (l, ls): (&Ty, Span), (r, rs): (&Ty,
 fn ty_of(func: Func) -> Ty {
     match func {
         Func::Exists | Func::Empty | Func::Contains | Func::Matches | Func::StartsWith | Func::EndsWith => Ty::Bool,
-        Func::Count | Func::Len | Func::Words | Func::PositionOf => Ty::Num,
+        Func::Count
+        | Func::Len
+        | Func::Words
+        | Func::PositionOf
+        | Func::Occurrences
+        | Func::CountMatching
+        | Func::Share
+        | Func::SimilarBefore
+        | Func::Round => Ty::Num,
         Func::Lower | Func::Upper | Func::Trim | Func::Join => Ty::Text,
-        Func::Distinct | Func::Find => Ty::Any,
+        Func::Distinct | Func::Find | Func::MostCommon => Ty::Any,
     }
 }
 
@@ -908,6 +1011,7 @@ fn call(c: &mut Checker, scope: &Scope, f: &Name, args: &[Expr], span: Span) -> 
         let fits = ty.is_loose()
             || match param {
                 Param::Any => true,
+                Param::Num => *ty == Ty::Num,
                 Param::Text => *ty == Ty::Text,
                 Param::List => matches!(ty, Ty::List(_)),
                 Param::TextOrList => matches!(ty, Ty::Text | Ty::List(_)),
@@ -916,6 +1020,7 @@ fn call(c: &mut Checker, scope: &Scope, f: &Name, args: &[Expr], span: Span) -> 
         if !fits {
             let wanted = match param {
                 Param::Text | Param::Literal => "text",
+                Param::Num => "a number",
                 Param::List => "a list",
                 _ => "text or a list",
             };
@@ -944,19 +1049,20 @@ fn call(c: &mut Checker, scope: &Scope, f: &Name, args: &[Expr], span: Span) -> 
     }
     let ty = match func {
         Func::Distinct => typed[0].1.clone(),
-        Func::Find => match &typed[0].1 {
+        Func::Find | Func::MostCommon => match &typed[0].1 {
             Ty::List(elem) => (**elem).clone(),
             _ => Ty::Any,
         },
         other => ty_of(other),
     };
-    if func == Func::Matches {
+    if matches!(func, Func::Matches | Func::CountMatching) {
         let pattern = match &irs[1] {
             Ir::Const(Const::Text(t)) => t.clone(),
             _ => String::new(),
         };
         return match regex::RegexBuilder::new(&pattern).size_limit(REGEX_SIZE_LIMIT).build() {
-            Ok(re) => (Ir::Matches(Box::new(irs.swap_remove(0)), re), Ty::Bool),
+            Ok(re) if func == Func::Matches => (Ir::Matches(Box::new(irs.swap_remove(0)), re), Ty::Bool),
+            Ok(re) => (Ir::CountMatching(Box::new(irs.swap_remove(0)), re), Ty::Num),
             Err(err) => {
                 let detail = err.to_string();
                 let last = detail.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("invalid").trim();

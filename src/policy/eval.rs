@@ -4,10 +4,12 @@ use super::ast::BinaryOp;
 use super::ir::*;
 use crate::model::{BACKLOG_FIELDS, Backlog, FieldType, GOAL_FIELDS, ITEM_FIELDS, REORDER_FIELDS, Record};
 use crate::source::Span;
+use crate::story::{self, Story};
 use crate::yaml::{Node, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::OnceLock;
 
 /// Where a value came from in the backlog: file index and span.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +34,10 @@ pub enum Rec<'a> {
     Item(usize),
     Goal(usize),
     Reorder(usize),
+    /// The parsed story of item `usize`'s title.
+    Story(usize),
+    /// An `allow:` entry of the backlog.
+    Suppression(usize),
     /// A mapping without engine-added fields (e.g. an entry of a team's own list).
     Map(usize, &'a Node),
 }
@@ -79,6 +85,11 @@ pub struct Context<'a> {
     pub backlog: &'a Backlog,
     pub horizons: Vec<Horizon>,
     pub product_owner: V<'a>,
+    settings: &'a Settings,
+    /// Each item's title parsed as a user story, on first use.
+    stories: OnceLock<Vec<Story>>,
+    /// Which suppressions silenced a finding; known once the other rules ran.
+    pub suppression_used: Vec<bool>,
 }
 
 impl<'a> Context<'a> {
@@ -89,8 +100,10 @@ impl<'a> Context<'a> {
             .items
             .iter()
             .map(|item| {
-                let status = item.text("status", &backlog.files[item.file]).unwrap_or_default().trim().to_lowercase();
-                if settings.done_statuses.contains(&status) {
+                // Real data quotes and cases statuses freely: `"Done"`, `done`, `Won't Do`.
+                let status = item.text("status", &backlog.files[item.file]).unwrap_or_default();
+                let status = status.trim().trim_matches(|c| c == '"' || c == '\'').to_lowercase();
+                if !item.active || settings.done_statuses.contains(&status) {
                     return Horizon::Done;
                 }
                 open_rank += 1;
@@ -110,7 +123,86 @@ impl<'a> Context<'a> {
                 None => V::null(),
             },
         };
-        Context { backlog, horizons, product_owner }
+        let suppression_used = vec![false; backlog.suppressions.len()];
+        Context { backlog, horizons, product_owner, settings, stories: OnceLock::new(), suppression_used }
+    }
+
+    fn suppression_field(&self, i: usize, name: &str) -> V<'a> {
+        let s = &self.backlog.suppressions[i];
+        let text = &self.backlog.files[s.file].text;
+        match name {
+            "rule" => V { val: Val::Text(Cow::Borrowed(&s.rule)), at: Some(Loc { file: s.file, span: s.rule_span }) },
+            "reason" => {
+                let mut v = node_value(s.file, &s.reason, Some(FieldType::Text), text);
+                if s.reason.span.is_empty() {
+                    v.at = Some(Loc { file: s.file, span: s.rule_span });
+                }
+                v
+            }
+            "item" => match s.item {
+                Some(item) => self.field(&V::new(Val::Rec(Rec::Item(item))), "id"),
+                None => V::null(),
+            },
+            "used" => V::new(Val::Bool(self.suppression_used[i])),
+            _ => V::null(),
+        }
+    }
+
+    fn title(&self, item: usize) -> Option<(&'a str, Loc)> {
+        let r = &self.backlog.items[item];
+        let node = r.get("title")?;
+        match &node.value {
+            Value::Str(s) => Some((s.as_str(), Loc { file: r.file, span: node.span })),
+            _ => None,
+        }
+    }
+
+    fn stories(&self) -> &[Story] {
+        self.stories.get_or_init(|| {
+            (0..self.backlog.items.len())
+                .map(|i| self.title(i).map_or_else(Story::default, |(t, _)| story::parse(t)))
+                .collect()
+        })
+    }
+
+    /// Whether the story rules apply: by setting, or when at least half of the open items are stories.
+    fn story_backlog(&self) -> bool {
+        self.settings.stories.unwrap_or_else(|| {
+            let open: Vec<usize> = (0..self.horizons.len()).filter(|&i| self.horizons[i] != Horizon::Done).collect();
+            let stories = open.iter().filter(|&&i| self.stories()[i].is_story()).count();
+            !open.is_empty() && stories * 2 >= open.len()
+        })
+    }
+
+    /// One part of an item's story, pointing at its own characters in the title when the title is
+    /// written as plain or simply quoted text (otherwise at the whole title).
+    fn story_part(&self, item: usize, part: &str) -> V<'a> {
+        let story = &self.stories()[item];
+        let Some((title, loc)) = self.title(item) else { return V::null() };
+        if part == "template" {
+            return story
+                .template
+                .as_ref()
+                .map_or_else(V::null, |t| V { val: Val::Text(Cow::Owned(t.clone())), at: Some(loc) });
+        }
+        let range = match part {
+            "role" => &story.role,
+            "means" => &story.means,
+            "ends" => &story.ends,
+            _ => &None,
+        };
+        let Some(range) = range.clone() else { return V::null() };
+        let source = &self.backlog.files[loc.file].text;
+        let written = source.get(loc.span.start..loc.span.end).unwrap_or("");
+        let base = if written == title {
+            Some(loc.span.start)
+        } else if written.len() == title.len() + 2 && written.get(1..written.len() - 1) == Some(title) {
+            Some(loc.span.start + 1)
+        } else {
+            None
+        };
+        let span = base.map_or(loc.span, |b| Span::new(b + range.start, b + range.end));
+        V { val: Val::Text(Cow::Borrowed(&title[range])), at: Some(Loc { file: loc.file, span }) }
     }
 
     fn record(&self, rec: Rec<'a>) -> Option<&'a Record> {
@@ -120,13 +212,18 @@ impl<'a> Context<'a> {
             Rec::Item(i) => b.items.get(i),
             Rec::Goal(i) => b.goals.get(i),
             Rec::Reorder(i) => b.reorders.get(i),
-            Rec::Map(..) => None,
+            Rec::Story(i) => b.items.get(i),
+            Rec::Suppression(_) | Rec::Map(..) => None,
         }
     }
 
     /// Where a finding about this value points when the value itself is missing.
     pub fn anchor(&self, v: &V<'a>) -> Option<Loc> {
         match v.val {
+            Val::Rec(Rec::Suppression(i)) => {
+                let s = &self.backlog.suppressions[i];
+                Some(Loc { file: s.file, span: s.rule_span })
+            }
             Val::Rec(Rec::Map(file, node)) => Some(Loc { file, span: node.span }),
             Val::Rec(rec) => self.record(rec).map(|r| Loc { file: r.file, span: r.anchor }),
             _ => v.at,
@@ -146,6 +243,8 @@ impl<'a> Context<'a> {
             Global::Goals => list(&|_| true, Rec::Goal, b.goals.len()),
             Global::Reorders => list(&|_| true, Rec::Reorder, b.reorders.len()),
             Global::ProductOwner => self.product_owner.clone(),
+            Global::StoryBacklog => V::new(Val::Bool(self.story_backlog())),
+            Global::Suppressions => list(&|_| true, Rec::Suppression, b.suppressions.len()),
         }
     }
 
@@ -159,9 +258,12 @@ impl<'a> Context<'a> {
                         match name {
                             "position" => return V::new(Val::Num(r.position as f64)),
                             "horizon" => return V::new(Val::Text(Cow::Borrowed(self.horizons[i].as_str()))),
+                            "story" => return V { val: Val::Rec(Rec::Story(i)), at: self.title(i).map(|(_, l)| l) },
                             _ => (ITEM_FIELDS, r.file, &r.node),
                         }
                     }
+                    Rec::Story(i) => return self.story_part(i, name),
+                    Rec::Suppression(i) => return self.suppression_field(i, name),
                     Rec::Goal(_) | Rec::Reorder(_) | Rec::Backlog => {
                         let r = self.record(*rec).expect("record exists");
                         if name == "position" && !matches!(rec, Rec::Backlog) {
@@ -234,11 +336,78 @@ fn key(v: &V) -> Option<Key> {
 pub struct Cache<'a> {
     values: Vec<Option<V<'a>>>,
     indexes: HashMap<(usize, Option<String>), HashMap<Key, usize>>,
+    counts: HashMap<usize, HashMap<Key, usize>>,
+    similarity: HashMap<usize, Rc<SimilarityIndex>>,
 }
 
 impl<'a> Cache<'a> {
     pub fn new(slots: usize) -> Self {
-        Cache { values: vec![None; slots], indexes: HashMap::new() }
+        Cache { values: vec![None; slots], indexes: HashMap::new(), counts: HashMap::new(), similarity: HashMap::new() }
+    }
+}
+
+/// Near-duplicate lookup over a list of texts, linear in practice: exact matches of the normalised
+/// text by hash, near matches only among elements sharing one of the rarer words (prefix filtering).
+pub struct SimilarityIndex {
+    tokens: Vec<Vec<String>>,
+    /// First position of each normalised text.
+    exact: HashMap<Vec<String>, usize>,
+    /// Positions of the elements holding each word, ascending.
+    postings: HashMap<String, Vec<usize>>,
+}
+
+/// Most candidates verified for one lookup; beyond it a near duplicate may go unreported.
+const MAX_CANDIDATES: usize = 2_000;
+
+impl SimilarityIndex {
+    fn new(items: &[V]) -> Self {
+        let tokens: Vec<Vec<String>> =
+            items.iter().map(|v| if let Val::Text(t) = &v.val { story::tokens(t) } else { Vec::new() }).collect();
+        let mut exact = HashMap::new();
+        let mut postings: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, t) in tokens.iter().enumerate() {
+            if t.is_empty() {
+                continue;
+            }
+            exact.entry(t.clone()).or_insert(i);
+            for w in t {
+                postings.entry(w.clone()).or_default().push(i);
+            }
+        }
+        SimilarityIndex { tokens, exact, postings }
+    }
+
+    /// The first element before `at` (0-based) at least `threshold` similar to it.
+    fn first_similar_before(&self, at: usize, threshold: f64) -> Option<usize> {
+        let mine = self.tokens.get(at)?;
+        if mine.is_empty() {
+            return None;
+        }
+        let mut best = self.exact.get(mine).copied().filter(|&first| first < at);
+        if threshold >= 1.0 {
+            return best;
+        }
+        // A pair with Jaccard >= t shares at least one of the |A| - ceil(t*|A|) + 1 rarest words of A.
+        let mut by_rarity: Vec<&String> = mine.iter().collect();
+        by_rarity.sort_by_key(|w| (self.postings.get(*w).map_or(0, Vec::len), *w));
+        let prefix = mine.len() - (threshold * mine.len() as f64).ceil() as usize + 1;
+        let mut candidates: Vec<usize> = by_rarity
+            .iter()
+            .take(prefix.min(mine.len()))
+            .flat_map(|w| self.postings.get(*w).into_iter().flatten().copied().take_while(|&p| p < at))
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        for &c in candidates.iter().take(MAX_CANDIDATES) {
+            if best.is_some_and(|b| b <= c) {
+                break;
+            }
+            if story::jaccard(mine, &self.tokens[c]) >= threshold {
+                best = Some(c);
+                break;
+            }
+        }
+        best
     }
 }
 
@@ -282,6 +451,14 @@ pub fn eval<'a>(cx: &Context<'a>, ir: &Ir, var: &V<'a>, cache: &mut Cache<'a>) -
             Val::Text(t) => V::new(Val::Bool(re.is_match(&t))),
             _ => V::new(Val::Bool(false)),
         },
+        Ir::CountMatching(e, re) => {
+            let n = match eval(cx, e, var, cache).val {
+                Val::List(items) => items.iter().filter(|i| matches!(&i.val, Val::Text(t) if re.is_match(t))).count(),
+                Val::Text(t) => usize::from(re.is_match(&t)),
+                _ => 0,
+            };
+            V::new(Val::Num(n as f64))
+        }
         Ir::List(items) => V::new(Val::List(items.iter().map(|i| eval(cx, i, var, cache)).collect())),
         Ir::Template(parts) => V::new(Val::Text(Cow::Owned(render(cx, parts, var, cache)))),
         Ir::Binary(op, l, r) => binary(cx, *op, l, r, var, cache),
@@ -443,6 +620,39 @@ fn call<'a>(cx: &Context<'a>, f: Func, args: &[Ir], var: &V<'a>, cache: &mut Cac
             };
             return found.map_or_else(V::null, |i| items[i].clone());
         }
+        Func::Occurrences => {
+            let needle = eval(cx, &args[1], var, cache);
+            let (list, slot) = list_arg(cx, &args[0], var, cache);
+            let Val::List(items) = &list.val else { return num(0) };
+            let Some(slot) = slot else { return num(items.iter().filter(|i| equal(i, &needle)).count()) };
+            let counts = cache.counts.entry(slot).or_insert_with(|| {
+                let mut counts = HashMap::new();
+                for k in items.iter().filter_map(key) {
+                    *counts.entry(k).or_insert(0) += 1;
+                }
+                counts
+            });
+            return num(key(&needle).and_then(|k| counts.get(&k).copied()).unwrap_or(0));
+        }
+        Func::SimilarBefore => {
+            let position = eval(cx, &args[1], var, cache);
+            let threshold = eval(cx, &args[2], var, cache);
+            let (Val::Num(position), Val::Num(threshold)) = (position.val, threshold.val) else { return V::null() };
+            if position < 1.0 || position.fract() != 0.0 {
+                return V::null();
+            }
+            let (list, slot) = list_arg(cx, &args[0], var, cache);
+            let Val::List(items) = &list.val else { return V::null() };
+            let index = match slot {
+                Some(slot) => {
+                    cache.similarity.entry(slot).or_insert_with(|| Rc::new(SimilarityIndex::new(items))).clone()
+                }
+                None => Rc::new(SimilarityIndex::new(items)),
+            };
+            return index
+                .first_similar_before(position as usize - 1, threshold.clamp(0.0, 1.0))
+                .map_or_else(V::null, |p| num(p + 1));
+        }
         _ => {}
     }
     let a: Vec<V<'a>> = args.iter().map(|x| eval(cx, x, var, cache)).collect();
@@ -495,7 +705,42 @@ fn call<'a>(cx: &Context<'a>, f: Func, args: &[Ir], var: &V<'a>, cache: &mut Cac
             (Val::List(items), Some(sep)) => txt(items.iter().map(display).collect::<Vec<_>>().join(&sep)),
             _ => V::null(),
         },
-        Func::Matches | Func::PositionOf | Func::Find => unreachable!("handled above"),
+        Func::Share => match &a[0].val {
+            Val::List(items) if !items.is_empty() => {
+                V::new(Val::Num(items.iter().filter(|i| i.truthy()).count() as f64 / items.len() as f64))
+            }
+            _ => num(0),
+        },
+        Func::Round => match a[0].val {
+            Val::Num(n) => V::new(Val::Num(n.round())),
+            _ => V::null(),
+        },
+        Func::MostCommon => match &a[0].val {
+            Val::List(items) => {
+                let mut counts: HashMap<Key, usize> = HashMap::new();
+                let mut best: Option<(usize, usize)> = None;
+                for (i, item) in items.iter().enumerate() {
+                    if matches!(item.val, Val::Null) {
+                        continue;
+                    }
+                    let Some(k) = key(item) else { continue };
+                    let n = counts.entry(k).or_insert(0);
+                    *n += 1;
+                    // Ties go to the value that reached the top count first.
+                    if best.is_none_or(|(_, top)| *n > top) {
+                        best = Some((i, *n));
+                    }
+                }
+                best.map_or_else(V::null, |(i, _)| items[i].clone())
+            }
+            _ => V::null(),
+        },
+        Func::Matches
+        | Func::CountMatching
+        | Func::PositionOf
+        | Func::Find
+        | Func::Occurrences
+        | Func::SimilarBefore => unreachable!("handled above"),
     }
 }
 

@@ -41,6 +41,8 @@ pub enum Global {
     Goals,
     Reorders,
     ProductOwner,
+    StoryBacklog,
+    Suppressions,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,6 +63,12 @@ pub enum Func {
     Find,
     PositionOf,
     Join,
+    Occurrences,
+    CountMatching,
+    Share,
+    SimilarBefore,
+    Round,
+    MostCommon,
 }
 
 #[derive(Clone, Debug)]
@@ -73,6 +81,8 @@ pub enum Ir {
     Index(Box<Ir>, Box<Ir>),
     Call(Func, Vec<Ir>),
     Matches(Box<Ir>, regex::Regex),
+    /// `count_matching(list, pattern)`, with the pattern compiled once.
+    CountMatching(Box<Ir>, regex::Regex),
     Not(Box<Ir>),
     Neg(Box<Ir>),
     Binary(BinaryOp, Box<Ir>, Box<Ir>),
@@ -80,6 +90,45 @@ pub enum Ir {
     Template(Vec<IrPart>),
     /// Does not depend on the loop variable: computed once per check and backlog, in cache `slot`.
     Cached(usize, Box<Ir>),
+}
+
+impl Ir {
+    /// Whether this expression or any part of it satisfies `pred`.
+    pub fn any(&self, pred: &impl Fn(&Ir) -> bool) -> bool {
+        if pred(self) {
+            return true;
+        }
+        match self {
+            Ir::Const(_) | Ir::Var | Ir::Global(_) => false,
+            Ir::Field(e, _)
+            | Ir::Not(e)
+            | Ir::Neg(e)
+            | Ir::Matches(e, _)
+            | Ir::CountMatching(e, _)
+            | Ir::Cached(_, e) => e.any(pred),
+            Ir::Index(a, b) | Ir::Binary(_, a, b) => a.any(pred) || b.any(pred),
+            Ir::Call(_, args) | Ir::List(args) => args.iter().any(|a| a.any(pred)),
+            Ir::Template(parts) => parts.iter().any(|p| matches!(p, IrPart::Expr(e) if e.any(pred))),
+        }
+    }
+}
+
+impl CompiledCheck {
+    /// Every expression of the check.
+    pub fn expressions(&self) -> impl Iterator<Item = &Ir> {
+        let range = match &self.range {
+            IrRange::Each(ir) => Some(ir),
+            IrRange::Backlog => None,
+        };
+        let parts =
+            [Some(&self.message), self.label.as_ref(), self.help.as_ref()].into_iter().flatten().flatten().filter_map(
+                |p| match p {
+                    IrPart::Expr(e) => Some(e),
+                    IrPart::Text(_) => None,
+                },
+            );
+        range.into_iter().chain(self.filter.as_ref()).chain([&self.condition]).chain(self.at.as_ref()).chain(parts)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -143,6 +192,13 @@ pub struct Settings {
     pub distant: usize,
     pub fail_on: Level,
     pub done_statuses: Vec<String>,
+    /// Whether the story rules apply: `Some(on/off)`, or `None` to decide from the backlog.
+    pub stories: Option<bool>,
+    /// The Product Goal for backlogs that declare none (Backlog.md), and how it is linked.
+    pub product_goal: Option<String>,
+    pub goal_milestone: Option<String>,
+    pub goal_measure: Option<String>,
+    pub goal_target: Option<String>,
 }
 
 impl Default for Settings {
@@ -152,15 +208,35 @@ impl Default for Settings {
             near: 10,
             distant: 30,
             fail_on: Level::Warning,
-            done_statuses: vec!["done".into()],
+            done_statuses: ["done", "completed", "won't do", "skipped", "cancelled", "canceled"]
+                .map(String::from)
+                .to_vec(),
+            stories: None,
+            product_goal: None,
+            goal_milestone: None,
+            goal_measure: None,
+            goal_target: None,
         }
     }
+}
+
+/// An example backlog from a policy and the findings it must produce.
+#[derive(Clone, Debug)]
+pub struct PolicyTest {
+    pub name: String,
+    /// The rule the test belongs to; None for a top-level test.
+    pub rule: Option<String>,
+    /// The example backlog, with common indentation removed.
+    pub backlog: String,
+    pub file: SourceFile,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct CompiledPolicy {
     pub settings: Settings,
     pub rules: Vec<CompiledRule>,
+    pub tests: Vec<PolicyTest>,
 }
 
 impl CompiledPolicy {

@@ -100,8 +100,16 @@ fn declaration(p: Pair<Rule>) -> Declaration {
         Rule::disable => Declaration::Disable { rule: name(p.into_inner().next().unwrap()) },
         Rule::enable => Declaration::Enable { rule: name(p.into_inner().next().unwrap()) },
         Rule::rule => Declaration::Rule(rule_decl(p)),
+        Rule::test => Declaration::Test(test_decl(p)),
         other => unreachable!("not a declaration: {other:?}"),
     }
+}
+
+fn test_decl(p: Pair<Rule>) -> TestDecl {
+    let span = span(&p);
+    let mut inner = p.into_inner();
+    let name = template(inner.next().unwrap());
+    TestDecl { name, assignments: inner.map(assignment).collect(), span }
 }
 
 fn assignment(p: Pair<Rule>) -> Assignment {
@@ -113,8 +121,15 @@ fn rule_decl(p: Pair<Rule>) -> RuleDecl {
     let whole = span(&p);
     let mut inner = p.into_inner();
     let rule_name = name(inner.next().unwrap());
-    let mut decl =
-        RuleDecl { name: rule_name, meta: vec![], options: vec![], explain: None, checks: vec![], span: whole };
+    let mut decl = RuleDecl {
+        name: rule_name,
+        meta: vec![],
+        options: vec![],
+        explain: None,
+        checks: vec![],
+        tests: vec![],
+        span: whole,
+    };
     for part in inner {
         match part.as_rule() {
             Rule::meta => decl.meta.push(assignment(part)),
@@ -124,6 +139,7 @@ fn rule_decl(p: Pair<Rule>) -> RuleDecl {
                 decl.explain = Some(Explain { sections: part.into_inner().map(assignment).collect(), span });
             }
             Rule::check => decl.checks.push(check(part)),
+            Rule::test => decl.tests.push(test_decl(part)),
             other => unreachable!("not a rule part: {other:?}"),
         }
     }
@@ -301,6 +317,7 @@ fn describe_rule(kind: Rule) -> Option<&'static str> {
         Rule::meta | Rule::meta_key => "a rule field (`group`, `severity`, `summary`, `help`, `enabled`)",
         Rule::option => "`option`",
         Rule::explain => "`explain`",
+        Rule::test => "`test`",
         Rule::check | Rule::for_clause => "a check (`for … in …`)",
         Rule::for_backlog => "`backlog`",
         Rule::where_clause => "`where`",

@@ -1,5 +1,6 @@
 //! The one integration-test binary: rule fixtures, meta-tests, snapshots and CLI tests.
 
+mod backlog_md;
 mod cli;
 mod meta;
 mod policy_lang;

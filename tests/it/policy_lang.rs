@@ -111,9 +111,96 @@ fn functions_and_operators_evaluate() {
 }
 
 #[test]
+fn aggregate_and_similarity_functions_evaluate() {
+    let b = "items:\n  - {id: A, title: Export the invoice list as CSV, requested_by: Sales, tasks: [design 4h, build]}\n  - {id: B, title: Refund an order, requested_by: Sales}\n  - {id: C, title: export invoice-list to csv!, requested_by: Ops}\n";
+    assert_eq!(messages("occurrences(items.requested_by, item.requested_by) == 2", "{item.id}", b), ["A", "B"]);
+    assert_eq!(messages("count_matching(item.tasks, \"\\\\d+h\") > 0", "{item.id}", b), ["A"]);
+    assert_eq!(messages("item.position == 1", "{round(share(items.tasks) * 100)}%", b), ["33%"]);
+    assert_eq!(
+        messages(
+            "exists(similar_before(items.title, item.position, 0.8))",
+            "{item.id} repeats {similar_before(items.title, item.position, 0.8)}",
+            b
+        ),
+        ["C repeats 1"]
+    );
+    assert_eq!(messages("item.position == 1", "{most_common(items.requested_by)}", b), ["Sales"]);
+}
+
+#[test]
+fn stories_are_parsed_into_parts_that_point_at_the_title() {
+    let text = "items:\n  - {id: A, title: \"As a shopper, I want to pay and ship so that I save time\"}\n  - {id: B, title: Pay by card}\n";
+    let rule = r#"rule probe { group = custom severity = info summary = "probe"
+      for item in items where story_backlog and exists(item.story.means) forbid matches(item.story.means, " and ") at item.story.means
+        message "{item.story.role} / {item.story.means} / {item.story.ends} / {item.story.template}" }"#;
+    let policy = policy_with(Some(rule));
+    let backlog = load_str(text);
+    let found: Vec<_> = check(&policy, &backlog).into_iter().filter(|f| f.rule == "probe").collect();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].message, "shopper / pay and ship / I save time / as a … i want … so that");
+    assert_eq!(&text[found[0].span.start..found[0].span.end], "pay and ship");
+    let off = policy_with(Some(&format!("{rule}\nsettings {{ stories = off }}")));
+    assert!(check(&off, &backlog).iter().all(|f| f.rule != "probe"));
+}
+
+#[test]
 fn the_regex_engine_is_linear_time() {
     // A pattern that backtracking engines take exponential time on.
     let title = "a".repeat(5_000) + "!";
     let b = format!("items:\n  - {{id: A, title: \"{title}\"}}\n");
     assert!(messages("matches(item.title, \"^(a+)+$\")", "{item.id}", &b).is_empty());
+}
+
+#[test]
+fn policy_tests_pass_and_fail_as_their_markers_say() {
+    let policy = policy_with(Some(
+        r#"
+rule short-title {
+  group = custom
+  severity = warning
+  summary = "titles have three words"
+  for item in items
+    require words(item.title) >= 3
+    at item.title
+    message "`{item.id}` has a short title"
+  test "fires on the short title" {
+    backlog = """
+      items:
+        - {id: A, title: Export invoices as CSV}
+        - {id: B, title: Misc}   # expect
+    """
+  }
+  test "a wrong expectation fails" {
+    backlog = """
+      items:
+        - {id: A, title: Export invoices as CSV}   # expect
+    """
+  }
+}
+test "top-level tests name their rules" {
+  backlog = """
+    items:
+      - {id: A, title: Misc}   # expect: short-title
+  """
+}
+"#,
+    ));
+    let outcome = backlint::selftest::run(&policy, |t| t.file.name == "test.policy");
+    assert_eq!(outcome.passed, 2);
+    assert_eq!(outcome.failures.len(), 1);
+    let rendered = render(&outcome.failures[0], Style::plain(80));
+    insta::assert_snapshot!(rendered);
+}
+
+#[test]
+fn every_builtin_rule_ships_passing_examples() {
+    let policy = policy_with(None);
+    let outcome = backlint::selftest::run(&policy, |t| t.rule.is_some());
+    let failures: Vec<String> = outcome.failures.iter().map(|p| render(p, Style::plain(100))).collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    for rule in policy.rules.iter().filter(|r| r.builtin) {
+        let tests: Vec<_> = policy.tests.iter().filter(|t| t.rule.as_deref() == Some(&rule.name)).collect();
+        let fires = tests.iter().filter(|t| t.backlog.contains("# expect")).count();
+        assert!(fires >= 1 && tests.len() > fires, "`{}` needs an example that fires and one that passes", rule.name);
+    }
 }

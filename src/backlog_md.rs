@@ -1,0 +1,448 @@
+//! Backlog.md folders: `config.yml` plus one Markdown file per task, with YAML front matter.
+//! Each task becomes an item of the same model the native YAML fills; every value keeps its span in
+//! the task file (front-matter values, acceptance-criteria lines), so diagnostics point into it.
+//! A file that cannot be read is reported and skipped; the rest of the folder is still checked.
+
+use crate::diag::Problem;
+use crate::model::{self, Backlog, Record};
+use crate::source::{SourceFile, Span};
+use crate::yaml::{self, Entry, Node, Value};
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use std::path::{Path, PathBuf};
+
+/// Folders of a Backlog.md project, and whether their tasks are the active backlog.
+const FOLDERS: &[(&str, bool)] = &[("tasks", true), ("drafts", false), ("completed", false), ("archive", false)];
+
+/// The `backlog/` folder of a Backlog.md project at or directly below `dir`, if there is one.
+pub fn root_at(dir: &Path) -> Option<PathBuf> {
+    let is_root = |d: &Path| d.join("config.yml").is_file() && d.join("tasks").is_dir();
+    if is_root(dir) {
+        return Some(dir.to_path_buf());
+    }
+    let nested = dir.join("backlog");
+    is_root(&nested).then_some(nested)
+}
+
+/// What reading a folder produced: the backlog (if the config could be read) and every problem.
+pub struct Loaded {
+    pub backlog: Option<Backlog>,
+    pub problems: Vec<Problem>,
+}
+
+pub fn load(root: &Path, read: impl Fn(&Path) -> Result<SourceFile, Problem>) -> Loaded {
+    let mut problems = Vec::new();
+    let config = match read(&root.join("config.yml")) {
+        Ok(f) => f,
+        Err(p) => return Loaded { backlog: None, problems: vec![p] },
+    };
+    let config_node = match yaml::parse(&config, yaml::Limits::default()) {
+        Ok(n) => n,
+        Err(mut p) => {
+            problems.append(&mut p);
+            Node { span: Span::new(0, 0), value: Value::Map(Vec::new()) }
+        }
+    };
+    let mut top_entries = Vec::new();
+    if let Some(name) = config_node.get("project_name") {
+        top_entries.push(Entry { key: "product".into(), key_span: name.span, value: name.clone() });
+    }
+    if let Value::Map(entries) = &config_node.value {
+        top_entries.extend(entries.iter().filter(|e| e.key != "project_name").cloned());
+    }
+    let top_node = Node { span: config_node.span, value: Value::Map(top_entries) };
+    let mut top = Record::new(0, top_node, 0);
+    top.anchor = model::first_key_line(&config, &config_node);
+
+    let mut files = vec![config];
+    let mut items: Vec<(SortKey, Record)> = Vec::new();
+    for (folder, active) in FOLDERS {
+        let dir = root.join(folder);
+        if !dir.is_dir() {
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(&dir).follow_links(false).sort_by_file_name();
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    problems.push(Problem::error(
+                        "I0021",
+                        format!("cannot read `{}`: {e}", e.path().unwrap_or(&dir).display()),
+                    ));
+                    continue;
+                }
+            };
+            let name = entry.file_name().to_string_lossy();
+            if !entry.file_type().is_file() || !name.ends_with(".md") || name.eq_ignore_ascii_case("README.md") {
+                continue;
+            }
+            let file = match read(entry.path()) {
+                Ok(f) => f,
+                Err(p) => {
+                    problems.push(p);
+                    continue;
+                }
+            };
+            match task(&file, files.len()) {
+                Ok(mut record) => {
+                    record.active = *active;
+                    let key = SortKey::of(&record, &file, !*active);
+                    files.push(file);
+                    items.push((key, record));
+                }
+                Err(p) => problems.push(p),
+            }
+        }
+    }
+    items.sort_by(|a, b| a.0.cmp(&b.0));
+    let items: Vec<Record> = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, mut r))| {
+            r.position = i + 1;
+            r
+        })
+        .collect();
+    let mut suppressions = model::suppressions_of(&top, None);
+    for (i, item) in items.iter().enumerate() {
+        suppressions.extend(model::suppressions_of(item, Some(i)));
+    }
+    let backlog = Backlog { files, top, items, goals: Vec::new(), reorders: Vec::new(), suppressions };
+    Loaded { backlog: Some(backlog), problems }
+}
+
+/// Backlog order: active items first; then by `ordinal`, items without one last; then by id,
+/// comparing numbers inside ids as numbers (`task-2` before `task-10`).
+#[derive(Debug, PartialEq)]
+struct SortKey {
+    history: bool,
+    no_ordinal: bool,
+    ordinal: f64,
+    id: Vec<IdPart>,
+}
+
+#[derive(Debug, PartialEq, PartialOrd)]
+enum IdPart {
+    Num(u64),
+    Text(String),
+}
+
+impl SortKey {
+    fn of(record: &Record, file: &SourceFile, history: bool) -> SortKey {
+        let ordinal = match record.get("ordinal").map(|n| &n.value) {
+            Some(Value::Num(n)) if n.is_finite() => Some(*n),
+            _ => None,
+        };
+        let id = record.text("id", file).unwrap_or_default().to_lowercase();
+        let mut parts = Vec::new();
+        let mut rest = id.as_str();
+        while !rest.is_empty() {
+            let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            if digits > 0 {
+                parts.push(IdPart::Num(rest[..digits].parse().unwrap_or(u64::MAX)));
+                rest = &rest[digits..];
+            } else {
+                let text = rest.len() - rest.trim_start_matches(|c: char| !c.is_ascii_digit()).len();
+                parts.push(IdPart::Text(rest[..text].to_string()));
+                rest = &rest[text..];
+            }
+        }
+        SortKey { history, no_ordinal: ordinal.is_none(), ordinal: ordinal.unwrap_or(0.0), id: parts }
+    }
+}
+
+impl Eq for SortKey {}
+impl PartialOrd for SortKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for SortKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.history, self.no_ordinal)
+            .cmp(&(other.history, other.no_ordinal))
+            .then(self.ordinal.total_cmp(&other.ordinal))
+            .then_with(|| self.id.partial_cmp(&other.id).unwrap_or(std::cmp::Ordering::Equal))
+    }
+}
+
+/// Where the front matter's YAML is: the byte range between the `---` lines.
+fn front_matter(text: &str) -> Option<(usize, usize, usize)> {
+    let start = if text.starts_with("---\n") {
+        4
+    } else if text.starts_with("---\r\n") {
+        5
+    } else {
+        return None;
+    };
+    let mut pos = start;
+    for line in text[start..].split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            return Some((start, pos, pos + line.len()));
+        }
+        pos += line.len();
+    }
+    None
+}
+
+fn problem_at(file: &SourceFile, code: &str, message: String, span: Span, label: &str, help: &str) -> Problem {
+    Problem::error(code, message).in_file(file).label(span, label).help(help)
+}
+
+/// Reads one task file into an item record.
+fn task(file: &SourceFile, index: usize) -> Result<Record, Problem> {
+    let text: &str = &file.text;
+    let first_line = Span::new(0, text.find('\n').unwrap_or(text.len()));
+    let Some((fm_start, fm_end, body_start)) = front_matter(text) else {
+        return Err(problem_at(
+            file,
+            "I0060",
+            format!("`{}` has no front matter, so it is not read as a task", file.name),
+            first_line,
+            "expected `---` here",
+            "start the file with `---`, the task's fields (`id:`, `title:`, `status:` …), and `---`",
+        ));
+    };
+    let fm_file = SourceFile::new(&file.path, &text[fm_start..fm_end]);
+    let mut node = yaml::parse(&fm_file, yaml::Limits::default()).map_err(|problems| {
+        let p = &problems[0];
+        let at = p.primary_span().map_or(first_line, |s| Span::new(s.start + fm_start, s.end + fm_start));
+        problem_at(
+            file,
+            "I0061",
+            format!("broken front matter: {}", p.message),
+            at,
+            "here",
+            "fix the YAML between the `---` lines",
+        )
+    })?;
+    node.shift(fm_start);
+    let Value::Map(fields) = node.value else {
+        return Err(problem_at(
+            file,
+            "I0061",
+            "broken front matter: expected `key: value` lines".into(),
+            first_line,
+            "here",
+            "fix the YAML between the `---` lines",
+        ));
+    };
+    let mut entries: Vec<Entry> = Vec::with_capacity(fields.len() + 4);
+    for mut e in fields {
+        // Backlog.md writes people as lists (`assignee: []`, `[@dana]`); the model reads one text.
+        if matches!(e.key.as_str(), "assignee" | "reporter") {
+            match &e.value.value {
+                Value::Seq(people) if people.is_empty() => continue,
+                Value::Seq(people) => {
+                    let names: Vec<String> = people.iter().filter_map(|p| model::scalar_text(p, file)).collect();
+                    e.value.value = Value::Str(names.join(", "));
+                }
+                _ => {}
+            }
+        }
+        if e.key == "milestone" {
+            entries.push(Entry { key: "goal".into(), key_span: e.key_span, value: e.value.clone() });
+        }
+        entries.push(e);
+    }
+    let body = parse_body(text, body_start);
+    if let Some((span, description)) = body.description {
+        entries.push(Entry {
+            key: "description".into(),
+            key_span: span,
+            value: Node { span, value: Value::Str(description) },
+        });
+    }
+    for (key, list) in [("acceptance_criteria", body.criteria), ("definition_of_done", body.done)] {
+        if let Some(first) = list.first() {
+            let span = first.span.to(list.last().unwrap().span);
+            entries.push(Entry {
+                key: key.into(),
+                key_span: first.span,
+                value: Node { span, value: Value::Seq(list) },
+            });
+        }
+    }
+    let node = Node { span: Span::new(fm_start, fm_end), value: Value::Map(entries) };
+    let mut problems = Vec::new();
+    // Type-check the fields we know; Backlog.md's own fields are not typos of ours.
+    let known: Vec<(&str, model::FieldType)> = model::ITEM_FIELDS.to_vec();
+    if let Value::Map(entries) = &node.value {
+        for e in entries.iter().filter(|e| known.iter().any(|(n, _)| *n == e.key)) {
+            let single = Node { span: node.span, value: Value::Map(vec![e.clone()]) };
+            model::validate(file, &single, model::ITEM_FIELDS, "a task", &mut problems);
+        }
+    }
+    if let Some(p) = problems.into_iter().next() {
+        return Err(p);
+    }
+    Ok(Record::new(index, node, 0))
+}
+
+#[derive(Default)]
+struct Body {
+    description: Option<(Span, String)>,
+    criteria: Vec<Node>,
+    done: Vec<Node>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Section {
+    Other,
+    Description,
+    Criteria,
+    Done,
+}
+
+fn section_of(heading: &str) -> Section {
+    let h = heading.trim().to_lowercase();
+    if h.starts_with("acceptance criteria") {
+        Section::Criteria
+    } else if h.starts_with("definition of done") {
+        Section::Done
+    } else if h == "description" {
+        Section::Description
+    } else {
+        Section::Other
+    }
+}
+
+/// Description, acceptance criteria and Definition of Done from the Markdown body. Criteria are
+/// checkbox items between `<!-- AC:BEGIN -->` and `<!-- AC:END -->`, or under an
+/// `## Acceptance Criteria` heading in older files; each reads `[x] text` or `[ ] text`.
+fn parse_body(text: &str, start: usize) -> Body {
+    let body = &text[start..];
+    let mut out = Body::default();
+    let mut section = Section::Other;
+    let mut marker: Option<Section> = None;
+    let mut heading: Option<(usize, String)> = None;
+    let mut description_start: Option<usize> = None;
+    let mut item_start: Option<usize> = None;
+    let close_description = |out: &mut Body, from: Option<usize>, to: usize| {
+        if let Some(from) = from {
+            let raw = &body[from..to];
+            let trimmed = raw.trim();
+            if !trimmed.is_empty() && out.description.is_none() {
+                let lead = raw.len() - raw.trim_start().len();
+                let s = start + from + lead;
+                out.description = Some((Span::new(s, s + trimmed.len()), trimmed.to_string()));
+            }
+        }
+    };
+    for (event, range) in Parser::new_ext(body, Options::ENABLE_TASKLISTS).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) if level <= HeadingLevel::H3 => {
+                close_description(&mut out, description_start.take(), range.start);
+                heading = Some((range.start, String::new()));
+            }
+            Event::Text(t) if heading.is_some() => heading.as_mut().unwrap().1.push_str(&t),
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((_, title)) = heading.take() {
+                    section = section_of(&title);
+                    if section == Section::Description {
+                        description_start = Some(range.end);
+                    }
+                }
+            }
+            Event::Html(html) | Event::InlineHtml(html) => {
+                let h = html.to_uppercase();
+                if h.contains("SECTION:DESCRIPTION:BEGIN") {
+                    description_start = Some(range.end);
+                } else if h.contains("SECTION:DESCRIPTION:END") {
+                    close_description(&mut out, description_start.take(), range.start);
+                } else if h.contains("AC:BEGIN") {
+                    marker = Some(Section::Criteria);
+                } else if h.contains("DOD:BEGIN") {
+                    marker = Some(Section::Done);
+                } else if h.contains("AC:END") || h.contains("DOD:END") {
+                    marker = None;
+                }
+            }
+            Event::Start(Tag::Item) => item_start = Some(range.start),
+            Event::TaskListMarker(checked) => {
+                let Some(item) = item_start.take() else { continue };
+                let target = match marker.unwrap_or(section) {
+                    Section::Criteria => &mut out.criteria,
+                    Section::Done => &mut out.done,
+                    _ => continue,
+                };
+                let line_end = body[item..].find('\n').map_or(body.len(), |i| item + i);
+                let line = &body[item..line_end];
+                let content = line.trim_start_matches(['-', '*', '+', ' ', '\t']);
+                let content = content.get(3..).unwrap_or("").trim();
+                let content =
+                    content.trim_start_matches(|c: char| c == '#' || c.is_ascii_digit()).trim_start_matches(['.', ' ']);
+                let value = format!("[{}] {}", if checked { "x" } else { " " }, content.trim_end());
+                target.push(Node { span: Span::new(start + item, start + line_end), value: Value::Str(value) });
+            }
+            _ => {}
+        }
+    }
+    close_description(&mut out, description_start.take(), body.len());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> (SourceFile, Result<Record, Problem>) {
+        let file = SourceFile::new("task-1 - x.md", text);
+        let r = task(&file, 1);
+        (file, r)
+    }
+
+    #[test]
+    fn reads_front_matter_and_both_criteria_syntaxes() {
+        let text = "---\nid: task-7\ntitle: Export CSV\nstatus: To Do\nassignee: []\nmilestone: m-1\n---\n\n## Description\n\nExport the list.\n\n## Acceptance Criteria\n<!-- AC:BEGIN -->\n- [ ] #1 File opens in a spreadsheet\n- [x] #2 Dates are ISO\n<!-- AC:END -->\n";
+        let (file, r) = read(text);
+        let r = r.unwrap();
+        let t = |f: &str| r.text(f, &file);
+        assert_eq!(t("title").as_deref(), Some("Export CSV"));
+        assert_eq!(t("goal").as_deref(), Some("m-1"));
+        assert!(r.get("assignee").is_none());
+        assert_eq!(t("description").as_deref(), Some("Export the list."));
+        let Value::Seq(ac) = &r.get("acceptance_criteria").unwrap().value else { panic!() };
+        assert_eq!(ac.len(), 2);
+        assert_eq!(ac[0].value, Value::Str("[ ] File opens in a spreadsheet".into()));
+        assert_eq!(ac[1].value, Value::Str("[x] Dates are ISO".into()));
+        assert_eq!(&text[ac[1].span.start..ac[1].span.end], "- [x] #2 Dates are ISO");
+        let title = r.get("title").unwrap();
+        assert_eq!(&text[title.span.start..title.span.end], "Export CSV");
+    }
+
+    #[test]
+    fn old_files_use_a_plain_heading_and_missing_front_matter_is_reported() {
+        let (_, r) = read(
+            "---\nid: task-2\ntitle: T\n---\n## Acceptance Criteria\n- [ ] one\n- [ ] two\n## Notes\n- [ ] not a criterion\n",
+        );
+        let Value::Seq(ac) = &r.unwrap().get("acceptance_criteria").unwrap().value.clone() else { panic!() };
+        assert_eq!(ac.len(), 2);
+        let (_, r) = read("# Just notes\n");
+        assert_eq!(r.unwrap_err().code, "I0060");
+        let (_, r) = read("---\nid: [unclosed\n---\n");
+        assert_eq!(r.unwrap_err().code, "I0061");
+    }
+
+    #[test]
+    fn ids_sort_numerically() {
+        let file = SourceFile::new("x", "");
+        let rec = |id: &str| {
+            Record::new(
+                0,
+                Node {
+                    span: Span::default(),
+                    value: Value::Map(vec![Entry {
+                        key: "id".into(),
+                        key_span: Span::default(),
+                        value: Node { span: Span::default(), value: Value::Str(id.into()) },
+                    }]),
+                },
+                0,
+            )
+        };
+        let mut keys = ["task-10", "task-2", "task-2.1"].map(|id| (SortKey::of(&rec(id), &file, false), id));
+        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(keys.map(|k| k.1), ["task-2", "task-2.1", "task-10"]);
+    }
+}

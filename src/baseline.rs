@@ -1,0 +1,74 @@
+//! Adopting backlint on a legacy backlog: record today's findings, then report only new ones.
+//! Entries are keyed by backlog file, rule and item id (never line numbers), with a count, so edits
+//! elsewhere in the file do not invalidate the baseline, and fixing a finding shrinks it.
+
+use crate::diag::Problem;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Baseline {
+    pub version: u32,
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Entry {
+    /// The backlog file, relative to the baseline file's folder.
+    pub backlog: String,
+    pub rule: String,
+    /// The item (or goal, or reordered item) id; empty for findings about the whole backlog.
+    pub item: String,
+    pub count: usize,
+}
+
+pub type Key = (String, String, String);
+
+impl Baseline {
+    pub fn from_keys(keys: impl IntoIterator<Item = Key>) -> Self {
+        let mut counts: BTreeMap<Key, usize> = BTreeMap::new();
+        for k in keys {
+            *counts.entry(k).or_default() += 1;
+        }
+        let entries =
+            counts.into_iter().map(|((backlog, rule, item), count)| Entry { backlog, rule, item, count }).collect();
+        Baseline { version: VERSION, entries }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a baseline always serialises") + "\n"
+    }
+
+    pub fn read(path: &Path) -> Result<Baseline, Problem> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Problem::error("I0050", format!("cannot read the baseline `{}`: {e}", path.display())))?;
+        let baseline: Baseline = serde_json::from_str(&text).map_err(|e| {
+            Problem::error("I0051", format!("`{}` is not a backlint baseline: {e}", path.display()))
+                .help("write a new one with `backlint check --write-baseline FILE`")
+        })?;
+        if baseline.version != VERSION {
+            return Err(Problem::error(
+                "I0051",
+                format!("baseline version {} is not supported (expected {VERSION})", baseline.version),
+            ));
+        }
+        Ok(baseline)
+    }
+
+    /// Counts per key, consumed as findings are matched.
+    pub fn remaining(&self) -> BTreeMap<Key, usize> {
+        self.entries.iter().map(|e| ((e.backlog.clone(), e.rule.clone(), e.item.clone()), e.count)).collect()
+    }
+}
+
+/// A backlog path as recorded in a baseline: relative to the baseline's folder when possible.
+pub fn backlog_key(backlog: &Path, baseline: &Path) -> String {
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let dir: PathBuf = abs(baseline).parent().map(Path::to_path_buf).unwrap_or_default();
+    let file = abs(backlog);
+    let rel = file.strip_prefix(&dir).map(Path::to_path_buf).unwrap_or(file);
+    rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/")
+}

@@ -1,0 +1,104 @@
+//! The Backlog.md source: field mapping, order, both acceptance-criteria syntaxes, dirty values,
+//! broken files reported and skipped while the rest is checked.
+
+use super::*;
+use backlint::discover::Found;
+
+fn basic() -> (Backlog, Vec<String>) {
+    let root = fixture("backlog_md/basic/backlog");
+    let (backlog, problems) = backlint::cli::load(&Found::Folder(root));
+    let mut backlog = backlog.expect("the folder loads despite broken files");
+    let policy = policy_with(Some(&std::fs::read_to_string(fixture("backlog_md/basic/backlint.policy")).unwrap()));
+    backlint::cli::apply_policy_goal(&mut backlog, &policy.settings);
+    (backlog, problems.iter().map(|p| p.code.clone()).collect())
+}
+
+fn text(b: &Backlog, item: usize, field: &str) -> Option<String> {
+    let r = &b.items[item];
+    r.text(field, &b.files[r.file])
+}
+
+#[test]
+fn broken_files_are_reported_and_skipped() {
+    let (_, mut codes) = basic();
+    codes.sort();
+    assert_eq!(codes, ["I0031", "I0060", "I0061"]);
+}
+
+#[test]
+fn items_follow_ordinal_then_id_with_history_last() {
+    let (b, _) = basic();
+    let ids: Vec<String> = (0..b.items.len()).map(|i| text(&b, i, "id").unwrap()).collect();
+    assert_eq!(ids, ["task-2", "task-1", "task-3", "task-10", "task-4", "task-6", "task-8"]);
+    let active: Vec<bool> = b.items.iter().map(|r| r.active).collect();
+    assert_eq!(active, [true, true, true, true, false, false, false]);
+}
+
+#[test]
+fn fields_map_onto_the_model() {
+    let (b, _) = basic();
+    assert_eq!(text(&b, 1, "goal").as_deref(), Some("m-1"), "milestone is the goal link");
+    assert_eq!(text(&b, 1, "description").as_deref(), Some("A passenger pays by card and gets a QR code."));
+    assert_eq!(text(&b, 2, "assignee").as_deref(), Some("@tom"), "assignee lists become text");
+    assert!(b.items[1].get("assignee").is_none(), "an empty assignee list is no assignee");
+    assert_eq!(text(&b, 0, "status").as_deref(), Some("To do"));
+    assert_eq!(b.goals.len(), 1, "the policy's Product Goal");
+    let top = b.top.text("product", &b.files[0]);
+    assert_eq!(top.as_deref(), Some("Harbor Ferries"));
+}
+
+#[test]
+fn findings_point_into_the_task_files() {
+    let (b, _) = basic();
+    let policy = policy_with(Some(&std::fs::read_to_string(fixture("backlog_md/basic/backlint.policy")).unwrap()));
+    let findings = check(&policy, &b);
+    let at = |rule: &str| -> Vec<(String, usize, String)> {
+        findings
+            .iter()
+            .filter(|f| f.rule == rule)
+            .map(|f| {
+                let file = &b.files[f.file];
+                let name = file.path.file_name().unwrap().to_string_lossy().to_string();
+                (name, file.line_col(f.span.start).0, file.text[f.span.start..f.span.end].to_string())
+            })
+            .collect()
+    };
+    // New AC syntax: the unchecked criterion's line in the completed task.
+    let unmet = at("done-criteria-unmet");
+    assert_eq!(unmet.len(), 1);
+    assert_eq!((unmet[0].0.as_str(), unmet[0].1), ("task-4 - Sign-in.md", 10));
+    assert!(unmet[0].2.ends_with("- [ ] #2 The code expires after ten minutes"), "{unmet:?}");
+    // A near item without criteria points at its id in the front matter.
+    assert_eq!(at("missing-acceptance-criteria"), [("task-3 - Refunds.md".to_string(), 2, "task-3".to_string())]);
+    // A milestone that is not the Product Goal's.
+    assert_eq!(at("goal-link-unknown"), [("task-3 - Refunds.md".to_string(), 7, "m-9".to_string())]);
+    assert!(
+        at("po-as-project-manager")
+            .iter()
+            .any(|(f, line, v)| f == "task-3 - Refunds.md" && *line == 6 && v == "2026-12-01")
+    );
+    // Old AC syntax (plain heading) counts as criteria: task-2 has none missing.
+    assert!(
+        findings.iter().all(|f| !(f.rule == "missing-acceptance-criteria" && f.subject.as_deref() == Some("task-2")))
+    );
+    // History items are outside the horizons.
+    assert!(findings.iter().all(|f| !(f.rule == "goal-link-missing" && f.subject.as_deref() == Some("task-6"))));
+}
+
+#[test]
+fn the_cli_checks_the_rest_of_a_folder_with_broken_files() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_backlint"))
+        .args(["check", "tests/fixtures/backlog_md/basic"])
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "broken files are input errors");
+    assert!(
+        err.contains("has no front matter") && err.contains("broken front matter") && err.contains("not UTF-8"),
+        "{err}"
+    );
+    assert!(out.contains("in 1 backlog") && out.contains("done-criteria-unmet"), "{out}");
+}
