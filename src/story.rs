@@ -89,7 +89,9 @@ const STOP_WORDS: &[&str] = &[
 /// The words that carry meaning, lowercased, without punctuation or stop words; sorted and unique.
 pub fn tokens(text: &str) -> Vec<String> {
     let mut words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
+        // `+` and `#` belong to words like C++ and C#, which are not the language C.
+        .split(|c: char| !(c.is_alphanumeric() || c == '+' || c == '#'))
+        .map(|w| w.trim_start_matches(['+', '#']))
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .filter(|w| !STOP_WORDS.contains(&w.as_str()))
@@ -170,6 +172,8 @@ mod tests {
         assert_eq!(jaccard(&a, &b), 1.0);
         assert!(jaccard(&tokens("Pay by card"), &tokens("Refund an order")) < 0.2);
         assert_eq!(tokens("renew my loans"), tokens("renew the loan"));
+        assert!(jaccard(&tokens("Add C language support"), &tokens("Add C++ language support")) < 0.8);
+        assert_ne!(tokens("Add C# support"), tokens("Add C support"));
         assert_eq!(
             tokens("status class"),
             ["clas", "status"]
