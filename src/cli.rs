@@ -316,6 +316,13 @@ pub fn load(found: &discover::Found) -> (Option<Backlog>, Vec<Problem>) {
             Ok(b) => (Some(b), Vec::new()),
             Err(p) => (None, p),
         },
+        discover::Found::Csv(path) => match read_source(path) {
+            Ok(file) => match crate::jira_csv::load(file) {
+                Ok(b) => (Some(b), Vec::new()),
+                Err(p) => (None, p),
+            },
+            Err(p) => (None, vec![p]),
+        },
         discover::Found::Folder(root) => {
             let loaded = crate::backlog_md::load(root, read_source);
             (loaded.backlog, loaded.problems)
@@ -323,9 +330,22 @@ pub fn load(found: &discover::Found) -> (Option<Backlog>, Vec<Problem>) {
     }
 }
 
-/// A backlog without Product Goals takes the one the policy declares (`product_goal`, with
-/// `goal_milestone` as its id so that Backlog.md milestones link to it).
+/// The policy's Product Goal for sources without one: `goal_milestone` names the milestone (or Jira
+/// epic) that carries it, which becomes the active goal; a backlog without goals takes a goal made
+/// from `product_goal`.
 pub fn apply_policy_goal(backlog: &mut Backlog, settings: &crate::policy::ir::Settings) {
+    if let Some(milestone) = &settings.goal_milestone {
+        let file = &backlog.files[0];
+        if let Some(goal) = backlog.goals.iter_mut().find(|g| g.text("id", file).as_deref() == Some(milestone.as_str()))
+        {
+            if let crate::yaml::Value::Map(entries) = &mut goal.node.value {
+                for e in entries.iter_mut().filter(|e| e.key == "status") {
+                    e.value.value = crate::yaml::Value::Str("active".into());
+                }
+            }
+            return;
+        }
+    }
     let Some(statement) = &settings.product_goal else { return };
     if !backlog.goals.is_empty() {
         return;

@@ -17,12 +17,14 @@ pub enum Found {
     Yaml(PathBuf),
     /// A Backlog.md project's `backlog/` folder.
     Folder(PathBuf),
+    /// A Jira CSV export.
+    Csv(PathBuf),
 }
 
 impl Found {
     pub fn path(&self) -> &Path {
         match self {
-            Found::Yaml(p) | Found::Folder(p) => p,
+            Found::Yaml(p) | Found::Folder(p) | Found::Csv(p) => p,
         }
     }
 }
@@ -35,7 +37,8 @@ pub fn backlogs(paths: &[PathBuf]) -> (Vec<Found>, Vec<Problem>) {
     let mut problems = Vec::new();
     for path in paths {
         if path.is_file() {
-            found.push(Found::Yaml(path.clone()));
+            let csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+            found.push(if csv { Found::Csv(path.clone()) } else { Found::Yaml(path.clone()) });
             continue;
         }
         if !path.is_dir() {
@@ -75,15 +78,25 @@ pub fn backlogs(paths: &[PathBuf]) -> (Vec<Found>, Vec<Problem>) {
                 }
             } else if e.file_type().is_file() && is_backlog_name(&name) {
                 found.push(Found::Yaml(e.into_path()));
+            } else if e.file_type().is_file() && name.to_lowercase().ends_with(".csv") && is_jira_export(e.path()) {
+                found.push(Found::Csv(e.into_path()));
             }
         }
         if found.len() == before {
             problems.push(Problem::error("I0022", format!("no backlog found in `{}`", path.display())).help(
-                "backlint looks for `backlog.yaml`, `backlog.yml`, `*.backlog.yaml` files and Backlog.md folders",
+                "backlint looks for `backlog.yaml`, `backlog.yml`, `*.backlog.yaml` files, Backlog.md folders and Jira CSV exports",
             ));
         }
     }
     (found, problems)
+}
+
+/// Whether a CSV file found in a folder is a Jira export (judged by its header line).
+fn is_jira_export(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 4096];
+    let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
+    crate::jira_csv::is_jira_header(&String::from_utf8_lossy(&head[..n]))
 }
 
 /// The nearest `backlint.policy` in the folder of `start` or its ancestors, not above the

@@ -1,0 +1,324 @@
+//! Jira CSV exports ("Export Excel CSV (all fields)"). The csv crate parses the rows; each cell also
+//! keeps its byte span in the file, so findings point at the row and column. Columns that Jira repeats
+//! once per value (Labels, Sprint, Components) are joined. Rows are ordered by LexoRank
+//! (`Custom field (Rank)`, compared as text), rows without a rank last in file order. Epics become
+//! goals that items link to through `Custom field (Epic Link)` or `Parent`.
+
+use crate::diag::Problem;
+use crate::model::{self, Backlog, Record};
+use crate::source::{SourceFile, Span};
+use crate::yaml::{Entry, Node, Value};
+
+/// Whether the first line of a CSV file is a Jira export header.
+pub fn is_jira_header(text: &str) -> bool {
+    let first = text.trim_start_matches('\u{feff}').lines().next().unwrap_or("");
+    first.contains("Issue key") && first.contains("Summary")
+}
+
+/// How a Jira column maps onto the model.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Text,
+    Number,
+    /// One value per repeated column, or comma-separated in one cell.
+    List,
+    /// Lines of a cell, each one criterion.
+    Lines,
+}
+
+fn mapping(header: &str) -> (&str, Kind) {
+    match header {
+        "Summary" => ("title", Kind::Text),
+        "Issue key" => ("id", Kind::Text),
+        "Issue Type" => ("type", Kind::Text),
+        "Status" => ("status", Kind::Text),
+        "Description" => ("description", Kind::Text),
+        "Custom field (Rank)" => ("lexorank", Kind::Text),
+        "Custom field (Story Points)" | "Custom field (Story point estimate)" => ("estimate", Kind::Number),
+        "Custom field (Acceptance Criteria)" => ("acceptance_criteria", Kind::Lines),
+        "Custom field (Epic Link)" | "Parent" | "Parent id" => ("goal", Kind::Text),
+        "Assignee" => ("assignee", Kind::Text),
+        "Reporter" => ("requested_by", Kind::Text),
+        "Due date" | "Due Date" => ("due_date", Kind::Text),
+        "Sprint" => ("sprint", Kind::Text),
+        "Labels" => ("labels", Kind::List),
+        "Components" | "Component/s" => ("components", Kind::List),
+        "Priority" => ("priority", Kind::Text),
+        other => (other, Kind::Text),
+    }
+}
+
+/// The content span of each field of the record starting at `start` (inside the quotes of quoted
+/// fields), found with the same quoting rules the csv crate applies.
+fn field_spans(text: &str, start: usize) -> Vec<Span> {
+    let b = text.as_bytes();
+    let (mut i, mut spans) = (start, Vec::new());
+    let end_of_field = |i: &mut usize| {
+        while *i < b.len() && !matches!(b[*i], b',' | b'\n' | b'\r') {
+            *i += 1;
+        }
+    };
+    loop {
+        if i < b.len() && b[i] == b'"' {
+            let s = i + 1;
+            i += 1;
+            while i < b.len() {
+                if b[i] == b'"' {
+                    if b.get(i + 1) == Some(&b'"') {
+                        i += 2;
+                        continue;
+                    }
+                    break;
+                }
+                i += 1;
+            }
+            spans.push(Span::new(s, i.min(b.len())));
+            i += 1;
+            end_of_field(&mut i);
+        } else {
+            let s = i;
+            end_of_field(&mut i);
+            spans.push(Span::new(s, i));
+        }
+        if i < b.len() && b[i] == b',' {
+            i += 1;
+        } else {
+            return spans;
+        }
+    }
+}
+
+fn str_node(span: Span, s: &str) -> Node {
+    Node { span, value: Value::Str(s.to_string()) }
+}
+
+/// Criteria from a description section such as `h3. Acceptance Criteria` or `Acceptance criteria:`
+/// followed by list lines (`*`, `-`, `#`), as Jira users write them.
+fn criteria_in_description(desc: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut inside = false;
+    let mut offset = 0;
+    for line in desc.split_inclusive('\n') {
+        let here = offset;
+        offset += line.len();
+        let t = line.trim();
+        let heading =
+            t.trim_start_matches(|c: char| c == 'h' || c.is_ascii_digit() || c == '.').trim().trim_matches('*').trim();
+        if heading.to_lowercase().trim_end_matches(':').trim() == "acceptance criteria" {
+            inside = true;
+            continue;
+        }
+        if !inside {
+            continue;
+        }
+        if t.is_empty() {
+            continue;
+        }
+        let item = t.trim_start_matches(['*', '-', '#', '•', ' ']);
+        if item.len() == t.len() {
+            // A line that is not a list item ends the section.
+            inside = false;
+            continue;
+        }
+        let lead = line.len() - line.trim_start().len() + (t.len() - item.len());
+        out.push((here + lead, item.trim().to_string()));
+    }
+    out
+}
+
+/// The criteria section of a description cell, each criterion spanned at its words in the file
+/// (or at the whole cell when quoting changed the text).
+fn description_criteria(desc: &Entry, text: &str) -> Option<Entry> {
+    let Value::Str(description) = &desc.value.value else { return None };
+    let found = criteria_in_description(description);
+    if found.is_empty() {
+        return None;
+    }
+    let cell = desc.value.span;
+    let source = &text[cell.start..cell.end];
+    let list: Vec<Node> = found
+        .iter()
+        .map(|(_, c)| match source.find(c.as_str()) {
+            Some(at) => str_node(Span::new(cell.start + at, cell.start + at + c.len()), c),
+            None => str_node(cell, c),
+        })
+        .collect();
+    let span = list.first().map_or(cell, |n| n.span);
+    Some(Entry { key: "acceptance_criteria".into(), key_span: span, value: Node { span, value: Value::Seq(list) } })
+}
+
+pub fn load(file: SourceFile) -> Result<Backlog, Vec<Problem>> {
+    let text: &str = &file.text;
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(&text.as_bytes()[bom..]);
+    let mut rows = reader.records();
+    let mut problems = Vec::new();
+    let csv_error = |e: csv::Error| {
+        let at = e.position().map_or(0, |p| p.byte() as usize + bom);
+        let end = (at + 1).min(text.len());
+        Problem::error("I0070", format!("invalid CSV: {e}")).in_file(&file).label(Span::new(at, end.max(at)), "here")
+    };
+    let headers: Vec<String> = match rows.next() {
+        Some(Ok(r)) => r.iter().map(|h| h.trim().to_string()).collect(),
+        Some(Err(e)) => return Err(vec![csv_error(e)]),
+        None => Vec::new(),
+    };
+    if !headers.iter().any(|h| h == "Issue key") {
+        let first = Span::new(bom, text.find('\n').unwrap_or(text.len()));
+        return Err(vec![Problem::error("I0071", "this CSV file is not a Jira export: it has no `Issue key` column")
+            .in_file(&file)
+            .label(first, "header row")
+            .help("export from Jira with \"Export CSV (all fields)\"; backlint reads the columns `Issue key`, `Summary`, `Status`, …")]);
+    }
+    let mut items: Vec<(Option<String>, usize, Record)> = Vec::new();
+    let mut goals = Vec::new();
+    for (row, record) in rows.enumerate() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(csv_error(e));
+                continue;
+            }
+        };
+        let mut start = record.position().map_or(0, |p| p.byte() as usize) + bom;
+        // With CRLF line ends the reported position can be the `\n` that ends the previous row.
+        while matches!(text.as_bytes().get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        let spans = field_spans(text, start);
+        let row_span = Span::new(start, text[start..].find('\n').map_or(text.len(), |i| start + i));
+        let mut entries: Vec<Entry> = Vec::new();
+        for (col, value) in record.iter().enumerate() {
+            let Some(header) = headers.get(col) else { continue };
+            let value = value.trim();
+            if value.is_empty() {
+                continue;
+            }
+            let span = spans.get(col).copied().unwrap_or(row_span);
+            let (key, kind) = mapping(header);
+            let node = match kind {
+                Kind::Text => str_node(span, value),
+                Kind::Number => match value.parse::<f64>() {
+                    Ok(n) => Node { span, value: Value::Num(n) },
+                    Err(_) => {
+                        problems.push(
+                            Problem::error("I0012", format!("`{header}` must be a number, found the text `{value}`"))
+                                .in_file(&file)
+                                .label(span, "expected a number")
+                                .help("story points are numbers such as 3 or 0.5"),
+                        );
+                        continue;
+                    }
+                },
+                Kind::List => {
+                    Node { span, value: Value::Seq(value.split(',').map(|v| str_node(span, v.trim())).collect()) }
+                }
+                Kind::Lines => {
+                    let lines = value
+                        .lines()
+                        .map(|l| l.trim().trim_start_matches(['*', '-', '#', '•', ' ']))
+                        .filter(|l| !l.is_empty());
+                    Node { span, value: Value::Seq(lines.map(|l| str_node(span, l)).collect()) }
+                }
+            };
+            // Jira repeats a column once per value: join the repetitions.
+            match entries.iter_mut().find(|e| e.key == key) {
+                Some(existing) => match (&mut existing.value.value, node.value) {
+                    (Value::Seq(list), Value::Seq(more)) => list.extend(more),
+                    (Value::Str(s), Value::Str(more)) => {
+                        s.push_str(", ");
+                        s.push_str(&more);
+                    }
+                    _ => {}
+                },
+                None => entries.push(Entry { key: key.to_string(), key_span: span, value: node }),
+            }
+        }
+        if !entries.iter().any(|e| e.key == "acceptance_criteria")
+            && let Some(criteria) =
+                entries.iter().find(|e| e.key == "description").and_then(|d| description_criteria(d, text))
+        {
+            entries.push(criteria);
+        }
+        let node = Node { span: row_span, value: Value::Map(entries) };
+        let mut check = Vec::new();
+        model::validate(&file, &node, model::ITEM_FIELDS, "a row", &mut check);
+        problems.extend(check.into_iter().filter(|p| p.code != "I0011"));
+        let record = Record::new(0, node, 0);
+        let is_epic = record.text("type", &file).is_some_and(|t| t.eq_ignore_ascii_case("epic"));
+        if is_epic {
+            goals.push(epic_goal(&record, &file));
+            continue;
+        }
+        items.push((record.text("lexorank", &file), row, record));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    // LexoRank strings sort lexicographically into the board order; unranked rows keep file order.
+    items.sort_by(|a, b| match (&a.0, &b.0) {
+        (Some(x), Some(y)) => x.cmp(y).then(a.1.cmp(&b.1)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.1.cmp(&b.1),
+    });
+    let items: Vec<Record> = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, _, mut r))| {
+            r.position = i + 1;
+            r
+        })
+        .collect();
+    for (i, g) in goals.iter_mut().enumerate() {
+        g.position = i + 1;
+    }
+    let top_span = Span::new(bom, text.find('\n').unwrap_or(text.len()));
+    let mut top = Record::new(0, Node { span: top_span, value: Value::Map(Vec::new()) }, 0);
+    top.anchor = top_span;
+    let suppressions = Vec::new();
+    Ok(Backlog { files: vec![file], top, items, goals, reorders: Vec::new(), suppressions })
+}
+
+/// An epic as a goal: achieved when its status says finished, otherwise a future goal (the policy's
+/// `goal_milestone` names the epic that carries the active Product Goal).
+fn epic_goal(epic: &Record, file: &SourceFile) -> Record {
+    let status = epic.text("status", file).unwrap_or_default().to_lowercase();
+    let finished = matches!(status.as_str(), "done" | "closed" | "resolved" | "complete" | "completed");
+    let mut entries = Vec::new();
+    if let Some(id) = epic.get("id") {
+        entries.push(Entry { key: "id".into(), key_span: id.span, value: id.clone() });
+    }
+    if let Some(title) = epic.get("title") {
+        entries.push(Entry { key: "statement".into(), key_span: title.span, value: title.clone() });
+    }
+    let span = epic.get("status").map_or(epic.anchor, |n| n.span);
+    entries.push(Entry {
+        key: "status".into(),
+        key_span: span,
+        value: str_node(span, if finished { "achieved" } else { "future" }),
+    });
+    let mut goal = Record::new(0, Node { span: epic.node.span, value: Value::Map(entries) }, 0);
+    goal.anchor = epic.anchor;
+    goal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_spans_follow_quoting() {
+        let text = "a,\"b,\"\"c\"\"\",d\nx";
+        let spans = field_spans(text, 0);
+        let cells: Vec<&str> = spans.iter().map(|s| &text[s.start..s.end]).collect();
+        assert_eq!(cells, ["a", "b,\"\"c\"\"", "d"]);
+    }
+
+    #[test]
+    fn criteria_come_from_a_description_section() {
+        let d = "Users need it.\n\nh3. Acceptance Criteria\n* The file opens\n* Dates are ISO\n\nNotes follow";
+        let found: Vec<String> = criteria_in_description(d).into_iter().map(|(_, c)| c).collect();
+        assert_eq!(found, ["The file opens", "Dates are ISO"]);
+    }
+}
