@@ -103,12 +103,44 @@ pub fn load(root: &Path, read: impl Fn(&Path) -> Result<SourceFile, Problem>) ->
             r
         })
         .collect();
+    let items = inherit_goals(items, &files);
     let mut suppressions = model::suppressions_of(&top, None);
     for (i, item) in items.iter().enumerate() {
         suppressions.extend(model::suppressions_of(item, Some(i)));
     }
     let backlog = Backlog { files, top, items, goals: Vec::new(), reorders: Vec::new(), suppressions };
     Loaded { backlog: Some(backlog), problems }
+}
+
+/// A subtask without a milestone serves its parent's goal: it takes the parent's milestone (through
+/// the chain of parents), pointing at its own `parent_task_id`.
+fn inherit_goals(mut items: Vec<Record>, files: &[SourceFile]) -> Vec<Record> {
+    let text = |r: &Record, f: &str| r.text(f, &files[r.file]);
+    let by_id: std::collections::HashMap<String, usize> =
+        items.iter().enumerate().filter_map(|(i, r)| text(r, "id").map(|id| (id.to_lowercase(), i))).collect();
+    let goal_of = |start: usize| -> Option<String> {
+        let mut at = start;
+        for _ in 0..32 {
+            if let Some(goal) = text(&items[at], "goal") {
+                return Some(goal);
+            }
+            at = *by_id.get(&text(&items[at], "parent_task_id")?.to_lowercase())?;
+        }
+        None
+    };
+    let inherited: Vec<Option<String>> =
+        (0..items.len()).map(|i| if items[i].get("goal").is_some() { None } else { goal_of(i) }).collect();
+    for (item, goal) in items.iter_mut().zip(inherited) {
+        let (Some(goal), Some(link)) = (goal, item.get("parent_task_id").map(|n| n.span)) else { continue };
+        if let Value::Map(entries) = &mut item.node.value {
+            entries.push(Entry {
+                key: "goal".into(),
+                key_span: link,
+                value: Node { span: link, value: Value::Str(goal) },
+            });
+        }
+    }
+    items
 }
 
 /// Backlog order: active items first; then by `ordinal`, items without one last; then by id,
