@@ -356,8 +356,10 @@ pub struct SimilarityIndex {
     postings: HashMap<String, Vec<usize>>,
 }
 
-/// Most candidates verified for one lookup; beyond it a near duplicate may go unreported.
-const MAX_CANDIDATES: usize = 2_000;
+/// Most candidates taken from each word's posting list and verified for one lookup, so titles made
+/// of common words cannot make the lookup linear (and the rule quadratic). The earliest candidates
+/// come first; a near duplicate beyond them can go unreported.
+const MAX_CANDIDATES: usize = 128;
 
 impl SimilarityIndex {
     fn new(items: &[V]) -> Self {
@@ -394,7 +396,9 @@ impl SimilarityIndex {
         let mut candidates: Vec<usize> = by_rarity
             .iter()
             .take(prefix.min(mine.len()))
-            .flat_map(|w| self.postings.get(*w).into_iter().flatten().copied().take_while(|&p| p < at))
+            .flat_map(|w| {
+                self.postings.get(*w).into_iter().flatten().copied().take_while(|&p| p < at).take(MAX_CANDIDATES)
+            })
             .collect();
         candidates.sort_unstable();
         candidates.dedup();
