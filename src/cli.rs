@@ -40,6 +40,21 @@ pub enum Command {
         /// Record today's findings (by rule and item id) in FILE, replacing it atomically, and exit 0
         #[arg(long, value_name = "FILE")]
         write_baseline: Option<PathBuf>,
+        /// Output format
+        #[arg(long, value_enum, default_value = "human")]
+        format: crate::report::Format,
+        /// Write the report to FILE (atomically) instead of standard output
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Exit 0 even when there are findings (input and policy errors still exit 2)
+        #[arg(long)]
+        exit_zero: bool,
+        /// Show only error-level findings (the exit code still follows --fail-on)
+        #[arg(long, short)]
+        quiet: bool,
+        /// Also print the number of findings per rule (to standard error for machine formats)
+        #[arg(long)]
+        statistics: bool,
     },
     /// List the rules: name, group, severity and summary
     Rules {
@@ -105,9 +120,30 @@ pub fn main() -> i32 {
     let mut err = std::io::stderr().lock();
     let mut ui = Ui { out: &mut out, err: &mut err, out_style, err_style };
     match args.command {
-        Command::Check { paths, policy, fail_on, baseline, write_baseline } => {
-            let plan =
-                CheckPlan { paths, policy: policy.policy, fail_on: fail_on.map(Level::from), baseline, write_baseline };
+        Command::Check {
+            paths,
+            policy,
+            fail_on,
+            baseline,
+            write_baseline,
+            format,
+            output,
+            exit_zero,
+            quiet,
+            statistics,
+        } => {
+            let plan = CheckPlan {
+                paths,
+                policy: policy.policy,
+                fail_on: fail_on.map(Level::from),
+                baseline,
+                write_baseline,
+                format,
+                output,
+                exit_zero,
+                quiet,
+                statistics,
+            };
             check(&mut ui, &plan)
         }
         Command::Rules { policy, group } => rules(&mut ui, policy.policy.as_deref(), group.as_deref()),
@@ -191,6 +227,11 @@ pub struct CheckPlan {
     pub fail_on: Option<Level>,
     pub baseline: Option<PathBuf>,
     pub write_baseline: Option<PathBuf>,
+    pub format: crate::report::Format,
+    pub output: Option<PathBuf>,
+    pub exit_zero: bool,
+    pub quiet: bool,
+    pub statistics: bool,
 }
 
 fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
@@ -216,6 +257,10 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
     let (mut checked, mut hidden) = (0, 0);
     let mut recorded: Vec<baseline::Key> = Vec::new();
     let mut exit = EXIT_CLEAN;
+    let mut checked_rows: Vec<crate::report::Checked> = Vec::new();
+    let mut human = String::new();
+    // Human output in a file is plain; on the terminal it follows the terminal.
+    let style = if plan.output.is_some() { Style::plain(100) } else { ui.out_style };
     for found in &files {
         let path = found.path();
         let policy_path = match &plan.policy {
@@ -258,9 +303,17 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
         if findings.iter().any(|f| f.level >= threshold) {
             exit = EXIT_FINDINGS;
         }
-        for f in &findings {
-            let _ = write!(ui.out, "{}", render::render(&f.to_problem(&backlog), ui.out_style));
+        if plan.quiet {
+            findings.retain(|f| f.level == Level::Error);
         }
+        if plan.format == crate::report::Format::Human {
+            for f in &findings {
+                human += &render::render(&f.to_problem(&backlog), style);
+            }
+        }
+        let name = crate::source::display_path(path);
+        let rows = findings.iter().map(|f| crate::report::Row::new(&backlog, f)).collect();
+        checked_rows.push(crate::report::Checked { name, rows });
         for (total, n) in counts.iter_mut().zip(render::count(findings.iter().map(|f| f.level))) {
             *total += n;
         }
@@ -283,14 +336,52 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
         ui.say(&format!("recorded {total} findings of {checked} backlog{plural} in {}", target.display()));
         return EXIT_CLEAN;
     }
-    if checked > 0 {
-        let mut summary = render::summary(counts, checked);
-        if hidden > 0 {
-            summary += &format!(" ({hidden} known from the baseline not shown)");
+    let rules: BTreeMap<String, &crate::policy::ir::CompiledRule> =
+        policies.values().flatten().flat_map(|p| p.rules.iter()).map(|r| (r.name.clone(), r)).collect();
+    let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in checked_rows.iter().flat_map(|c| &c.rows) {
+        *per_rule.entry(&r.rule).or_default() += 1;
+    }
+    let mut per_rule: Vec<(&str, usize)> = per_rule.into_iter().collect();
+    per_rule.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let statistics: String = per_rule.iter().map(|(rule, n)| format!("{n:>6}  {rule}\n")).collect();
+    use crate::report::Format;
+    let mut text = match plan.format {
+        Format::Human => human,
+        Format::Json => crate::report::json(&checked_rows, &rules),
+        Format::Sarif => crate::report::sarif(&checked_rows, &rules),
+        Format::Github => crate::report::github(&checked_rows),
+        Format::Junit => crate::report::junit(&checked_rows),
+        Format::Short => crate::report::short(&checked_rows),
+    };
+    // Machine formats stay parseable: statistics go to standard error, and there is no summary line.
+    let machine = !matches!(plan.format, Format::Human | Format::Short);
+    if plan.statistics && !statistics.is_empty() {
+        if machine {
+            let _ = write!(ui.err, "{statistics}");
+        } else {
+            text += &statistics;
         }
-        ui.say(&summary);
-        if counts.iter().any(|&n| n > 0) {
-            ui.say("run `backlint explain RULE` to see why a rule matters and how to fix it");
+    }
+    if checked > 0 && !machine {
+        text += &render::summary(counts, checked);
+        if hidden > 0 {
+            text += &format!(" ({hidden} known from the baseline not shown)");
+        }
+        text += "\n";
+        if counts.iter().any(|&n| n > 0) && plan.format == Format::Human {
+            text += "run `backlint explain RULE` to see why a rule matters and how to fix it\n";
+        }
+    }
+    match &plan.output {
+        Some(path) => {
+            if let Err(e) = crate::atomic::write(path, text.as_bytes()) {
+                ui.problem(&Problem::error("I0053", format!("cannot write `{}`: {}", path.display(), io_reason(&e))));
+                return EXIT_ERROR;
+            }
+        }
+        None => {
+            let _ = write!(ui.out, "{text}");
         }
     }
     if let Some(known) = known {
@@ -306,7 +397,13 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
             }
         }
     }
-    if failed { EXIT_ERROR } else { exit }
+    if failed {
+        EXIT_ERROR
+    } else if plan.exit_zero {
+        EXIT_CLEAN
+    } else {
+        exit
+    }
 }
 
 /// Reads a backlog of any source. Problems in part of a folder do not stop the rest from loading.

@@ -11,6 +11,7 @@ pub mod jira_csv;
 pub mod model;
 pub mod policy;
 pub mod render;
+pub mod report;
 pub mod selftest;
 pub mod source;
 pub mod story;

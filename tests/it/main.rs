@@ -2,6 +2,7 @@
 
 mod backlog_md;
 mod cli;
+mod formats;
 mod jira;
 mod meta;
 mod policy_lang;

@@ -1,0 +1,271 @@
+//! Machine-readable outputs of `check`: json (versioned schema), sarif (2.1.0, through the
+//! schema-generated types of serde-sarif), github (workflow commands), junit (quick-junit) and short.
+
+use crate::diag::Level;
+use crate::engine::Finding;
+use crate::model::Backlog;
+use crate::policy::ir::CompiledRule;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// Version of the JSON output schema; bumped on any incompatible change.
+pub const JSON_VERSION: u32 = 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
+    Github,
+    Junit,
+    Short,
+}
+
+/// One finding with everything every format needs, positions 1-based.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub rule: String,
+    pub level: Level,
+    pub message: String,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub item: Option<String>,
+    pub help: Option<String>,
+}
+
+impl Row {
+    pub fn new(backlog: &Backlog, f: &Finding) -> Row {
+        let file = &backlog.files[f.file];
+        let (line, column) = file.line_col(f.span.start);
+        let (end_line, end_column) = file.line_col(f.span.end.max(f.span.start));
+        Row {
+            rule: f.rule.clone(),
+            level: f.level,
+            message: f.message.clone(),
+            file: file.name.clone(),
+            line,
+            column,
+            end_line,
+            end_column,
+            item: f.subject.clone(),
+            help: f.help.clone(),
+        }
+    }
+}
+
+/// The findings of one backlog.
+pub struct Checked {
+    /// How the backlog is named: its file, or its folder for Backlog.md.
+    pub name: String,
+    pub rows: Vec<Row>,
+}
+
+fn explanation(rule: Option<&&CompiledRule>) -> String {
+    rule.and_then(|r| r.explanation.as_ref())
+        .map_or_else(String::new, |e| format!("{}\n\n{}\n\n{}", e.what, e.why, e.fix))
+}
+
+pub fn json(checked: &[Checked], rules: &BTreeMap<String, &CompiledRule>) -> String {
+    let findings: Vec<_> = checked
+        .iter()
+        .flat_map(|c| &c.rows)
+        .map(|r| {
+            json!({
+                "rule": r.rule,
+                "severity": r.level.as_str(),
+                "message": r.message,
+                "file": r.file,
+                "line": r.line,
+                "column": r.column,
+                "end_line": r.end_line,
+                "end_column": r.end_column,
+                "item": r.item,
+                "help": r.help,
+                "explanation": explanation(rules.get(&r.rule)),
+            })
+        })
+        .collect();
+    let counts = crate::render::count(checked.iter().flat_map(|c| c.rows.iter().map(|r| r.level)));
+    let doc = json!({
+        "version": JSON_VERSION,
+        "tool": { "name": "backlint", "version": env!("CARGO_PKG_VERSION") },
+        "summary": { "backlogs": checked.len(), "errors": counts[0], "warnings": counts[1], "infos": counts[2] },
+        "findings": findings,
+    });
+    serde_json::to_string_pretty(&doc).expect("JSON values serialise") + "\n"
+}
+
+/// 64-bit FNV-1a: a stable, dependency-free hash for fingerprints.
+fn fnv(text: &str) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in text.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    format!("{h:016x}")
+}
+
+fn sarif_level(level: Level) -> &'static str {
+    match level {
+        Level::Error => "error",
+        Level::Warning => "warning",
+        Level::Info => "note",
+    }
+}
+
+pub fn sarif(checked: &[Checked], rules: &BTreeMap<String, &CompiledRule>) -> String {
+    let ids: Vec<&String> = rules.keys().collect();
+    let descriptors: Vec<_> = rules
+        .values()
+        .map(|r| {
+            let e = r.explanation.clone().unwrap_or_default();
+            let full = if e.what.is_empty() { r.summary.clone() } else { e.what.clone() };
+            let help = format!(
+                "{}\n\nWhy it matters: {}\n\nHow to fix it: {}",
+                r.help.clone().unwrap_or_default(),
+                e.why,
+                e.fix
+            );
+            let markdown = format!(
+                "{}\n\n**Why it matters.** {}\n\n**How to fix it.** {}\n\n**Example**\n\n```yaml\n{}\n```",
+                r.help.clone().unwrap_or_default(),
+                e.why,
+                e.fix,
+                e.example
+            );
+            json!({
+                "id": r.name,
+                "name": r.name,
+                "shortDescription": { "text": r.summary },
+                "fullDescription": { "text": full },
+                "help": { "text": help.trim(), "markdown": markdown.trim() },
+                "defaultConfiguration": { "level": sarif_level(r.severity) },
+                "properties": { "tags": [r.group] },
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for c in checked {
+        // Fingerprints use the rule, file, item and the finding's rank among equal keys, never
+        // line numbers, so edits elsewhere in the backlog keep them stable.
+        let mut seen: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+        for r in &c.rows {
+            let key = (r.rule.clone(), r.file.clone(), r.item.clone().unwrap_or_default());
+            let n = seen.entry(key.clone()).or_default();
+            *n += 1;
+            let mut result = json!({
+                "ruleId": r.rule,
+                "level": sarif_level(r.level),
+                "message": { "text": r.message },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": r.file },
+                        "region": {
+                            "startLine": r.line,
+                            "startColumn": r.column,
+                            "endLine": r.end_line,
+                            "endColumn": r.end_column.max(if r.end_line == r.line { r.column + 1 } else { 1 }),
+                        }
+                    }
+                }],
+                "partialFingerprints": { "backlint/v1": fnv(&format!("{}\u{0}{}\u{0}{}\u{0}{}", key.0, key.1, key.2, n)) },
+            });
+            if let Some(index) = ids.iter().position(|id| **id == r.rule) {
+                result["ruleIndex"] = json!(index);
+            }
+            results.push(result);
+        }
+    }
+    let log = json!({
+        "$schema": serde_sarif::sarif::SCHEMA_URL,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "backlint",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/backlint/backlint",
+                "rules": descriptors,
+            }},
+            "results": results,
+        }],
+    });
+    // Going through the schema-generated types rejects anything that is not SARIF 2.1.0 in shape.
+    let typed: serde_sarif::sarif::Sarif = serde_json::from_value(log).expect("the SARIF log matches the schema types");
+    serde_json::to_string_pretty(&typed).expect("SARIF serialises") + "\n"
+}
+
+/// Escaping of GitHub workflow commands: data, and property values (which also escape `:` and `,`).
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn github(checked: &[Checked]) -> String {
+    let mut out = String::new();
+    for r in checked.iter().flat_map(|c| &c.rows) {
+        let command = match r.level {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Info => "notice",
+        };
+        out += &format!(
+            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+            escape_property(&r.file),
+            r.line,
+            r.column,
+            r.end_line,
+            r.end_column,
+            escape_property(&format!("backlint {}", r.rule)),
+            escape_data(&r.message)
+        );
+    }
+    out
+}
+
+pub fn short(checked: &[Checked]) -> String {
+    checked
+        .iter()
+        .flat_map(|c| &c.rows)
+        .map(|r| {
+            format!("{}:{}:{}: {}[{}] {}\n", r.file, r.line, r.column, r.level, r.rule, r.message.replace('\n', " "))
+        })
+        .collect()
+}
+
+/// One test suite per backlog, one failing test case per rule and item (its findings as the failure).
+pub fn junit(checked: &[Checked]) -> String {
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    let mut report = Report::new("backlint");
+    for c in checked {
+        let mut suite = TestSuite::new(c.name.clone());
+        let mut cases: BTreeMap<(String, String), Vec<&Row>> = BTreeMap::new();
+        for r in &c.rows {
+            cases.entry((r.rule.clone(), r.item.clone().unwrap_or_default())).or_default().push(r);
+        }
+        for ((rule, item), rows) in &cases {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status.set_message(rows[0].message.clone());
+            status.set_type(rows[0].level.as_str());
+            let details: Vec<String> =
+                rows.iter().map(|r| format!("{}:{}:{}: {}", r.file, r.line, r.column, r.message)).collect();
+            status.set_description(details.join("\n"));
+            let name = if item.is_empty() { rule.clone() } else { format!("{rule} on {item}") };
+            let mut case = TestCase::new(name, status);
+            case.set_classname(format!("backlint.{rule}"));
+            suite.add_test_case(case);
+        }
+        if cases.is_empty() {
+            let mut case = TestCase::new("backlog passes every rule", TestCaseStatus::success());
+            case.set_classname("backlint");
+            suite.add_test_case(case);
+        }
+        report.add_test_suite(suite);
+    }
+    report.to_string().expect("JUnit XML serialises")
+}
