@@ -55,6 +55,9 @@ pub enum Command {
         /// Also print the number of findings per rule (to standard error for machine formats)
         #[arg(long)]
         statistics: bool,
+        /// Print the effective policy (settings, rule changes, and the file and line of each) and exit
+        #[arg(long)]
+        show_policy: bool,
     },
     /// List the rules: name, group, severity and summary
     Rules {
@@ -69,6 +72,16 @@ pub enum Command {
         /// Policy files whose tests to run [default: the built-in rules and the discovered policy]
         policies: Vec<PathBuf>,
     },
+    /// Write a starter backlint.policy (and a starter backlog.yaml when there is no backlog) here
+    Init {
+        /// Overwrite existing files
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print shell completions for SHELL (bash, zsh, fish, elvish, powershell)
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff)
+    Man,
     /// Explain a rule: what it checks, why it matters, how to fix it, with an example
     Explain {
         /// The rule's name, e.g. missing-acceptance-criteria
@@ -120,6 +133,9 @@ pub fn main() -> i32 {
     let mut err = std::io::stderr().lock();
     let mut ui = Ui { out: &mut out, err: &mut err, out_style, err_style };
     match args.command {
+        Command::Check { show_policy: true, paths, policy, .. } => {
+            show_policy(&mut ui, &paths, policy.policy.as_deref())
+        }
         Command::Check {
             paths,
             policy,
@@ -131,6 +147,7 @@ pub fn main() -> i32 {
             exit_zero,
             quiet,
             statistics,
+            show_policy: _,
         } => {
             let plan = CheckPlan {
                 paths,
@@ -149,6 +166,21 @@ pub fn main() -> i32 {
         Command::Rules { policy, group } => rules(&mut ui, policy.policy.as_deref(), group.as_deref()),
         Command::Explain { rule, policy } => explain(&mut ui, &rule, policy.policy.as_deref()),
         Command::Test { policies } => self_test(&mut ui, &policies),
+        Command::Init { force } => crate::init::run(&mut ui, force),
+        Command::Completions { shell } => {
+            // Rendered into memory first: clap_complete panics when its writer fails (a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut <Args as clap::CommandFactory>::command(), "backlint", &mut script);
+            let _ = ui.out.write_all(&script);
+            EXIT_CLEAN
+        }
+        Command::Man => match clap_mangen::Man::new(<Args as clap::CommandFactory>::command()).render(&mut ui.out) {
+            Ok(()) => EXIT_CLEAN,
+            Err(e) => {
+                ui.problem(&Problem::error("I0054", format!("cannot write the man page: {e}")));
+                EXIT_ERROR
+            }
+        },
     }
 }
 
@@ -161,10 +193,10 @@ pub struct Ui<'a> {
 }
 
 impl Ui<'_> {
-    fn problem(&mut self, p: &Problem) {
+    pub fn problem(&mut self, p: &Problem) {
         let _ = write!(self.err, "{}", render::render(p, self.err_style));
     }
-    fn say(&mut self, text: &str) {
+    pub fn say(&mut self, text: &str) {
         let _ = writeln!(self.out, "{text}");
     }
 }
@@ -197,18 +229,67 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// Compiles the built-in rules plus one user policy file (if any). Problems are printed.
-fn load_policy(ui: &mut Ui, policy_file: Option<&Path>) -> Option<CompiledPolicy> {
-    let mut user = Vec::new();
-    if let Some(path) = policy_file {
-        match read_source(path) {
-            Ok(f) => user.push(f),
-            Err(p) => {
-                ui.problem(&p);
-                return None;
+/// A policy file and, before it, every file it includes (each once), in the order they apply.
+/// An include cycle is reported at the `include` that closes it.
+fn policy_files(
+    path: &Path,
+    stack: &mut Vec<PathBuf>,
+    out: &mut Vec<(PathBuf, SourceFile)>,
+    problems: &mut Vec<Problem>,
+    via: Option<(&SourceFile, crate::source::Span)>,
+) {
+    let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let located = |p: Problem| match via {
+        Some((file, span)) => p.in_file(file).label(span, "included here"),
+        None => p,
+    };
+    if let Some(start) = stack.iter().position(|k| *k == key) {
+        let chain: Vec<String> = stack[start..].iter().chain([&key]).map(|k| crate::source::display_path(k)).collect();
+        problems.push(
+            located(Problem::error("P0016", format!("policy files include each other: {}", chain.join(" → "))))
+                .help("remove one of the `include` lines"),
+        );
+        return;
+    }
+    if out.iter().any(|(k, _)| *k == key) {
+        return;
+    }
+    let file = match read_source(path) {
+        Ok(f) => f,
+        Err(p) => {
+            problems.push(located(p));
+            return;
+        }
+    };
+    if let Ok(parsed) = policy::parse::parse(&file) {
+        stack.push(key.clone());
+        for d in &parsed.declarations {
+            if let policy::ast::Declaration::Include { path: target } = d {
+                let rel = target.as_plain().unwrap_or_default();
+                let resolved = path.parent().unwrap_or(Path::new(".")).join(&rel);
+                policy_files(&resolved, stack, out, problems, Some((&file, target.span)));
             }
         }
+        stack.pop();
     }
+    out.push((key, file));
+}
+
+/// Compiles the built-in rules plus one user policy file (if any) and what it includes. Problems are
+/// printed.
+fn load_policy(ui: &mut Ui, policy_file: Option<&Path>) -> Option<CompiledPolicy> {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    if let Some(path) = policy_file {
+        policy_files(path, &mut Vec::new(), &mut files, &mut problems, None);
+    }
+    if !problems.is_empty() {
+        for p in &problems {
+            ui.problem(p);
+        }
+        return None;
+    }
+    let user: Vec<SourceFile> = files.into_iter().map(|(_, f)| f).collect();
     let (policy, problems) = policy::compile(&user);
     for p in &problems {
         ui.problem(p);
@@ -505,6 +586,69 @@ fn self_test(ui: &mut Ui, policies: &[PathBuf]) -> i32 {
     ui.say(&format!("{passed} passed, {failed} failed"));
     if failed > 0 { EXIT_FINDINGS } else { EXIT_CLEAN }
 }
+
+/// `check --show-policy`: the policy that checking the first path would use.
+fn show_policy(ui: &mut Ui, paths: &[PathBuf], explicit: Option<&Path>) -> i32 {
+    let start = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let path = explicit.map(Path::to_path_buf).or_else(|| discover::policy_for(&start)).or_else(cwd_policy);
+    let mut files = Vec::new();
+    if let Some(p) = &path {
+        policy_files(p, &mut Vec::new(), &mut files, &mut Vec::new(), None);
+    }
+    let Some(policy) = load_policy(ui, path.as_deref()) else { return EXIT_ERROR };
+    ui.say("policy files, applied in this order:");
+    ui.say("  built-in rules (rules/*.policy, embedded)");
+    for (_, f) in &files {
+        ui.say(&format!("  {}", f.name));
+    }
+    let s = &policy.settings;
+    let text = |v: &Option<String>| v.as_ref().map_or("none".to_string(), |t| format!("{t:?}"));
+    let stories = match s.stories {
+        None => "auto".to_string(),
+        Some(on) => if on { "on" } else { "off" }.to_string(),
+    };
+    let values = [
+        ("product_owner", text(&s.product_owner)),
+        ("near", s.near.to_string()),
+        ("distant", s.distant.to_string()),
+        ("fail_on", s.fail_on.to_string()),
+        ("done_statuses", format!("{:?}", s.done_statuses)),
+        ("stories", stories),
+        ("product_goal", text(&s.product_goal)),
+        ("goal_milestone", text(&s.goal_milestone)),
+    ];
+    ui.say("settings:");
+    for (name, value) in values {
+        let from = policy
+            .origins
+            .iter()
+            .rev()
+            .find(|(n, _, _)| n == name)
+            .map_or("default".to_string(), |(_, _, at)| at.clone());
+        ui.say(&format!("  {:<44} ({from})", format!("{name} = {value}")));
+    }
+    let changes: Vec<_> = policy.origins.iter().filter(|(n, _, _)| !SETTING_NAMES.contains(&n.as_str())).collect();
+    if !changes.is_empty() {
+        ui.say("rules changed or added by the policy:");
+        for (what, value, at) in changes {
+            ui.say(&format!("  {:<44} ({at})", format!("{what} = {value}")));
+        }
+    }
+    EXIT_CLEAN
+}
+
+const SETTING_NAMES: &[&str] = &[
+    "product_owner",
+    "near",
+    "distant",
+    "fail_on",
+    "done_statuses",
+    "stories",
+    "product_goal",
+    "goal_milestone",
+    "goal_measure",
+    "goal_target",
+];
 
 fn policy_for_listing(ui: &mut Ui, explicit: Option<&Path>) -> Option<CompiledPolicy> {
     let path = explicit.map(Path::to_path_buf).or_else(cwd_policy);

@@ -72,8 +72,12 @@ fn run_one(policy: &CompiledPolicy, test: &PolicyTest) -> Result<(), Problem> {
     }
     // Every rule runs (suppressions depend on the others), the tested ones even when disabled;
     // only the tested rules' findings are compared.
-    let mut with_tested =
-        CompiledPolicy { settings: policy.settings.clone(), rules: policy.rules.clone(), tests: Vec::new() };
+    let mut with_tested = CompiledPolicy {
+        settings: policy.settings.clone(),
+        rules: policy.rules.clone(),
+        tests: Vec::new(),
+        origins: Vec::new(),
+    };
     for r in with_tested.rules.iter_mut().filter(|r| relevant.contains(&r.name)) {
         r.enabled = true;
     }

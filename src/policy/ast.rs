@@ -9,10 +9,25 @@ pub struct Policy {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Declaration {
-    Settings { assignments: Vec<Assignment>, span: Span },
-    Configure { rule: Name, assignments: Vec<Assignment>, span: Span },
-    Disable { rule: Name },
-    Enable { rule: Name },
+    /// `include "team.policy"`: a path relative to the including file.
+    Include {
+        path: Template,
+    },
+    Settings {
+        assignments: Vec<Assignment>,
+        span: Span,
+    },
+    Configure {
+        rule: Name,
+        assignments: Vec<Assignment>,
+        span: Span,
+    },
+    Disable {
+        rule: Name,
+    },
+    Enable {
+        rule: Name,
+    },
     Rule(RuleDecl),
     Test(TestDecl),
 }

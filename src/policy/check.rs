@@ -240,7 +240,7 @@ pub fn compile(parsed: &[Parsed]) -> (CompiledPolicy, Vec<Problem>) {
                         configure(&mut c, r, assignments);
                     }
                 }
-                Declaration::Rule(_) | Declaration::Test(_) => {}
+                Declaration::Rule(_) | Declaration::Test(_) | Declaration::Include { .. } => {}
             }
         }
         problems.append(&mut c.problems);
@@ -275,7 +275,36 @@ pub fn compile(parsed: &[Parsed]) -> (CompiledPolicy, Vec<Problem>) {
         }
         problems.append(&mut c.problems);
     }
-    (CompiledPolicy { settings, rules, tests }, problems)
+    let origins = origins(parsed);
+    (CompiledPolicy { settings, rules, tests, origins }, problems)
+}
+
+/// Where each setting and each rule configuration was written, for `check --show-policy`.
+fn origins(parsed: &[Parsed]) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for p in parsed.iter().filter(|p| !p.builtin) {
+        let at = |span: Span| format!("{}:{}", p.file.name, p.file.line_col(span.start).0);
+        let shown = |e: &Expr| constant(e).map_or_else(|| "…".to_string(), |c| c.describe());
+        for d in &p.policy.declarations {
+            match d {
+                Declaration::Settings { assignments, .. } => {
+                    for a in assignments {
+                        out.push((a.name.text.clone(), shown(&a.value), at(a.name.span)));
+                    }
+                }
+                Declaration::Configure { rule, assignments, .. } => {
+                    for a in assignments {
+                        out.push((format!("{}.{}", rule.text, a.name.text), shown(&a.value), at(a.name.span)));
+                    }
+                }
+                Declaration::Disable { rule } => out.push((rule.text.clone(), "off".into(), at(rule.span))),
+                Declaration::Enable { rule } => out.push((rule.text.clone(), "on".into(), at(rule.span))),
+                Declaration::Rule(r) => out.push((r.name.text.clone(), "defined".into(), at(r.name.span))),
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
 fn compile_test(c: &mut Checker, t: &TestDecl, rule: Option<&str>) -> Option<PolicyTest> {

@@ -235,6 +235,8 @@ pub struct PolicyTest {
 #[derive(Clone, Debug, Default)]
 pub struct CompiledPolicy {
     pub settings: Settings,
+    /// What each policy file set, in order: (what, value, `file:line`).
+    pub origins: Vec<(String, String, String)>,
     pub rules: Vec<CompiledRule>,
     pub tests: Vec<PolicyTest>,
 }

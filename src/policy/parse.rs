@@ -100,6 +100,7 @@ fn declaration(p: Pair<Rule>) -> Declaration {
         Rule::disable => Declaration::Disable { rule: name(p.into_inner().next().unwrap()) },
         Rule::enable => Declaration::Enable { rule: name(p.into_inner().next().unwrap()) },
         Rule::rule => Declaration::Rule(rule_decl(p)),
+        Rule::include => Declaration::Include { path: template(p.into_inner().next().unwrap()) },
         Rule::test => Declaration::Test(test_decl(p)),
         other => unreachable!("not a declaration: {other:?}"),
     }
@@ -308,8 +309,8 @@ fn text_block(raw: &str) -> String {
 fn describe_rule(kind: Rule) -> Option<&'static str> {
     Some(match kind {
         Rule::EOI => "end of file",
-        Rule::settings | Rule::configure | Rule::disable | Rule::enable | Rule::rule => {
-            "a declaration (`settings`, `rule`, `configure`, `disable`, `enable`)"
+        Rule::settings | Rule::configure | Rule::disable | Rule::enable | Rule::rule | Rule::include => {
+            "a declaration (`settings`, `rule`, `configure`, `disable`, `enable`, `include`)"
         }
         Rule::assignment => "a setting (`name = value`)",
         Rule::rule_name => "a rule name (lowercase words joined by `-`)",

@@ -211,3 +211,65 @@ fn backlint_test_runs_the_policy_examples() {
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("T0001") && out.contains("team.policy:8:8") && out.ends_with("0 passed, 1 failed\n"), "{out}");
 }
+
+#[test]
+fn init_writes_a_passing_starter_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = backlint(&["init"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    assert!(dir.path().join("backlint.policy").is_file() && dir.path().join("backlog.yaml").is_file());
+    let o = backlint(&["check"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "the starter passes: {:?}", text(&o));
+    std::fs::write(dir.path().join("backlint.policy"), "# mine\n").unwrap();
+    let o = backlint(&["init"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("already exists"));
+    assert_eq!(std::fs::read_to_string(dir.path().join("backlint.policy")).unwrap(), "# mine\n", "nothing is lost");
+    assert_eq!(backlint(&["init", "--force"], dir.path()).status.code(), Some(0));
+    assert!(std::fs::read_to_string(dir.path().join("backlint.policy")).unwrap().contains("settings {"));
+}
+
+#[test]
+fn policies_include_shared_defaults_and_report_cycles() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("team")).unwrap();
+    std::fs::copy(root().join("examples/healthy/backlog.yaml"), dir.path().join("backlog.yaml")).unwrap();
+    std::fs::write(
+        dir.path().join("team/defaults.policy"),
+        "settings {\n  near = 5\n  fail_on = error\n}\ndisable tradeoff-undeclared\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("backlint.policy"), "include \"team/defaults.policy\"\nsettings {\n  near = 8\n}\n")
+        .unwrap();
+    let o = backlint(&["check", "--show-policy"], dir.path());
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    let line = |name: &str| {
+        out.lines().find(|l| l.trim_start().starts_with(&format!("{name} ="))).unwrap_or_default().to_string()
+    };
+    assert!(line("near").contains("= 8") && line("near").ends_with("(backlint.policy:3)"), "{out}");
+    assert!(line("fail_on").contains("= error") && line("fail_on").ends_with("(team/defaults.policy:3)"), "{out}");
+    assert!(line("distant").ends_with("(default)"), "{out}");
+    assert!(line("tradeoff-undeclared").contains("= off"), "{out}");
+    assert_eq!(backlint(&["check"], dir.path()).status.code(), Some(0));
+
+    std::fs::write(dir.path().join("team/defaults.policy"), "include \"../backlint.policy\"\n").unwrap();
+    let o = backlint(&["check"], dir.path());
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err.contains("P0016") && err.contains("backlint.policy → team/defaults.policy → backlint.policy"), "{err}");
+    assert!(err.contains("team/defaults.policy:1:9"), "{err}");
+}
+
+#[test]
+fn completions_and_man_page() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let o = backlint(&["completions", shell], &root());
+        assert_eq!(o.status.code(), Some(0));
+        assert!(String::from_utf8_lossy(&o.stdout).contains("backlint"), "{shell}");
+    }
+    let o = backlint(&["man"], &root());
+    assert!(String::from_utf8_lossy(&o.stdout).contains(".TH backlint 1"));
+    let (out, _) = text(&backlint(&["--version"], &root()));
+    assert_eq!(out.trim(), format!("backlint {}", env!("CARGO_PKG_VERSION")));
+}

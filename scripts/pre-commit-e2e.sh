@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Verifies the pre-commit hook for real: installs `pre-commit` from PyPI into a temporary virtual
+# environment, runs `pre-commit try-repo` against this repository in a temporary git repository with
+# a bad backlog (the hook must fail), fixes the backlog (the hook must pass).
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+python3 -m venv "$work/venv"
+"$work/venv/bin/pip" install --quiet --disable-pip-version-check "pre-commit==4.*"
+export PRE_COMMIT_HOME="$work/cache"
+
+mkdir "$work/project"
+cd "$work/project"
+git init --quiet
+git config user.email ci@example.com
+git config user.name CI
+cat > backlog.yaml <<'YAML'
+product: Demo
+product_owner: Product Team
+items:
+  - id: A
+    title: Misc
+YAML
+git add backlog.yaml
+
+echo "--- a bad backlog: the hook must fail"
+if "$work/venv/bin/pre-commit" try-repo "$repo" backlint --all-files --color never > "$work/bad.log" 2>&1; then
+  cat "$work/bad.log"; echo "FAIL: the hook passed on a bad backlog"; exit 1
+fi
+grep -q "product-owner-not-one-person" "$work/bad.log" || { cat "$work/bad.log"; echo "FAIL: expected finding missing"; exit 1; }
+tail -n 25 "$work/bad.log"
+
+echo "--- the fixed backlog: the hook must pass"
+cat > backlog.yaml <<'YAML'
+product: Demo
+product_owner: Dana Lee
+optimizing_for: learning
+definition_of_done: [Code reviewed, Released]
+product_goals:
+  - {id: G1, statement: Half of all orders placed online, measure: online share of orders, target: 50% by 2027-06-30, status: active}
+items:
+  - id: A
+    title: Pay for an order by card
+    goal: G1
+    estimate: 3
+    acceptance_criteria: [A paid order is confirmed by e-mail]
+YAML
+git add backlog.yaml
+"$work/venv/bin/pre-commit" try-repo "$repo" backlint --all-files --color never > "$work/good.log" 2>&1 || { cat "$work/good.log"; echo "FAIL: the hook failed on a good backlog"; exit 1; }
+tail -n 8 "$work/good.log"
+echo "pre-commit hook: 2 passed, 0 failed"
