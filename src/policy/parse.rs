@@ -15,6 +15,9 @@ struct Grammar;
 
 /// Deepest expression nesting accepted; beyond it a hostile policy could exhaust the stack.
 const MAX_NESTING: usize = 128;
+/// Most operators (and operands) in one expression: a flat `a and b and …` chain also becomes a
+/// deep tree, so it is bounded like nesting is.
+const MAX_TERMS: usize = 1024;
 
 static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
     PrattParser::new()
@@ -44,6 +47,14 @@ pub fn parse(file: &SourceFile) -> Result<Policy, Problem> {
             .help("split the expression into simpler checks"));
     }
     let pairs = Grammar::parse(Rule::policy, &file.text).map_err(|e| syntax_error(file, e))?;
+    if let Some(long) =
+        pairs.clone().flatten().find(|p| p.as_rule() == Rule::expr && p.clone().into_inner().count() > MAX_TERMS)
+    {
+        return Err(Problem::error("P0002", format!("expression has more than {MAX_TERMS} terms and operators"))
+            .in_file(file)
+            .label(Span::new(long.as_span().start(), long.as_span().start() + 1), "this expression is too long")
+            .help("split the expression into several checks or rules"));
+    }
     let policy = pairs.into_iter().next().expect("the grammar always yields `policy`");
     let declarations = policy.into_inner().filter(|p| p.as_rule() != Rule::EOI).map(declaration).collect();
     Ok(Policy { declarations })
