@@ -29,7 +29,7 @@ pub struct Loaded {
     pub problems: Vec<Problem>,
 }
 
-pub fn load(root: &Path, read: impl Fn(&Path) -> Result<SourceFile, Problem>) -> Loaded {
+pub fn load(root: &Path, read: impl Fn(&Path) -> Result<SourceFile, Problem> + Sync) -> Loaded {
     let mut problems = Vec::new();
     let config = match read(&root.join("config.yml")) {
         Ok(f) => f,
@@ -53,15 +53,14 @@ pub fn load(root: &Path, read: impl Fn(&Path) -> Result<SourceFile, Problem>) ->
     let mut top = Record::new(0, top_node, 0);
     top.anchor = model::first_key_line(&config, &config_node);
 
-    let mut files = vec![config];
-    let mut items: Vec<(SortKey, Record)> = Vec::new();
+    // Walk first, then read and parse the task files on every core; results keep the walk order.
+    let mut paths: Vec<(PathBuf, bool)> = Vec::new();
     for (folder, active) in FOLDERS {
         let dir = root.join(folder);
         if !dir.is_dir() {
             continue;
         }
-        let walker = walkdir::WalkDir::new(&dir).follow_links(false).sort_by_file_name();
-        for entry in walker {
+        for entry in walkdir::WalkDir::new(&dir).follow_links(false).sort_by_file_name() {
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
@@ -73,25 +72,43 @@ pub fn load(root: &Path, read: impl Fn(&Path) -> Result<SourceFile, Problem>) ->
                 }
             };
             let name = entry.file_name().to_string_lossy();
-            if !entry.file_type().is_file() || !name.ends_with(".md") || name.eq_ignore_ascii_case("README.md") {
-                continue;
+            if entry.file_type().is_file() && name.ends_with(".md") && !name.eq_ignore_ascii_case("README.md") {
+                paths.push((entry.into_path(), *active));
             }
-            let file = match read(entry.path()) {
-                Ok(f) => f,
-                Err(p) => {
-                    problems.push(p);
-                    continue;
-                }
-            };
-            match task(&file, files.len()) {
-                Ok(mut record) => {
-                    record.active = *active;
-                    let key = SortKey::of(&record, &file, !*active);
-                    files.push(file);
-                    items.push((key, record));
-                }
-                Err(p) => problems.push(p),
+        }
+    }
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(paths.len().max(1));
+    let chunk = paths.len().div_ceil(workers).max(1);
+    let parsed: Vec<Result<(SourceFile, Record, bool), Problem>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| {
+                let read = &read;
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(path, active)| {
+                            let file = read(path)?;
+                            let record = task(&file, 0)?;
+                            Ok((file, record, *active))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    });
+    let mut files = vec![config];
+    let mut items: Vec<(SortKey, Record)> = Vec::with_capacity(parsed.len());
+    for result in parsed {
+        match result {
+            Ok((file, mut record, active)) => {
+                record.file = files.len();
+                record.active = active;
+                let key = SortKey::of(&record, &file, !active);
+                files.push(file);
+                items.push((key, record));
             }
+            Err(p) => problems.push(p),
         }
     }
     items.sort_by(|a, b| a.0.cmp(&b.0));

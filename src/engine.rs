@@ -42,10 +42,7 @@ pub fn run(policy: &CompiledPolicy, backlog: &Backlog) -> Vec<Finding> {
     };
     let (late, early): (Vec<&CompiledRule>, Vec<&CompiledRule>) =
         policy.rules.iter().filter(|r| r.enabled).partition(|r| reads_suppressions(r));
-    let mut findings = Vec::new();
-    for rule in early {
-        run_rule(&cx, rule, &mut findings);
-    }
+    let mut findings = run_parallel(&cx, &early);
     findings.retain(|f| {
         let silenced_by = backlog
             .suppressions
@@ -63,6 +60,33 @@ pub fn run(policy: &CompiledPolicy, backlog: &Backlog) -> Vec<Finding> {
         .sort_by(|a, b| (a.file, a.span.start, &a.rule, &a.message).cmp(&(b.file, b.span.start, &b.rule, &b.message)));
     findings.dedup();
     findings
+}
+
+/// Rules are independent: they run on every core, each thread taking a share of them.
+fn run_parallel(cx: &Context, rules: &[&CompiledRule]) -> Vec<Finding> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(rules.len().max(1));
+    if workers <= 1 || cx.backlog.items.len() < 1_000 {
+        let mut out = Vec::new();
+        for rule in rules {
+            run_rule(cx, rule, &mut out);
+        }
+        return out;
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                scope.spawn(move || {
+                    let mut out = Vec::new();
+                    // Interleaved shares balance cheap and expensive rules between threads.
+                    for rule in rules.iter().skip(w).step_by(workers) {
+                        run_rule(cx, rule, &mut out);
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    })
 }
 
 fn run_rule<'a>(cx: &Context<'a>, rule: &CompiledRule, out: &mut Vec<Finding>) {

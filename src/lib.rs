@@ -7,6 +7,7 @@ pub mod cli;
 pub mod diag;
 pub mod discover;
 pub mod engine;
+pub mod generate;
 pub mod init;
 pub mod jira_csv;
 pub mod model;

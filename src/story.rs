@@ -112,7 +112,7 @@ fn singular(word: &str) -> &str {
 }
 
 /// Token-set Jaccard similarity of two sorted, unique token lists.
-pub fn jaccard(a: &[String], b: &[String]) -> f64 {
+pub fn jaccard<T: Ord>(a: &[T], b: &[T]) -> f64 {
     if a.is_empty() && b.is_empty() {
         return 1.0;
     }

@@ -8,7 +8,7 @@ use crate::story::{self, Story};
 use crate::yaml::{Node, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc as Rc;
 use std::sync::OnceLock;
 
 /// Where a value came from in the backlog: file index and span.
@@ -348,12 +348,14 @@ impl<'a> Cache<'a> {
 
 /// Near-duplicate lookup over a list of texts, linear in practice: exact matches of the normalised
 /// text by hash, near matches only among elements sharing one of the rarer words (prefix filtering).
+/// Words are interned as numbers, so ranking and comparing them is integer work.
 pub struct SimilarityIndex {
-    tokens: Vec<Vec<String>>,
+    /// Each element's words, as sorted unique word numbers.
+    tokens: Vec<Vec<u32>>,
     /// First position of each normalised text.
-    exact: HashMap<Vec<String>, usize>,
-    /// Positions of the elements holding each word, ascending.
-    postings: HashMap<String, Vec<usize>>,
+    exact: HashMap<Vec<u32>, usize>,
+    /// Positions of the elements holding each word, ascending, indexed by word number.
+    postings: Vec<Vec<usize>>,
 }
 
 /// Most candidates taken from each word's posting list and verified for one lookup, so titles made
@@ -363,18 +365,32 @@ const MAX_CANDIDATES: usize = 128;
 
 impl SimilarityIndex {
     fn new(items: &[V]) -> Self {
-        let tokens: Vec<Vec<String>> =
-            items.iter().map(|v| if let Val::Text(t) = &v.val { story::tokens(t) } else { Vec::new() }).collect();
+        let mut ids: HashMap<String, u32> = HashMap::new();
+        let mut postings: Vec<Vec<usize>> = Vec::new();
+        let tokens: Vec<Vec<u32>> = items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let words = if let Val::Text(t) = &v.val { story::tokens(t) } else { Vec::new() };
+                let mut numbers: Vec<u32> = words
+                    .into_iter()
+                    .map(|w| {
+                        let next = ids.len() as u32;
+                        let id = *ids.entry(w).or_insert(next);
+                        if id as usize == postings.len() {
+                            postings.push(Vec::new());
+                        }
+                        postings[id as usize].push(i);
+                        id
+                    })
+                    .collect();
+                numbers.sort_unstable();
+                numbers
+            })
+            .collect();
         let mut exact = HashMap::new();
-        let mut postings: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, t) in tokens.iter().enumerate() {
-            if t.is_empty() {
-                continue;
-            }
+        for (i, t) in tokens.iter().enumerate().filter(|(_, t)| !t.is_empty()) {
             exact.entry(t.clone()).or_insert(i);
-            for w in t {
-                postings.entry(w.clone()).or_default().push(i);
-            }
         }
         SimilarityIndex { tokens, exact, postings }
     }
@@ -390,15 +406,13 @@ impl SimilarityIndex {
             return best;
         }
         // A pair with Jaccard >= t shares at least one of the |A| - ceil(t*|A|) + 1 rarest words of A.
-        let mut by_rarity: Vec<&String> = mine.iter().collect();
-        by_rarity.sort_by_key(|w| (self.postings.get(*w).map_or(0, Vec::len), *w));
+        let mut by_rarity: Vec<u32> = mine.clone();
+        by_rarity.sort_unstable_by_key(|&w| (self.postings[w as usize].len(), w));
         let prefix = mine.len() - (threshold * mine.len() as f64).ceil() as usize + 1;
         let mut candidates: Vec<usize> = by_rarity
             .iter()
             .take(prefix.min(mine.len()))
-            .flat_map(|w| {
-                self.postings.get(*w).into_iter().flatten().copied().take_while(|&p| p < at).take(MAX_CANDIDATES)
-            })
+            .flat_map(|&w| self.postings[w as usize].iter().copied().take_while(|&p| p < at).take(MAX_CANDIDATES))
             .collect();
         candidates.sort_unstable();
         candidates.dedup();
