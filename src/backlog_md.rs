@@ -238,8 +238,8 @@ fn problem_at(file: &SourceFile, code: &str, message: String, span: Span, label:
     Problem::error(code, message).in_file(file).label(span, label).help(help)
 }
 
-/// Reads one task file into an item record.
-fn task(file: &SourceFile, index: usize) -> Result<Record, Problem> {
+/// Reads one task file into an item record (public for the property tests).
+pub fn task(file: &SourceFile, index: usize) -> Result<Record, Problem> {
     let text: &str = &file.text;
     let first_line = Span::new(0, text.find('\n').unwrap_or(text.len()));
     let Some((fm_start, fm_end, body_start)) = front_matter(text) else {

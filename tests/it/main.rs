@@ -7,6 +7,7 @@ mod hostile;
 mod jira;
 mod meta;
 mod policy_lang;
+mod properties;
 mod rules;
 mod snapshots;
 
