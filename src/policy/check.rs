@@ -245,16 +245,18 @@ pub fn compile(parsed: &[Parsed]) -> (CompiledPolicy, Vec<Problem>) {
         }
         problems.append(&mut c.problems);
     }
-    // Options are constants inside the checks: compile them again now that configuration is known.
+    // Options are constants inside the checks: compile the checks of configured rules again.
     for rule in &mut rules {
-        if let Some((p, decl)) = decls.iter().find(|(_, d)| d.name.text == rule.name) {
+        if rule.options_configured
+            && let Some((p, decl)) = decls.iter().find(|(_, d)| d.name.text == rule.name)
+        {
             let mut c = Checker { problems: Vec::new(), file: &p.file };
             // Problems were reported by the first pass; this one only substitutes the configured options.
             rule.checks = decl.checks.iter().filter_map(|check| compile_check(&mut c, check, &rule.options)).collect();
-            if rule.severity_configured {
-                for check in &mut rule.checks {
-                    check.severity = None;
-                }
+        }
+        if rule.severity_configured {
+            for check in &mut rule.checks {
+                check.severity = None;
             }
         }
     }
@@ -529,6 +531,7 @@ fn configure(c: &mut Checker, rule: &mut CompiledRule, assignments: &[Assignment
             continue;
         }
         slot.1 = value;
+        rule.options_configured = true;
     }
 }
 
@@ -613,6 +616,7 @@ fn compile_rule(c: &mut Checker, decl: &RuleDecl, builtin: bool) -> Option<Compi
         span: decl.name.span,
         builtin,
         severity_configured: false,
+        options_configured: false,
     })
 }
 

@@ -182,6 +182,8 @@ pub struct CompiledRule {
     pub builtin: bool,
     /// A policy's `configure … { severity = … }` replaces each check's own severity too.
     pub severity_configured: bool,
+    /// A policy changed an option, so the checks were compiled again with the new value.
+    pub options_configured: bool,
 }
 
 /// Where a setting's value came from, for `--show-policy` style reporting.
