@@ -1,0 +1,15 @@
+#![no_main]
+//! The YAML source and the rules over whatever it accepts.
+use backlint::source::SourceFile;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let file = SourceFile::new("f.yaml", text);
+    if let Ok(root) = backlint::yaml::parse(&file, Default::default())
+        && let Ok(backlog) = backlint::model::Backlog::from_yaml(file, root)
+    {
+        let (policy, _) = backlint::policy::compile(&[]);
+        let _ = backlint::engine::run(&policy, &backlog);
+    }
+});
