@@ -627,7 +627,8 @@ fn show_policy(ui: &mut Ui, paths: &[PathBuf], explicit: Option<&Path>) -> i32 {
             .map_or("default".to_string(), |(_, _, at)| at.clone());
         ui.say(&format!("  {:<44} ({from})", format!("{name} = {value}")));
     }
-    let changes: Vec<_> = policy.origins.iter().filter(|(n, _, _)| !SETTING_NAMES.contains(&n.as_str())).collect();
+    let changes: Vec<_> =
+        policy.origins.iter().filter(|(n, _, _)| !crate::policy::check::SETTINGS.contains(&n.as_str())).collect();
     if !changes.is_empty() {
         ui.say("rules changed or added by the policy:");
         for (what, value, at) in changes {
@@ -636,19 +637,6 @@ fn show_policy(ui: &mut Ui, paths: &[PathBuf], explicit: Option<&Path>) -> i32 {
     }
     EXIT_CLEAN
 }
-
-const SETTING_NAMES: &[&str] = &[
-    "product_owner",
-    "near",
-    "distant",
-    "fail_on",
-    "done_statuses",
-    "stories",
-    "product_goal",
-    "goal_milestone",
-    "goal_measure",
-    "goal_target",
-];
 
 fn policy_for_listing(ui: &mut Ui, explicit: Option<&Path>) -> Option<CompiledPolicy> {
     let path = explicit.map(Path::to_path_buf).or_else(cwd_policy);

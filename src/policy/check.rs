@@ -159,7 +159,8 @@ const FUNCTIONS: &[(&str, Func, &[Param])] = &[
     ("most_common", Func::MostCommon, &[Param::List]),
 ];
 
-const SETTINGS: &[&str] = &[
+/// Every setting a policy's `settings` block may hold.
+pub const SETTINGS: &[&str] = &[
     "product_owner",
     "near",
     "distant",
