@@ -108,10 +108,10 @@ fn the_yaml_source_never_panics() {
     ];
     never_panics("yaml", &seeds, 1500, |text| {
         let file = SourceFile::new("p.yaml", text);
-        if let Ok(root) = backlint::yaml::parse(&file, Default::default()) {
-            if let Ok(backlog) = Backlog::from_yaml(file, root) {
-                let _ = check(&policy, &backlog);
-            }
+        if let Ok(root) = backlint::yaml::parse(&file, Default::default())
+            && let Ok(backlog) = Backlog::from_yaml(file, root)
+        {
+            let _ = check(&policy, &backlog);
         }
     });
 }
