@@ -388,12 +388,10 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
             findings.retain(|f| f.level == Level::Error);
         }
         if plan.format == crate::report::Format::Human {
-            for f in &findings {
-                human += &render::render(&f.to_problem(&backlog), style);
-            }
+            human += &parallel_map(&findings, |f| render::render(&f.to_problem(&backlog), style)).concat();
         }
         let name = crate::source::display_path(path);
-        let rows = findings.iter().map(|f| crate::report::Row::new(&backlog, f)).collect();
+        let rows = parallel_map(&findings, |f| crate::report::Row::new(&backlog, f));
         checked_rows.push(crate::report::Checked { name, rows });
         for (total, n) in counts.iter_mut().zip(render::count(findings.iter().map(|f| f.level))) {
             *total += n;
@@ -485,6 +483,21 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
     } else {
         exit
     }
+}
+
+/// `f` over every element, on every core for long inputs; the results keep the input order.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if workers <= 1 || items.len() < 2_000 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let f = &f;
+        let handles: Vec<_> =
+            items.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    })
 }
 
 /// Reads a backlog of any source. Problems in part of a folder do not stop the rest from loading.
