@@ -77,25 +77,10 @@ pub fn load(root: &Path, read: impl Fn(&Path) -> Result<SourceFile, Problem> + S
             }
         }
     }
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(paths.len().max(1));
-    let chunk = paths.len().div_ceil(workers).max(1);
-    let parsed: Vec<Result<(SourceFile, Record, bool), Problem>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = paths
-            .chunks(chunk)
-            .map(|part| {
-                let read = &read;
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|(path, active)| {
-                            let file = read(path)?;
-                            let record = task(&file, 0)?;
-                            Ok((file, record, *active))
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    let parsed = crate::parallel::map(&paths, 64, |(path, active)| -> Result<(SourceFile, Record, bool), Problem> {
+        let file = read(path)?;
+        let record = task(&file, 0)?;
+        Ok((file, record, *active))
     });
     let mut files = vec![config];
     let mut items: Vec<(SortKey, Record)> = Vec::with_capacity(parsed.len());

@@ -26,39 +26,7 @@ pub struct Args {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check backlogs (files, or folders searched for backlog.yaml, backlog.yml, *.backlog.yaml)
-    Check {
-        /// Backlog files or folders [default: .]
-        paths: Vec<PathBuf>,
-        #[command(flatten)]
-        policy: PolicyArgs,
-        /// Lowest severity that makes the run fail (exit 1) [default: the policy's `fail_on`, else warning]
-        #[arg(long, value_enum)]
-        fail_on: Option<FailOn>,
-        /// Report only findings that are not in this baseline, and list baseline entries that no longer occur
-        #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
-        baseline: Option<PathBuf>,
-        /// Record today's findings (by rule and item id) in FILE, replacing it atomically, and exit 0
-        #[arg(long, value_name = "FILE")]
-        write_baseline: Option<PathBuf>,
-        /// Output format
-        #[arg(long, value_enum, default_value = "human")]
-        format: crate::report::Format,
-        /// Write the report to FILE (atomically) instead of standard output
-        #[arg(long, short, value_name = "FILE")]
-        output: Option<PathBuf>,
-        /// Exit 0 even when there are findings (input and policy errors still exit 2)
-        #[arg(long)]
-        exit_zero: bool,
-        /// Show only error-level findings (the exit code still follows --fail-on)
-        #[arg(long, short)]
-        quiet: bool,
-        /// Also print the number of findings per rule (to standard error for machine formats)
-        #[arg(long)]
-        statistics: bool,
-        /// Print the effective policy (settings, rule changes, and the file and line of each) and exit
-        #[arg(long)]
-        show_policy: bool,
-    },
+    Check(CheckPlan),
     /// List the rules: name, group, severity and summary
     Rules {
         #[command(flatten)]
@@ -133,36 +101,8 @@ pub fn main() -> i32 {
     let mut err = std::io::stderr().lock();
     let mut ui = Ui { out: &mut out, err: &mut err, out_style, err_style };
     match args.command {
-        Command::Check { show_policy: true, paths, policy, .. } => {
-            show_policy(&mut ui, &paths, policy.policy.as_deref())
-        }
-        Command::Check {
-            paths,
-            policy,
-            fail_on,
-            baseline,
-            write_baseline,
-            format,
-            output,
-            exit_zero,
-            quiet,
-            statistics,
-            show_policy: _,
-        } => {
-            let plan = CheckPlan {
-                paths,
-                policy: policy.policy,
-                fail_on: fail_on.map(Level::from),
-                baseline,
-                write_baseline,
-                format,
-                output,
-                exit_zero,
-                quiet,
-                statistics,
-            };
-            check(&mut ui, &plan)
-        }
+        Command::Check(plan) if plan.show_policy => show_policy(&mut ui, &plan.paths, plan.policy.policy.as_deref()),
+        Command::Check(plan) => check(&mut ui, &plan),
         Command::Rules { policy, group } => rules(&mut ui, policy.policy.as_deref(), group.as_deref()),
         Command::Explain { rule, policy } => explain(&mut ui, &rule, policy.policy.as_deref()),
         Command::Test { policies } => self_test(&mut ui, &policies),
@@ -278,6 +218,11 @@ fn policy_files(
 /// Compiles the built-in rules plus one user policy file (if any) and what it includes. Problems are
 /// printed.
 fn load_policy(ui: &mut Ui, policy_file: Option<&Path>) -> Option<CompiledPolicy> {
+    load_policy_files(ui, policy_file).map(|(policy, _)| policy)
+}
+
+/// Like `load_policy`, also naming the user policy files in the order they apply.
+fn load_policy_files(ui: &mut Ui, policy_file: Option<&Path>) -> Option<(CompiledPolicy, Vec<String>)> {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     if let Some(path) = policy_file {
@@ -294,25 +239,47 @@ fn load_policy(ui: &mut Ui, policy_file: Option<&Path>) -> Option<CompiledPolicy
     for p in &problems {
         ui.problem(p);
     }
-    problems.is_empty().then_some(policy)
+    problems.is_empty().then(|| (policy, user.into_iter().map(|f| f.name).collect()))
 }
 
 fn cwd_policy() -> Option<PathBuf> {
     std::env::current_dir().ok().and_then(|d| discover::policy_for(&d))
 }
 
-/// What `check` was asked to do, resolved from the arguments.
+/// What `check` was asked to do: the arguments, used as they are.
+#[derive(clap::Args, Debug)]
 pub struct CheckPlan {
+    /// Backlog files or folders [default: .]
     pub paths: Vec<PathBuf>,
-    pub policy: Option<PathBuf>,
-    pub fail_on: Option<Level>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Lowest severity that makes the run fail (exit 1) [default: the policy's `fail_on`, else warning]
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Report only findings that are not in this baseline, and list baseline entries that no longer occur
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
     pub baseline: Option<PathBuf>,
+    /// Record today's findings (by rule and item id) in FILE, replacing it atomically, and exit 0
+    #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
     pub format: crate::report::Format,
+    /// Write the report to FILE (atomically) instead of standard output
+    #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Exit 0 even when there are findings (input and policy errors still exit 2)
+    #[arg(long)]
     pub exit_zero: bool,
+    /// Show only error-level findings (the exit code still follows --fail-on)
+    #[arg(long, short)]
     pub quiet: bool,
+    /// Also print the number of findings per rule (to standard error for machine formats)
+    #[arg(long)]
     pub statistics: bool,
+    /// Print the effective policy (settings, rule changes, and the file and line of each) and exit
+    #[arg(long)]
+    pub show_policy: bool,
 }
 
 fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
@@ -344,7 +311,7 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
     let style = if plan.output.is_some() { Style::plain(100) } else { ui.out_style };
     for found in &files {
         let path = found.path();
-        let policy_path = match &plan.policy {
+        let policy_path = match &plan.policy.policy {
             Some(p) => Some(p.clone()),
             None => discover::policy_for(path).or_else(cwd_policy),
         };
@@ -380,7 +347,7 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
                 });
             }
         }
-        let threshold = plan.fail_on.unwrap_or(policy.settings.fail_on);
+        let threshold = plan.fail_on.map(Level::from).unwrap_or(policy.settings.fail_on);
         if findings.iter().any(|f| f.level >= threshold) {
             exit = EXIT_FINDINGS;
         }
@@ -388,10 +355,11 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
             findings.retain(|f| f.level == Level::Error);
         }
         if plan.format == crate::report::Format::Human {
-            human += &parallel_map(&findings, |f| render::render(&f.to_problem(&backlog), style)).concat();
+            human +=
+                &crate::parallel::map(&findings, 2_000, |f| render::render(&f.to_problem(&backlog), style)).concat();
         }
         let name = crate::source::display_path(path);
-        let rows = parallel_map(&findings, |f| crate::report::Row::new(&backlog, f));
+        let rows = crate::parallel::map(&findings, 2_000, |f| crate::report::Row::new(&backlog, f));
         checked_rows.push(crate::report::Checked { name, rows });
         for (total, n) in counts.iter_mut().zip(render::count(findings.iter().map(|f| f.level))) {
             *total += n;
@@ -483,21 +451,6 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
     } else {
         exit
     }
-}
-
-/// `f` over every element, on every core for long inputs; the results keep the input order.
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if workers <= 1 || items.len() < 2_000 {
-        return items.iter().map(f).collect();
-    }
-    let chunk = items.len().div_ceil(workers);
-    std::thread::scope(|scope| {
-        let f = &f;
-        let handles: Vec<_> =
-            items.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>())).collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-    })
 }
 
 /// Reads a backlog of any source. Problems in part of a folder do not stop the rest from loading.
@@ -604,15 +557,11 @@ fn self_test(ui: &mut Ui, policies: &[PathBuf]) -> i32 {
 fn show_policy(ui: &mut Ui, paths: &[PathBuf], explicit: Option<&Path>) -> i32 {
     let start = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
     let path = explicit.map(Path::to_path_buf).or_else(|| discover::policy_for(&start)).or_else(cwd_policy);
-    let mut files = Vec::new();
-    if let Some(p) = &path {
-        policy_files(p, &mut Vec::new(), &mut files, &mut Vec::new(), None);
-    }
-    let Some(policy) = load_policy(ui, path.as_deref()) else { return EXIT_ERROR };
+    let Some((policy, files)) = load_policy_files(ui, path.as_deref()) else { return EXIT_ERROR };
     ui.say("policy files, applied in this order:");
     ui.say("  built-in rules (rules/*.policy, embedded)");
-    for (_, f) in &files {
-        ui.say(&format!("  {}", f.name));
+    for name in &files {
+        ui.say(&format!("  {name}"));
     }
     let s = &policy.settings;
     let text = |v: &Option<String>| v.as_ref().map_or("none".to_string(), |t| format!("{t:?}"));

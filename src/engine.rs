@@ -62,31 +62,14 @@ pub fn run(policy: &CompiledPolicy, backlog: &Backlog) -> Vec<Finding> {
     findings
 }
 
-/// Rules are independent: they run on every core, each thread taking a share of them.
+/// Rules are independent: on a large backlog they run on every core.
 fn run_parallel(cx: &Context, rules: &[&CompiledRule]) -> Vec<Finding> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(rules.len().max(1));
-    if workers <= 1 || cx.backlog.items.len() < 1_000 {
+    let per_rule = crate::parallel::map(rules, if cx.backlog.items.len() < 1_000 { usize::MAX } else { 2 }, |rule| {
         let mut out = Vec::new();
-        for rule in rules {
-            run_rule(cx, rule, &mut out);
-        }
-        return out;
-    }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|w| {
-                scope.spawn(move || {
-                    let mut out = Vec::new();
-                    // Interleaved shares balance cheap and expensive rules between threads.
-                    for rule in rules.iter().skip(w).step_by(workers) {
-                        run_rule(cx, rule, &mut out);
-                    }
-                    out
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-    })
+        run_rule(cx, rule, &mut out);
+        out
+    });
+    per_rule.into_iter().flatten().collect()
 }
 
 fn run_rule<'a>(cx: &Context<'a>, rule: &CompiledRule, out: &mut Vec<Finding>) {

@@ -94,13 +94,10 @@ fn str_node(span: Span, s: &str) -> Node {
 
 /// Criteria from a description section such as `h3. Acceptance Criteria` or `Acceptance criteria:`
 /// followed by list lines (`*`, `-`, `#`), as Jira users write them.
-fn criteria_in_description(desc: &str) -> Vec<(usize, String)> {
+fn criteria_in_description(desc: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut inside = false;
-    let mut offset = 0;
-    for line in desc.split_inclusive('\n') {
-        let here = offset;
-        offset += line.len();
+    for line in desc.lines() {
         let t = line.trim();
         let heading =
             t.trim_start_matches(|c: char| c == 'h' || c.is_ascii_digit() || c == '.').trim().trim_matches('*').trim();
@@ -120,8 +117,7 @@ fn criteria_in_description(desc: &str) -> Vec<(usize, String)> {
             inside = false;
             continue;
         }
-        let lead = line.len() - line.trim_start().len() + (t.len() - item.len());
-        out.push((here + lead, item.trim().to_string()));
+        out.push(item.trim().to_string());
     }
     out
 }
@@ -138,7 +134,7 @@ fn description_criteria(desc: &Entry, text: &str) -> Option<Entry> {
     let source = &text[cell.start..cell.end];
     let list: Vec<Node> = found
         .iter()
-        .map(|(_, c)| match source.find(c.as_str()) {
+        .map(|c| match source.find(c.as_str()) {
             Some(at) => str_node(Span::new(cell.start + at, cell.start + at + c.len()), c),
             None => str_node(cell, c),
         })
@@ -318,7 +314,7 @@ mod tests {
     #[test]
     fn criteria_come_from_a_description_section() {
         let d = "Users need it.\n\nh3. Acceptance Criteria\n* The file opens\n* Dates are ISO\n\nNotes follow";
-        let found: Vec<String> = criteria_in_description(d).into_iter().map(|(_, c)| c).collect();
+        let found: Vec<String> = criteria_in_description(d);
         assert_eq!(found, ["The file opens", "Dates are ISO"]);
     }
 }

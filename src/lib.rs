@@ -11,6 +11,7 @@ pub mod generate;
 pub mod init;
 pub mod jira_csv;
 pub mod model;
+pub mod parallel;
 pub mod policy;
 pub mod render;
 pub mod report;

@@ -255,10 +255,9 @@ fn type_problem(file: &SourceFile, field: &str, node: &Node, expected: &str, hel
         Value::Str(s) => format!("the text `{}`", ellipsis(s, 30)),
         _ => node.type_name().to_string(),
     };
-    let span = if node.span.is_empty() { Span::new(node.span.start, node.span.start) } else { node.span };
     Problem::error("I0012", format!("`{field}` must be {expected}, found {found}"))
         .in_file(file)
-        .label(span, format!("expected {expected}"))
+        .label(node.span, format!("expected {expected}"))
         .help(help.to_string())
 }
 

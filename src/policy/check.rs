@@ -740,7 +740,7 @@ fn depends_on_var(ir: &Ir) -> bool {
 fn hoist(ir: Ir, slots: &mut usize) -> Ir {
     if !depends_on_var(&ir) {
         return match ir {
-            Ir::Const(_) | Ir::Var => ir,
+            Ir::Const(_) => ir,
             other => {
                 *slots += 1;
                 Ir::Cached(*slots - 1, Box::new(other))

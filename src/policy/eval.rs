@@ -8,7 +8,7 @@ use crate::story::{self, Story};
 use crate::yaml::{Node, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc as Rc;
+use std::sync::Arc;
 use std::sync::OnceLock;
 
 /// Where a value came from in the backlog: file index and span.
@@ -24,7 +24,7 @@ pub enum Val<'a> {
     Bool(bool),
     Num(f64),
     Text(Cow<'a, str>),
-    List(Rc<[V<'a>]>),
+    List(Arc<[V<'a>]>),
     Rec(Rec<'a>),
 }
 
@@ -88,6 +88,8 @@ pub struct Context<'a> {
     settings: &'a Settings,
     /// Each item's title parsed as a user story, on first use.
     stories: OnceLock<Vec<Story>>,
+    /// Whether the story rules apply, decided once.
+    story_backlog: OnceLock<bool>,
     /// Which suppressions silenced a finding; known once the other rules ran.
     pub suppression_used: Vec<bool>,
 }
@@ -124,7 +126,15 @@ impl<'a> Context<'a> {
             },
         };
         let suppression_used = vec![false; backlog.suppressions.len()];
-        Context { backlog, horizons, product_owner, settings, stories: OnceLock::new(), suppression_used }
+        Context {
+            backlog,
+            horizons,
+            product_owner,
+            settings,
+            stories: OnceLock::new(),
+            story_backlog: OnceLock::new(),
+            suppression_used,
+        }
     }
 
     fn suppression_field(&self, i: usize, name: &str) -> V<'a> {
@@ -167,6 +177,10 @@ impl<'a> Context<'a> {
 
     /// Whether the story rules apply: by setting, or when at least half of the open items are stories.
     fn story_backlog(&self) -> bool {
+        *self.story_backlog.get_or_init(|| self.decide_story_backlog())
+    }
+
+    fn decide_story_backlog(&self) -> bool {
         self.settings.stories.unwrap_or_else(|| {
             let open: Vec<usize> = (0..self.horizons.len()).filter(|&i| self.horizons[i] != Horizon::Done).collect();
             let stories = open.iter().filter(|&&i| self.stories()[i].is_story()).count();
@@ -337,7 +351,7 @@ pub struct Cache<'a> {
     values: Vec<Option<V<'a>>>,
     indexes: HashMap<(usize, Option<String>), HashMap<Key, usize>>,
     counts: HashMap<usize, HashMap<Key, usize>>,
-    similarity: HashMap<usize, Rc<SimilarityIndex>>,
+    similarity: HashMap<usize, Arc<SimilarityIndex>>,
 }
 
 impl<'a> Cache<'a> {
@@ -663,9 +677,9 @@ fn call<'a>(cx: &Context<'a>, f: Func, args: &[Ir], var: &V<'a>, cache: &mut Cac
             let Val::List(items) = &list.val else { return V::null() };
             let index = match slot {
                 Some(slot) => {
-                    cache.similarity.entry(slot).or_insert_with(|| Rc::new(SimilarityIndex::new(items))).clone()
+                    cache.similarity.entry(slot).or_insert_with(|| Arc::new(SimilarityIndex::new(items))).clone()
                 }
-                None => Rc::new(SimilarityIndex::new(items)),
+                None => Arc::new(SimilarityIndex::new(items)),
             };
             return index
                 .first_similar_before(position as usize - 1, threshold.clamp(0.0, 1.0))
