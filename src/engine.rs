@@ -64,11 +64,16 @@ pub fn run(policy: &CompiledPolicy, backlog: &Backlog) -> Vec<Finding> {
 
 /// Rules are independent: on a large backlog they run on every core.
 fn run_parallel(cx: &Context, rules: &[&CompiledRule]) -> Vec<Finding> {
-    let per_rule = crate::parallel::map(rules, if cx.backlog.items.len() < 1_000 { usize::MAX } else { 2 }, |rule| {
-        let mut out = Vec::new();
-        run_rule(cx, rule, &mut out);
-        out
-    });
+    // Alternate rules (findings are sorted afterwards), so neighbouring expensive rules of one group
+    // do not all land on the same thread.
+    let alternated: Vec<&CompiledRule> =
+        rules.iter().step_by(2).chain(rules.iter().skip(1).step_by(2)).copied().collect();
+    let per_rule =
+        crate::parallel::map(&alternated, if cx.backlog.items.len() < 1_000 { usize::MAX } else { 2 }, |rule| {
+            let mut out = Vec::new();
+            run_rule(cx, rule, &mut out);
+            out
+        });
     per_rule.into_iter().flatten().collect()
 }
 
