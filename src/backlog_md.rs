@@ -110,7 +110,7 @@ pub fn load(root: &Path, read: impl Fn(&Path) -> Result<SourceFile, Problem> + S
     for (i, item) in items.iter().enumerate() {
         suppressions.extend(model::suppressions_of(item, Some(i)));
     }
-    let backlog = Backlog { files, top, items, goals: Vec::new(), reorders: Vec::new(), suppressions };
+    let backlog = Backlog { files, top, items, goals: Vec::new(), reorders: Vec::new(), suppressions, history: None };
     Loaded { backlog: Some(backlog), problems }
 }
 
@@ -148,7 +148,7 @@ fn inherit_goals(mut items: Vec<Record>, files: &[SourceFile]) -> Vec<Record> {
 /// Backlog order: active items first; then by `ordinal`, items without one last; then by id,
 /// comparing numbers inside ids as numbers (`task-2` before `task-10`).
 #[derive(Debug, PartialEq)]
-struct SortKey {
+pub struct SortKey {
     history: bool,
     no_ordinal: bool,
     ordinal: f64,
@@ -162,7 +162,7 @@ enum IdPart {
 }
 
 impl SortKey {
-    fn of(record: &Record, file: &SourceFile, history: bool) -> SortKey {
+    pub fn of(record: &Record, file: &SourceFile, history: bool) -> SortKey {
         let ordinal = match record.get("ordinal").map(|n| &n.value) {
             Some(Value::Num(n)) if n.is_finite() => Some(*n),
             _ => None,

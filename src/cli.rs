@@ -139,6 +139,10 @@ impl Ui<'_> {
     pub fn say(&mut self, text: &str) {
         let _ = writeln!(self.out, "{text}");
     }
+    /// A remark beside the results (standard error, so machine formats stay parseable).
+    pub fn note(&mut self, text: &str) {
+        let _ = writeln!(self.err, "{text}");
+    }
 }
 
 fn read_source(path: &Path) -> Result<SourceFile, Problem> {
@@ -280,6 +284,16 @@ pub struct CheckPlan {
     /// Print the effective policy (settings, rule changes, and the file and line of each) and exit
     #[arg(long)]
     pub show_policy: bool,
+    /// Do not read the backlog's git history (the history rules then see only the `ordering_log`)
+    #[arg(long, conflicts_with_all = ["since", "staged"])]
+    pub no_history: bool,
+    /// Read the git history only after DATE (`2026-09-01`, `3 months ago`) or after revision REV
+    #[arg(long, value_name = "DATE|REV", conflicts_with = "staged")]
+    pub since: Option<String>,
+    /// Pre-commit view: check the staged backlog, and judge the reorders it makes against HEAD
+    /// (by the committer from git config) instead of the whole history
+    #[arg(long)]
+    pub staged: bool,
 }
 
 fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
@@ -320,13 +334,16 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
             failed = true;
             continue;
         };
-        let (backlog, problems) = load(found);
+        let (backlog, problems) = if plan.staged { load_staged(found) } else { load(found) };
         for p in &problems {
             ui.problem(p);
         }
         failed |= !problems.is_empty();
         let Some(mut backlog) = backlog else { continue };
         apply_policy_goal(&mut backlog, &policy.settings);
+        if !plan.no_history {
+            read_history(ui, found, &mut backlog, plan);
+        }
         checked += 1;
         let mut findings = engine::run(policy, &backlog);
         if let Some(key_file) = key_file {
@@ -436,11 +453,11 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
         if !gone.is_empty() {
             let n: usize = gone.iter().map(|(_, n)| n).sum();
             let plural = if n == 1 { " no longer occurs" } else { "s no longer occur" };
-            ui.say(&format!("{n} baseline finding{plural}; shrink the baseline with --write-baseline:"));
+            ui.note(&format!("{n} baseline finding{plural}; shrink the baseline with --write-baseline:"));
             for ((file, rule, item), count) in gone {
                 let item = if item.is_empty() { String::new() } else { format!(" on `{item}`") };
                 let times = if count > 1 { format!(" ({count}×)") } else { String::new() };
-                ui.say(&format!("  {file}: `{rule}`{item}{times}"));
+                ui.note(&format!("  {file}: `{rule}`{item}{times}"));
             }
         }
     }
@@ -450,6 +467,61 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
         EXIT_CLEAN
     } else {
         exit
+    }
+}
+
+/// Adds the reorders git knows of to the backlog. Without git, or outside a repository, the
+/// history rules see the `ordering_log` alone; a note says why when the user would expect more.
+fn read_history(ui: &mut Ui, found: &discover::Found, backlog: &mut Backlog, plan: &CheckPlan) {
+    use crate::history::{self, Target};
+    let tasks;
+    let target = match found {
+        discover::Found::Yaml(path) => Target::File(path),
+        discover::Found::Folder(root) => {
+            tasks = root.join("tasks");
+            Target::Folder(&tasks)
+        }
+        discover::Found::Csv(_) => return,
+    };
+    let read = if plan.staged { history::staged(target) } else { history::scan(target, plan.since.as_deref()) };
+    match read {
+        Ok(h) => {
+            for note in &h.notes {
+                ui.note(&format!("note: {note}"));
+            }
+            history::merge_into(backlog, &h);
+        }
+        Err(history::Unavailable::NotTracked) => {}
+        Err(history::Unavailable::Note(note)) => ui.note(&format!("note: {note}")),
+    }
+}
+
+/// The staged version of a YAML backlog (what the commit will hold); other sources as on disk.
+fn load_staged(found: &discover::Found) -> (Option<Backlog>, Vec<Problem>) {
+    let discover::Found::Yaml(path) = found else { return load(found) };
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let staged = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(["show", &format!(":./{name}")])
+        .stderr(std::process::Stdio::null())
+        .output();
+    match staged {
+        Ok(out) if out.status.success() => match String::from_utf8(out.stdout) {
+            Ok(text) => {
+                let file = SourceFile::new(path, text);
+                match yaml::parse(&file, yaml::Limits::default()) {
+                    Ok(root) => match Backlog::from_yaml(file, root) {
+                        Ok(b) => (Some(b), Vec::new()),
+                        Err(p) => (None, p),
+                    },
+                    Err(p) => (None, p),
+                }
+            }
+            Err(_) => load(found),
+        },
+        // Not staged (or not in git): the file on disk is what will be committed.
+        _ => load(found),
     }
 }
 

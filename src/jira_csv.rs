@@ -273,7 +273,7 @@ pub fn load(file: SourceFile) -> Result<Backlog, Vec<Problem>> {
     let mut top = Record::new(0, Node { span: top_span, value: Value::Map(Vec::new()) }, 0);
     top.anchor = top_span;
     let suppressions = Vec::new();
-    Ok(Backlog { files: vec![file], top, items, goals, reorders: Vec::new(), suppressions })
+    Ok(Backlog { files: vec![file], top, items, goals, reorders: Vec::new(), suppressions, history: None })
 }
 
 /// An epic as a goal: achieved when its status says finished, otherwise a future goal (the policy's

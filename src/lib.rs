@@ -8,6 +8,7 @@ pub mod diag;
 pub mod discover;
 pub mod engine;
 pub mod generate;
+pub mod history;
 pub mod init;
 pub mod jira_csv;
 pub mod model;

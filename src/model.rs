@@ -19,6 +19,8 @@ pub enum FieldType {
     Items,
     Goals,
     Reorders,
+    /// One reorder (engine-added: a reorder's previous move of the same item).
+    Reorder,
     /// The parsed user story of an item's title (engine-added).
     Story,
     /// Suppressions: a mapping of rule name to the reason it is allowed.
@@ -65,8 +67,32 @@ pub const ITEM_FIELDS: Schema = &[
 pub const GOAL_FIELDS: Schema =
     &[("id", Text), ("statement", Text), ("measure", Text), ("target", Text), ("status", Text)];
 
-pub const REORDER_FIELDS: Schema =
-    &[("date", Text), ("by", Text), ("item", Text), ("from", Number), ("to", Number), ("rationale", Text)];
+pub const REORDER_FIELDS: Schema = &[
+    ("date", Text),
+    ("by", Text),
+    ("email", Text),
+    ("item", Text),
+    ("from", Number),
+    ("to", Number),
+    ("rationale", Text),
+    ("commit", Text),
+];
+/// Fields the engine adds to reorders: whether the Product Owner made the move, its direction, the
+/// same item's previous move, and where the move was recorded (a commit, or the ordering log).
+pub const REORDER_INTRINSICS: Schema =
+    &[("position", Number), ("by_product_owner", Flag), ("direction", Text), ("previous", Reorder), ("origin", Text)];
+/// The `history` a policy reads: what git says about the order over time.
+pub const HISTORY_FIELDS: Schema = &[
+    ("available", Flag),
+    ("commits", Number),
+    ("first_date", Text),
+    ("last_date", Text),
+    ("last_reorder_date", Text),
+    ("last_reorder_commit", Text),
+    ("days_without_reorder", Number),
+    ("added_without_reorder", Number),
+    ("shallow", Flag),
+];
 
 /// Fields the engine adds to every item.
 pub const ITEM_INTRINSICS: Schema = &[("position", Number), ("horizon", Text), ("story", Story)];
@@ -134,6 +160,8 @@ pub struct Backlog {
     pub reorders: Vec<Record>,
     /// `allow:` entries of the items and of the whole backlog.
     pub suppressions: Vec<Suppression>,
+    /// What the git history says about the order, when it was read.
+    pub history: Option<crate::history::Summary>,
 }
 
 /// One `allow: {rule: reason}` entry. A suppression without a reason does not suppress anything.
@@ -213,7 +241,7 @@ impl Backlog {
         for (i, item) in items.iter().enumerate() {
             suppressions.extend(suppressions_of(item, Some(i)));
         }
-        Ok(Backlog { files: vec![file], top, items, goals, reorders, suppressions })
+        Ok(Backlog { files: vec![file], top, items, goals, reorders, suppressions, history: None })
     }
 }
 

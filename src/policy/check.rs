@@ -33,6 +33,7 @@ enum Kind {
     Reorder,
     Story,
     Suppression,
+    History,
 }
 
 impl Ty {
@@ -52,6 +53,7 @@ impl Ty {
                 Kind::Reorder => "an ordering-log entry".into(),
                 Kind::Story => "a story".into(),
                 Kind::Suppression => "a suppression".into(),
+                Kind::History => "the history".into(),
             },
         }
     }
@@ -76,9 +78,10 @@ fn schema_of(kind: Kind) -> (Schema, Schema) {
         Kind::Backlog => (model::BACKLOG_FIELDS, &[]),
         Kind::Item => (model::ITEM_FIELDS, model::ITEM_INTRINSICS),
         Kind::Goal => (model::GOAL_FIELDS, model::POSITION_INTRINSIC),
-        Kind::Reorder => (model::REORDER_FIELDS, model::POSITION_INTRINSIC),
+        Kind::Reorder => (model::REORDER_FIELDS, model::REORDER_INTRINSICS),
         Kind::Story => (model::STORY_FIELDS, &[]),
         Kind::Suppression => (model::SUPPRESSION_FIELDS, &[]),
+        Kind::History => (model::HISTORY_FIELDS, &[]),
     }
 }
 
@@ -92,6 +95,7 @@ fn field_ty(ty: FieldType) -> Ty {
         FieldType::Items => Ty::List(Box::new(Ty::Rec(Kind::Item))),
         FieldType::Goals => Ty::List(Box::new(Ty::Rec(Kind::Goal))),
         FieldType::Reorders => Ty::List(Box::new(Ty::Rec(Kind::Reorder))),
+        FieldType::Reorder => Ty::Rec(Kind::Reorder),
         FieldType::Story => Ty::Rec(Kind::Story),
         FieldType::Allow => Ty::Any,
         FieldType::Flag => Ty::Bool,
@@ -108,6 +112,7 @@ const GLOBALS: &[(&str, Global)] = &[
     ("product_owner", Global::ProductOwner),
     ("story_backlog", Global::StoryBacklog),
     ("suppressions", Global::Suppressions),
+    ("history", Global::History),
 ];
 
 fn global_ty(g: Global) -> Ty {
@@ -119,6 +124,7 @@ fn global_ty(g: Global) -> Ty {
         Global::ProductOwner => Ty::Any,
         Global::StoryBacklog => Ty::Bool,
         Global::Suppressions => Ty::List(Box::new(Ty::Rec(Kind::Suppression))),
+        Global::History => Ty::Rec(Kind::History),
     }
 }
 
@@ -157,11 +163,14 @@ const FUNCTIONS: &[(&str, Func, &[Param])] = &[
     ("similar_before", Func::SimilarBefore, &[Param::List, Param::Num, Param::Num]),
     ("round", Func::Round, &[Param::Num]),
     ("most_common", Func::MostCommon, &[Param::List]),
+    ("days_between", Func::DaysBetween, &[Param::Text, Param::Text]),
+    ("recent", Func::Recent, &[Param::List, Param::Num]),
 ];
 
 /// Every setting a policy's `settings` block may hold.
 pub const SETTINGS: &[&str] = &[
     "product_owner",
+    "product_owner_aliases",
     "near",
     "distant",
     "fail_on",
@@ -417,6 +426,20 @@ fn apply_settings(c: &mut Checker, settings: &mut Settings, assignments: &[Assig
                 Const::Null => settings.product_owner = None,
                 _ => {
                     c.error("P0004", "`product_owner` must be one person's name", span, "expected text");
+                }
+            },
+            "product_owner_aliases" => match value {
+                Const::List(items) if items.iter().all(|i| i.as_text().is_some()) => {
+                    settings.product_owner_aliases =
+                        items.iter().filter_map(|i| i.as_text().map(|t| t.trim().to_lowercase())).collect()
+                }
+                _ => {
+                    c.error(
+                        "P0004",
+                        "`product_owner_aliases` must be a list of names and email addresses",
+                        span,
+                        "expected a list such as [\"dana@example.com\", \"D. Lee\"]",
+                    );
                 }
             },
             "near" | "distant" => match value {
@@ -1001,9 +1024,10 @@ fn ty_of(func: Func) -> Ty {
         | Func::CountMatching
         | Func::Share
         | Func::SimilarBefore
-        | Func::Round => Ty::Num,
+        | Func::Round
+        | Func::DaysBetween => Ty::Num,
         Func::Lower | Func::Upper | Func::Trim | Func::Join => Ty::Text,
-        Func::Distinct | Func::Find | Func::MostCommon => Ty::Any,
+        Func::Distinct | Func::Find | Func::MostCommon | Func::Recent => Ty::Any,
     }
 }
 
@@ -1082,7 +1106,7 @@ fn call(c: &mut Checker, scope: &Scope, f: &Name, args: &[Expr], span: Span) -> 
         }
     }
     let ty = match func {
-        Func::Distinct => typed[0].1.clone(),
+        Func::Distinct | Func::Recent => typed[0].1.clone(),
         Func::Find | Func::MostCommon => match &typed[0].1 {
             Ty::List(elem) => (**elem).clone(),
             _ => Ty::Any,

@@ -40,6 +40,8 @@ pub enum Rec<'a> {
     Suppression(usize),
     /// A mapping without engine-added fields (e.g. an entry of a team's own list).
     Map(usize, &'a Node),
+    /// What git says about the order over time.
+    History,
 }
 
 /// A value and, when it was read from the backlog, where.
@@ -92,6 +94,8 @@ pub struct Context<'a> {
     story_backlog: OnceLock<bool>,
     /// Which suppressions silenced a finding; known once the other rules ran.
     pub suppression_used: Vec<bool>,
+    /// For each reorder, the previous reorder of the same item, on first use.
+    previous_moves: OnceLock<Vec<Option<usize>>>,
 }
 
 impl<'a> Context<'a> {
@@ -134,6 +138,90 @@ impl<'a> Context<'a> {
             stories: OnceLock::new(),
             story_backlog: OnceLock::new(),
             suppression_used,
+            previous_moves: OnceLock::new(),
+        }
+    }
+
+    /// Whether `by`/`email` name the Product Owner (their name or an alias); None with no Product Owner.
+    fn is_product_owner(&self, by: Option<&str>, email: Option<&str>) -> Option<bool> {
+        let mut names: Vec<String> = match &self.product_owner.val {
+            Val::Text(t) => vec![t.trim().to_lowercase()],
+            Val::List(items) => items.iter().filter_map(text).map(|t| t.trim().to_lowercase()).collect(),
+            _ => Vec::new(),
+        };
+        names.retain(|n| !n.is_empty());
+        if names.is_empty() {
+            return None;
+        }
+        names.extend(self.settings.product_owner_aliases.iter().cloned());
+        let matches =
+            |v: Option<&str>| v.map(|v| v.trim().to_lowercase()).is_some_and(|v| !v.is_empty() && names.contains(&v));
+        Some(matches(by) || matches(email))
+    }
+
+    fn previous_move(&self, i: usize) -> Option<usize> {
+        let previous = self.previous_moves.get_or_init(|| {
+            let file0 = &self.backlog.files[0];
+            let mut last: HashMap<String, usize> = HashMap::new();
+            (0..self.backlog.reorders.len())
+                .map(|j| {
+                    let item = self.backlog.reorders[j].text("item", file0)?;
+                    last.insert(item, j)
+                })
+                .collect()
+        });
+        previous[i]
+    }
+
+    fn reorder_field(&self, i: usize, name: &str) -> Option<V<'a>> {
+        let r = &self.backlog.reorders[i];
+        let file0 = &self.backlog.files[0];
+        let txt = |s: &'static str| V::new(Val::Text(Cow::Borrowed(s)));
+        Some(match name {
+            "by_product_owner" => {
+                let (by, email) = (r.text("by", file0), r.text("email", file0));
+                self.is_product_owner(by.as_deref(), email.as_deref()).map_or_else(V::null, |b| V::new(Val::Bool(b)))
+            }
+            "direction" => {
+                let num = |f: &str| match r.get(f).map(|n| &n.value) {
+                    Some(Value::Num(n)) => Some(*n),
+                    _ => None,
+                };
+                match (num("from"), num("to")) {
+                    (Some(a), Some(b)) if b < a => txt("up"),
+                    (Some(a), Some(b)) if b > a => txt("down"),
+                    _ => V::null(),
+                }
+            }
+            "previous" => self.previous_move(i).map_or_else(V::null, |j| V::new(Val::Rec(Rec::Reorder(j)))),
+            "origin" => match r.text("commit", file0) {
+                Some(c) if c == "staged" => txt("the staged change"),
+                Some(c) => V::new(Val::Text(Cow::Owned(format!("commit {}", c.get(..10).unwrap_or(&c))))),
+                None => txt("the ordering log"),
+            },
+            _ => return None,
+        })
+    }
+
+    fn history_field(&self, name: &str) -> V<'a> {
+        let Some(h) = &self.backlog.history else {
+            return if name == "available" { V::new(Val::Bool(false)) } else { V::null() };
+        };
+        let num = |n: usize| V::new(Val::Num(n as f64));
+        let text = |t: &Option<String>| {
+            t.as_ref().map_or_else(V::null, |t| V::new(Val::Text(Cow::Owned(t.get(..10).unwrap_or(t).to_string()))))
+        };
+        match name {
+            "available" => V::new(Val::Bool(true)),
+            "commits" => num(h.commits),
+            "first_date" => text(&h.first_date),
+            "last_date" => text(&h.last_date),
+            "last_reorder_date" => text(&h.last_reorder_date),
+            "last_reorder_commit" => text(&h.last_reorder_commit),
+            "days_without_reorder" => h.days_without_reorder.map_or_else(V::null, |d| V::new(Val::Num(d as f64))),
+            "added_without_reorder" => num(h.added_without_reorder),
+            "shallow" => V::new(Val::Bool(h.shallow)),
+            _ => V::null(),
         }
     }
 
@@ -227,7 +315,7 @@ impl<'a> Context<'a> {
             Rec::Goal(i) => b.goals.get(i),
             Rec::Reorder(i) => b.reorders.get(i),
             Rec::Story(i) => b.items.get(i),
-            Rec::Suppression(_) | Rec::Map(..) => None,
+            Rec::Suppression(_) | Rec::Map(..) | Rec::History => None,
         }
     }
 
@@ -259,6 +347,7 @@ impl<'a> Context<'a> {
             Global::ProductOwner => self.product_owner.clone(),
             Global::StoryBacklog => V::new(Val::Bool(self.story_backlog())),
             Global::Suppressions => list(&|_| true, Rec::Suppression, b.suppressions.len()),
+            Global::History => V::new(Val::Rec(Rec::History)),
         }
     }
 
@@ -278,10 +367,16 @@ impl<'a> Context<'a> {
                     }
                     Rec::Story(i) => return self.story_part(i, name),
                     Rec::Suppression(i) => return self.suppression_field(i, name),
+                    Rec::History => return self.history_field(name),
                     Rec::Goal(_) | Rec::Reorder(_) | Rec::Backlog => {
                         let r = self.record(*rec).expect("record exists");
                         if name == "position" && !matches!(rec, Rec::Backlog) {
                             return V::new(Val::Num(r.position as f64));
+                        }
+                        if let Rec::Reorder(i) = rec
+                            && let Some(v) = self.reorder_field(*i, name)
+                        {
+                            return v;
                         }
                         let schema = match rec {
                             Rec::Goal(_) => GOAL_FIELDS,
@@ -764,6 +859,30 @@ fn call<'a>(cx: &Context<'a>, f: Func, args: &[Ir], var: &V<'a>, cache: &mut Cac
                     }
                 }
                 best.map_or_else(V::null, |(i, _)| items[i].clone())
+            }
+            _ => V::null(),
+        },
+        Func::DaysBetween => match (text(&a[0]), text(&a[1])) {
+            (Some(x), Some(y)) => {
+                crate::history::days_between(&x, &y).map_or_else(V::null, |d| V::new(Val::Num(d as f64)))
+            }
+            _ => V::null(),
+        },
+        Func::Recent => match (&a[0].val, &a[1].val) {
+            (Val::List(items), Val::Num(days)) => {
+                let day = |v: &V<'a>| text(&cx.field(v, "date")).and_then(|d| crate::history::day_number(&d));
+                let days_of: Vec<Option<i64>> = items.iter().map(day).collect();
+                match days_of.iter().flatten().max() {
+                    Some(&latest) => V::new(Val::List(
+                        items
+                            .iter()
+                            .zip(&days_of)
+                            .filter(|(_, d)| d.is_some_and(|d| (latest - d) as f64 <= *days))
+                            .map(|(v, _)| v.clone())
+                            .collect(),
+                    )),
+                    None => V::new(Val::List(Vec::new().into())),
+                }
             }
             _ => V::null(),
         },

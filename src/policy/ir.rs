@@ -43,6 +43,7 @@ pub enum Global {
     ProductOwner,
     StoryBacklog,
     Suppressions,
+    History,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,6 +70,8 @@ pub enum Func {
     SimilarBefore,
     Round,
     MostCommon,
+    DaysBetween,
+    Recent,
 }
 
 #[derive(Clone, Debug)]
@@ -190,6 +193,8 @@ pub struct CompiledRule {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     pub product_owner: Option<String>,
+    /// Other names and email addresses of the Product Owner (lower case), for git and log authors.
+    pub product_owner_aliases: Vec<String>,
     pub near: usize,
     pub distant: usize,
     pub fail_on: Level,
@@ -207,6 +212,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             product_owner: None,
+            product_owner_aliases: Vec::new(),
             near: 10,
             distant: 30,
             fail_on: Level::Warning,

@@ -43,6 +43,9 @@ fn the_examples_trigger_every_rule() {
     assert!(out.contains("in 3 backlogs"), "{out}");
     let custom = ["near-items-state-value", "experiment-needs-hypothesis"];
     for rule in policy_with(None).rules.iter().map(|r| r.name.as_str()).chain(custom) {
+        if super::history::TESTED.contains(&rule) {
+            continue; // fires on a git history only: tests/it/history.rs
+        }
         assert!(
             out.contains(&format!("\n{rule}\n")) || out.starts_with(&format!("{rule}\n")),
             "`{rule}` fires on no example"
@@ -184,10 +187,10 @@ fn a_baseline_hides_known_findings_and_lists_fixed_ones() {
     let fixed = backlog
         .replace("goal: G1}\n  - {id: B", "goal: G1, acceptance_criteria: [opens in a spreadsheet]}\n  - {id: B");
     std::fs::write(dir.path().join("backlog.yaml"), fixed).unwrap();
-    let (out, _) = text(&backlint(&["check", "--baseline", "baseline.json"], dir.path()));
+    let (_, err) = text(&backlint(&["check", "--baseline", "baseline.json"], dir.path()));
     assert!(
-        out.contains("1 baseline finding no longer occurs") && out.contains("`missing-acceptance-criteria` on `A`"),
-        "{out}"
+        err.contains("1 baseline finding no longer occurs") && err.contains("`missing-acceptance-criteria` on `A`"),
+        "{err}"
     );
 
     std::fs::write(dir.path().join("broken.json"), "{").unwrap();

@@ -3,6 +3,7 @@
 mod backlog_md;
 mod cli;
 mod formats;
+mod history;
 mod hostile;
 mod jira;
 mod meta;

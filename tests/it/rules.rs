@@ -59,6 +59,8 @@ rule_fixtures! {
     goal_link_unknown => "goal-link-unknown",
     ordering_ambiguous => "ordering-ambiguous",
     committee_reordering => "committee-reordering",
+    ordering_flip_flop => "ordering-flip-flop",
+    product_owner_never_orders => "product-owner-never-orders",
     product_owner_not_one_person => "product-owner-not-one-person",
     missing_acceptance_criteria => "missing-acceptance-criteria",
     over_specified_distant => "over-specified-distant",

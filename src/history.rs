@@ -1,0 +1,775 @@
+//! Reorder events from git: every version of the backlog, read through one long-lived
+//! `git cat-file --batch`, turned into "item moved from position A to B" events per commit.
+//!
+//! A move is a change in the relative order of items present in both versions: items added or
+//! removed shift positions without being reorders. Of the items present in both versions, the longest
+//! run that kept its relative order stays put (a longest increasing subsequence); every other item
+//! moved. Mailmap is applied by git itself (`%aN`/`%aE`, `git check-mailmap`).
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+use crate::model::{Backlog, Record};
+use crate::source::{SourceFile, Span};
+use crate::yaml::{self, Entry, Node, Value};
+
+/// What git says about one item's move in one commit (or in the staged change).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    pub item: String,
+    /// 1-based positions in the whole list before and after.
+    pub from: usize,
+    pub to: usize,
+    pub author: String,
+    pub email: String,
+    /// Author date, ISO 8601.
+    pub date: String,
+    /// Full commit hash, or `staged`.
+    pub commit: String,
+    pub rationale: Option<String>,
+    /// The date of the in-file `ordering_log` entry this same commit added for this item, if any.
+    pub logged: Option<String>,
+}
+
+/// What the history says beyond single moves: how long the order has stood still.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Summary {
+    /// Commits in the window that changed the backlog.
+    pub commits: usize,
+    pub first_date: Option<String>,
+    pub last_date: Option<String>,
+    pub last_reorder_date: Option<String>,
+    pub last_reorder_commit: Option<String>,
+    /// Items in the newest version that were not there at the last reorder (or at the window's start).
+    pub added_without_reorder: usize,
+    pub days_without_reorder: Option<i64>,
+    pub shallow: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    pub events: Vec<Event>,
+    pub summary: Summary,
+    /// Things the user should know (shallow clone, unreadable versions); never failures.
+    pub notes: Vec<String>,
+}
+
+/// Where the backlog lives: one YAML file, or the `tasks/` folder of a Backlog.md project.
+#[derive(Clone, Copy, Debug)]
+pub enum Target<'a> {
+    File(&'a Path),
+    Folder(&'a Path),
+}
+
+/// Why there is no history: not under git at all (quietly nothing), or git unusable (a note).
+#[derive(Debug)]
+pub enum Unavailable {
+    NotTracked,
+    Note(String),
+}
+
+/// The order of one version, and the ordering-log entries it carries.
+#[derive(Clone, Debug, Default)]
+struct Version {
+    ids: Vec<String>,
+    log: HashSet<(String, String)>,
+}
+
+/// The moves between two orders. Items only in one of them (added, removed) are not moves.
+pub fn moves(old: &[String], new: &[String]) -> Vec<(String, usize, usize)> {
+    let old_at: HashMap<&str, usize> = first_positions(old);
+    let new_at: HashMap<&str, usize> = first_positions(new);
+    // The common items in new order, each with its rank among the common items in old order.
+    let mut common_old: Vec<&str> = old.iter().map(String::as_str).filter(|id| new_at.contains_key(id)).collect();
+    dedup_keep_first(&mut common_old);
+    let old_rank: HashMap<&str, usize> = common_old.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let mut common_new: Vec<&str> = new.iter().map(String::as_str).filter(|id| old_at.contains_key(id)).collect();
+    dedup_keep_first(&mut common_new);
+    let ranks: Vec<usize> = common_new.iter().map(|id| old_rank[id]).collect();
+    let stay = longest_increasing(&ranks);
+    common_new
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !stay[*i])
+        .map(|(_, id)| (id.to_string(), old_at[id] + 1, new_at[id] + 1))
+        .collect()
+}
+
+fn first_positions(ids: &[String]) -> HashMap<&str, usize> {
+    let mut at = HashMap::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        at.entry(id.as_str()).or_insert(i);
+    }
+    at
+}
+
+fn dedup_keep_first(ids: &mut Vec<&str>) {
+    let mut seen = HashSet::with_capacity(ids.len());
+    ids.retain(|id| seen.insert(*id));
+}
+
+/// Marks the members of one longest strictly increasing subsequence (O(n log n)). Among equally long
+/// ones it keeps the items that went down, so an item dragged up is the one reported as moved.
+fn longest_increasing(values: &[usize]) -> Vec<bool> {
+    let mut tails: Vec<usize> = Vec::new(); // index into values of the smallest tail per length
+    let mut previous = vec![usize::MAX; values.len()];
+    for (i, &v) in values.iter().enumerate() {
+        let len = tails.partition_point(|&t| values[t] < v);
+        if len > 0 {
+            previous[i] = tails[len - 1];
+        }
+        if len == tails.len() {
+            tails.push(i);
+        } else {
+            tails[len] = i;
+        }
+    }
+    let mut keep = vec![false; values.len()];
+    let mut at = tails.last().copied();
+    while let Some(i) = at {
+        keep[i] = true;
+        at = (previous[i] != usize::MAX).then_some(previous[i]);
+    }
+    keep
+}
+
+/// The rationale a commit message gives: a `Reorder-Rationale:` trailer, else the body without
+/// trailers such as `Signed-off-by:`.
+pub fn rationale(message: &str) -> Option<String> {
+    for line in message.lines() {
+        if let Some((key, value)) = line.split_once(':')
+            && key.trim().eq_ignore_ascii_case("reorder-rationale")
+            && !value.trim().is_empty()
+        {
+            return Some(value.trim().to_string());
+        }
+    }
+    let body = message.split_once('\n').map_or("", |(_, rest)| rest);
+    let is_trailer = |line: &str| {
+        line.split_once(": ").is_some_and(|(key, _)| {
+            !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') && key.contains('-')
+        })
+    };
+    let text: Vec<&str> = body.lines().map(str::trim_end).filter(|l| !is_trailer(l)).collect();
+    let text = text.join("\n").trim().to_string();
+    (!text.is_empty()).then_some(text)
+}
+
+/// A running `git cat-file --batch`: one process for every object the scan reads.
+struct CatFile {
+    child: Child,
+    input: ChildStdin,
+    output: BufReader<ChildStdout>,
+}
+
+impl CatFile {
+    fn start(repo: &Path) -> std::io::Result<CatFile> {
+        let mut child = git(repo)
+            .args(["cat-file", "--batch"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let input = child.stdin.take().expect("piped");
+        let output = BufReader::new(child.stdout.take().expect("piped"));
+        Ok(CatFile { child, input, output })
+    }
+
+    /// The object named `name` (an id or `rev:path`): its id, type and content; None when missing.
+    fn get(&mut self, name: &str) -> Option<(String, String, Vec<u8>)> {
+        if name.contains('\n') {
+            return None;
+        }
+        writeln!(self.input, "{name}").ok()?;
+        self.input.flush().ok()?;
+        let mut header = String::new();
+        self.output.read_line(&mut header).ok()?;
+        let mut parts = header.split_whitespace();
+        let (id, kind, size) = (parts.next()?, parts.next()?, parts.next()?);
+        let size: usize = size.parse().ok()?;
+        let mut content = vec![0; size + 1]; // the content, then a newline
+        self.output.read_exact(&mut content).ok()?;
+        content.pop();
+        Some((id.to_string(), kind.to_string(), content))
+    }
+}
+
+impl Drop for CatFile {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn git(dir: &Path) -> Command {
+    let mut command = Command::new("git");
+    command.current_dir(dir).env("GIT_OPTIONAL_LOCKS", "0").args(["-c", "core.quotePath=false"]);
+    command
+}
+
+fn run_git(dir: &Path, args: &[&str]) -> Result<String, Unavailable> {
+    let out = git(dir).args(args).stderr(Stdio::piped()).output().map_err(|e| {
+        Unavailable::Note(if e.kind() == std::io::ErrorKind::NotFound {
+            "git was not found, so the rules over the backlog's history were skipped".into()
+        } else {
+            format!("cannot run git ({e}), so the rules over the backlog's history were skipped")
+        })
+    })?;
+    if !out.status.success() {
+        let reason = String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or("").trim().to_string();
+        return Err(Unavailable::Note(format!("`git {}` failed: {reason}", args.join(" "))));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The repository around `target` and the target's path inside it.
+struct Place {
+    top: PathBuf,
+    /// Path relative to the repository's top, with `/`.
+    rel: String,
+    shallow: bool,
+}
+
+fn locate(target: Target) -> Result<Place, Unavailable> {
+    let path = match target {
+        Target::File(p) | Target::Folder(p) => p,
+    };
+    let abs = std::fs::canonicalize(path).map_err(|_| Unavailable::NotTracked)?;
+    let dir = if abs.is_dir() { abs.clone() } else { abs.parent().map(Path::to_path_buf).unwrap_or_default() };
+    // Outside any work tree there is simply no history: say nothing.
+    let out = match git(&dir).args(["rev-parse", "--show-toplevel", "--is-shallow-repository"]).output() {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).into_owned(),
+        Ok(_) => return Err(Unavailable::NotTracked),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Unavailable::Note(
+                "git was not found, so the rules over the backlog's history were skipped".into(),
+            ));
+        }
+        Err(e) => return Err(Unavailable::Note(format!("cannot run git: {e}"))),
+    };
+    let mut lines = out.lines();
+    let top = PathBuf::from(lines.next().unwrap_or_default());
+    let shallow = lines.next() == Some("true");
+    let top = std::fs::canonicalize(&top).unwrap_or(top);
+    let rel = abs.strip_prefix(&top).map_err(|_| Unavailable::NotTracked)?;
+    let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+    Ok(Place { top, rel, shallow })
+}
+
+/// One commit of the log, with the raw changes of each block `-m` prints for it.
+#[derive(Debug, Default)]
+struct Commit {
+    hash: String,
+    parents: Vec<String>,
+    author: String,
+    email: String,
+    date: String,
+    message: String,
+    /// (old blob, new blob, new path) per block that touched the target, one block per parent.
+    changes: Vec<(String, String)>,
+}
+
+fn parse_log(text: &str, paths: &HashSet<String>) -> Vec<Commit> {
+    let mut commits: Vec<Commit> = Vec::new();
+    for record in text.split('\u{1}').filter(|r| !r.trim().is_empty()) {
+        let Some((header, raw)) = record.split_once('\u{3}') else { continue };
+        let fields: Vec<&str> = header.splitn(6, '\u{2}').collect();
+        if fields.len() < 6 {
+            continue;
+        }
+        let hash = fields[0].to_string();
+        if commits.last().is_none_or(|c| c.hash != hash) {
+            commits.push(Commit {
+                hash,
+                parents: fields[1].split_whitespace().map(String::from).collect(),
+                author: fields[2].to_string(),
+                email: fields[3].to_string(),
+                date: fields[4].to_string(),
+                message: fields[5].to_string(),
+                changes: Vec::new(),
+            });
+        }
+        let commit = commits.last_mut().expect("pushed above");
+        for line in raw.lines().filter(|l| l.starts_with(':')) {
+            let Some((meta, names)) = line.split_once('\t') else { continue };
+            let meta: Vec<&str> = meta.split_whitespace().collect();
+            let new_path = names.rsplit('\t').next().unwrap_or(names);
+            if meta.len() >= 4 && (paths.is_empty() || paths.contains(new_path)) {
+                commit.changes.push((meta[2].to_string(), meta[3].to_string()));
+            }
+        }
+    }
+    commits
+}
+
+const LOG_FORMAT: &str = "--format=%x01%H%x02%P%x02%aN%x02%aE%x02%aI%x02%B%x03";
+
+/// Reads the history of the backlog at `target`. `since` is a date (`2026-01-31`, `3 months ago`)
+/// or a revision (`v1.2`): only later commits count.
+pub fn scan(target: Target, since: Option<&str>) -> Result<History, Unavailable> {
+    let place = locate(target)?;
+    let tracked = run_git(&place.top, &["ls-files", "--", &place.rel])?;
+    if tracked.trim().is_empty() {
+        return Err(Unavailable::NotTracked);
+    }
+    let range = match since {
+        Some(s) if run_git(&place.top, &["rev-parse", "--verify", "--quiet", &format!("{s}^{{commit}}")]).is_ok() => {
+            Some(format!("{s}..HEAD"))
+        }
+        Some(s) => Some(format!("--since={s}")),
+        None => None,
+    };
+    let mut args: Vec<String> =
+        ["log", "-m", "--raw", "--no-abbrev", "--topo-order", "--full-history", LOG_FORMAT].map(String::from).to_vec();
+    args.extend(range);
+    args.push("--".into());
+    // A renamed file keeps its history: every name it had takes part.
+    let mut names: HashSet<String> = HashSet::new();
+    if let Target::File(_) = target {
+        let followed = run_git(&place.top, &["log", "--follow", "--name-only", "--format=", "--", &place.rel])?;
+        names.extend(followed.lines().filter(|l| !l.is_empty()).map(String::from));
+        names.insert(place.rel.clone());
+        args.extend(names.iter().cloned());
+    } else {
+        args.push(place.rel.clone());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let log = run_git(&place.top, &args)?;
+    let mut commits = parse_log(&log, &names);
+    commits.reverse();
+    let mut cat = CatFile::start(&place.top).map_err(|e| Unavailable::Note(format!("cannot run git: {e}")))?;
+    let mut reader = Reader { cat: &mut cat, target, rel: &place.rel, blobs: HashMap::new(), trees: HashMap::new() };
+    let mut history = History::default();
+    if place.shallow {
+        history.notes.push(
+            "the repository is a shallow clone: reorders before its oldest commit are not seen (run `git fetch --unshallow` for the whole history)".into(),
+        );
+    }
+    history.summary.shallow = place.shallow;
+    let mut baseline: Option<Version> = None;
+    let mut newest: Option<Version> = None;
+    for commit in &commits {
+        let Some(now) = reader.version_at(commit, None) else { continue };
+        let olds: Vec<Option<Version>> = (0..commit.parents.len().max(1))
+            .map(|i| if commit.parents.is_empty() { None } else { reader.version_at(commit, Some(i)) })
+            .collect();
+        let summary = &mut history.summary;
+        summary.commits += 1;
+        summary.first_date.get_or_insert_with(|| commit.date.clone());
+        summary.last_date = Some(commit.date.clone());
+        let found = commit_moves(&olds, &now);
+        if baseline.is_none() {
+            baseline = Some(olds.first().cloned().flatten().unwrap_or_else(|| now.clone()));
+        }
+        if !found.is_empty() {
+            summary.last_reorder_date = Some(commit.date.clone());
+            summary.last_reorder_commit = Some(commit.hash.clone());
+            baseline = Some(now.clone());
+        }
+        let added_log: Vec<&(String, String)> = match olds.first() {
+            Some(Some(old)) => now.log.difference(&old.log).collect(),
+            _ => now.log.iter().collect(),
+        };
+        let reason = rationale(&commit.message);
+        for (item, from, to) in found {
+            let logged = added_log.iter().find(|(i, _)| *i == item).map(|(_, d)| d.clone());
+            history.events.push(Event {
+                item,
+                from,
+                to,
+                author: commit.author.clone(),
+                email: commit.email.clone(),
+                date: commit.date.clone(),
+                commit: commit.hash.clone(),
+                rationale: reason.clone(),
+                logged,
+            });
+        }
+        newest = Some(now);
+    }
+    if let (Some(base), Some(newest)) = (&baseline, &newest) {
+        let before: HashSet<&String> = base.ids.iter().collect();
+        history.summary.added_without_reorder = newest.ids.iter().filter(|id| !before.contains(id)).count();
+    }
+    let since = history.summary.last_reorder_date.as_ref().or(history.summary.first_date.as_ref());
+    if let (Some(since), Some(last)) = (since, &history.summary.last_date) {
+        history.summary.days_without_reorder = days_between(since, last);
+    }
+    Ok(history)
+}
+
+/// The moves a commit made. A merge made only the moves it shows against every parent: a move
+/// against one parent alone came from the other branch, and is counted at its own commit there.
+fn commit_moves(olds: &[Option<Version>], now: &Version) -> Vec<(String, usize, usize)> {
+    let mut per_parent = olds.iter().map(|old| old.as_ref().map(|o| moves(&o.ids, &now.ids)));
+    let Some(Some(first)) = per_parent.next() else { return Vec::new() };
+    let mut common = first;
+    for other in per_parent {
+        let Some(other) = other else { return Vec::new() };
+        let moved: HashSet<&String> = other.iter().map(|(id, _, _)| id).collect();
+        common.retain(|(id, _, _)| moved.contains(id));
+    }
+    common
+}
+
+/// Reads versions of the backlog through `cat-file`, each blob and tree parsed once.
+struct Reader<'a> {
+    cat: &'a mut CatFile,
+    target: Target<'a>,
+    rel: &'a str,
+    blobs: HashMap<String, Option<Version>>,
+    /// Backlog.md: a task blob's sort key and id.
+    trees: HashMap<String, Option<Version>>,
+}
+
+impl Reader<'_> {
+    /// The version at the commit (`parent` None) or at its parent number `parent`.
+    fn version_at(&mut self, commit: &Commit, parent: Option<usize>) -> Option<Version> {
+        match self.target {
+            Target::File(_) => {
+                let blob = match parent {
+                    None => commit.changes.iter().map(|(_, new)| new).find(|b| !is_zero(b))?,
+                    // Blocks come one per parent; a parent whose version equals the commit's has no block.
+                    Some(i) if commit.changes.len() == commit.parents.len() => &commit.changes[i].0,
+                    Some(_) if commit.parents.len() == 1 => &commit.changes.first()?.0,
+                    Some(_) => return None,
+                };
+                if is_zero(blob) {
+                    return Some(Version::default());
+                }
+                self.file_version(&blob.clone())
+            }
+            Target::Folder(_) => {
+                let rev = match parent {
+                    None => commit.hash.clone(),
+                    Some(i) => commit.parents.get(i)?.clone(),
+                };
+                self.folder_version(&rev)
+            }
+        }
+    }
+
+    fn file_version(&mut self, blob: &str) -> Option<Version> {
+        if let Some(v) = self.blobs.get(blob) {
+            return v.clone();
+        }
+        let version = self.cat.get(blob).and_then(|(_, _, bytes)| yaml_version(&bytes));
+        self.blobs.insert(blob.to_string(), version.clone());
+        version
+    }
+
+    fn folder_version(&mut self, rev: &str) -> Option<Version> {
+        let Some((tree, kind, content)) = self.cat.get(&format!("{rev}:{}", self.rel)) else {
+            return Some(Version::default()); // no tasks folder yet
+        };
+        if kind != "tree" {
+            return Some(Version::default());
+        }
+        if let Some(v) = self.trees.get(&tree) {
+            return v.clone();
+        }
+        let mut tasks: Vec<(crate::backlog_md::SortKey, String)> = Vec::new();
+        self.collect_tasks(&content, "", &mut tasks, 0);
+        tasks.sort_by(|a, b| a.0.cmp(&b.0));
+        let version = Some(Version { ids: tasks.into_iter().map(|(_, id)| id).collect(), log: HashSet::new() });
+        self.trees.insert(tree, version.clone());
+        version
+    }
+
+    fn collect_tasks(
+        &mut self,
+        tree: &[u8],
+        prefix: &str,
+        out: &mut Vec<(crate::backlog_md::SortKey, String)>,
+        depth: usize,
+    ) {
+        for (mode, name, id) in tree_entries(tree) {
+            if mode == "40000" && depth < 16 {
+                if let Some((_, kind, sub)) = self.cat.get(&id)
+                    && kind == "tree"
+                {
+                    self.collect_tasks(&sub, &format!("{prefix}{name}/"), out, depth + 1);
+                }
+            } else if name.ends_with(".md")
+                && !name.eq_ignore_ascii_case("README.md")
+                && let Some(task) = self.task(&id, &format!("{prefix}{name}"))
+            {
+                out.push(task);
+            }
+        }
+    }
+
+    fn task(&mut self, blob: &str, name: &str) -> Option<(crate::backlog_md::SortKey, String)> {
+        let (_, _, bytes) = self.cat.get(blob)?;
+        let text = String::from_utf8(bytes).ok()?;
+        let file = SourceFile::new(name, text);
+        let record = crate::backlog_md::task(&file, 0).ok()?;
+        let id = record.text("id", &file)?;
+        Some((crate::backlog_md::SortKey::of(&record, &file, false), id))
+    }
+}
+
+fn is_zero(oid: &str) -> bool {
+    oid.bytes().all(|b| b == b'0')
+}
+
+/// The entries of a binary tree object: mode, name and hex object id.
+fn tree_entries(mut data: &[u8]) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    // SHA-1 ids are 20 bytes; SHA-256 repositories are not handled by this reader.
+    while let Some(space) = data.iter().position(|&b| b == b' ') {
+        let Some(nul) = data[space..].iter().position(|&b| b == 0).map(|n| n + space) else { break };
+        if data.len() < nul + 21 {
+            break;
+        }
+        let mode = String::from_utf8_lossy(&data[..space]).into_owned();
+        let name = String::from_utf8_lossy(&data[space + 1..nul]).into_owned();
+        let id: String = data[nul + 1..nul + 21].iter().map(|b| format!("{b:02x}")).collect();
+        out.push((mode, name, id));
+        data = &data[nul + 21..];
+    }
+    out
+}
+
+/// The item order and ordering-log entries of one version of a YAML backlog.
+fn yaml_version(bytes: &[u8]) -> Option<Version> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let file = SourceFile::new("backlog.yaml", text);
+    let root = yaml::parse(&file, yaml::Limits::default()).ok()?;
+    let text_of = |node: &yaml::Node| -> Option<String> {
+        match &node.value {
+            Value::Str(s) => Some(s.clone()),
+            Value::Num(_) | Value::Bool(_) => file.text.get(node.span.start..node.span.end).map(String::from),
+            _ => None,
+        }
+    };
+    let list = |key: &str| match root.get(key).map(|n| &n.value) {
+        Some(Value::Seq(nodes)) => nodes.as_slice(),
+        _ => &[],
+    };
+    let ids = list("items").iter().filter_map(|n| n.get("id").and_then(text_of)).collect();
+    let log = list("ordering_log")
+        .iter()
+        .filter_map(|n| Some((n.get("item").and_then(text_of)?, n.get("date").and_then(text_of).unwrap_or_default())))
+        .collect();
+    Some(Version { ids, log })
+}
+
+/// The moves the staged backlog makes against HEAD, by the committer git would record.
+pub fn staged(target: Target) -> Result<History, Unavailable> {
+    let place = locate(target)?;
+    let ident = run_git(&place.top, &["var", "GIT_COMMITTER_IDENT"])?;
+    let (person, when) = ident.trim().rsplit_once('>').unwrap_or((ident.trim(), ""));
+    let person = format!("{person}>");
+    let person = run_git(&place.top, &["check-mailmap", &person]).map(|p| p.trim().to_string()).unwrap_or(person);
+    let (name, email) = person.split_once('<').unwrap_or((&person, ""));
+    let seconds: i64 = when.split_whitespace().next().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let date = date_of_unix(seconds);
+    let mut cat = CatFile::start(&place.top).map_err(|e| Unavailable::Note(format!("cannot run git: {e}")))?;
+    let (old, new) = match target {
+        Target::File(_) => {
+            let read = |cat: &mut CatFile, name: &str| cat.get(name).and_then(|(_, _, b)| yaml_version(&b));
+            (read(&mut cat, &format!("HEAD:{}", place.rel)), read(&mut cat, &format!(":{}", place.rel)))
+        }
+        Target::Folder(_) => {
+            let mut reader =
+                Reader { cat: &mut cat, target, rel: &place.rel, blobs: HashMap::new(), trees: HashMap::new() };
+            let old = reader.folder_version("HEAD");
+            let listing = run_git(&place.top, &["ls-files", "-s", "--", &place.rel])?;
+            let mut tasks = Vec::new();
+            for line in listing.lines() {
+                let Some((meta, path)) = line.split_once('\t') else { continue };
+                let Some(blob) = meta.split_whitespace().nth(1) else { continue };
+                if path.ends_with(".md") && !path.to_ascii_lowercase().ends_with("readme.md") {
+                    tasks.extend(reader.task(blob, path));
+                }
+            }
+            tasks.sort_by(|a, b| a.0.cmp(&b.0));
+            (old, Some(Version { ids: tasks.into_iter().map(|(_, id)| id).collect(), log: HashSet::new() }))
+        }
+    };
+    let mut history = History::default();
+    let (Some(old), Some(new)) = (old, new) else { return Ok(history) };
+    let added: Vec<&(String, String)> = new.log.difference(&old.log).collect();
+    for (item, from, to) in moves(&old.ids, &new.ids) {
+        let logged = added.iter().find(|(i, _)| *i == item).map(|(_, d)| d.clone());
+        history.events.push(Event {
+            item,
+            from,
+            to,
+            author: name.trim().to_string(),
+            email: email.trim().to_string(),
+            date: date.clone(),
+            commit: "staged".into(),
+            rationale: None,
+            logged,
+        });
+    }
+    Ok(history)
+}
+
+/// Puts the git moves into the backlog's one `reorders` collection, beside the `ordering_log`.
+/// A move the same commit also logged in the file becomes that log entry (which gains the commit and
+/// the author's email); the others point at the moved item in the current file, or at the top of the
+/// backlog when the item is gone. The collection ends up in date order.
+pub fn merge_into(backlog: &mut Backlog, history: &History) {
+    let file0 = &backlog.files[0];
+    let by_id: HashMap<String, usize> = backlog
+        .items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| Some((r.text("id", &backlog.files[r.file])?, i)))
+        .collect();
+    let mut added = Vec::new();
+    for event in &history.events {
+        let short: String = event.commit.chars().take(10).collect();
+        let logged = event.logged.as_ref().and_then(|date| {
+            backlog.reorders.iter().position(|r| {
+                r.text("item", file0).as_deref() == Some(event.item.as_str())
+                    && r.text("date", file0).unwrap_or_default() == *date
+            })
+        });
+        if let Some(i) = logged {
+            let record = &mut backlog.reorders[i];
+            let at = record.anchor;
+            for (key, value) in [("commit", &short), ("email", &event.email), ("by", &event.author)] {
+                if record.get(key).is_none()
+                    && let Value::Map(entries) = &mut record.node.value
+                {
+                    entries.push(text_entry(key, value, at));
+                }
+            }
+            continue;
+        }
+        let (file, at) = match by_id.get(&event.item) {
+            Some(&i) => (backlog.items[i].file, backlog.items[i].anchor),
+            None => (0, backlog.top.anchor),
+        };
+        let num = |key: &str, n: usize| Entry {
+            key: key.into(),
+            key_span: at,
+            value: Node { span: at, value: Value::Num(n as f64) },
+        };
+        let mut entries = vec![
+            text_entry("date", event.date.get(..10).unwrap_or(&event.date), at),
+            text_entry("by", &event.author, at),
+            text_entry("email", &event.email, at),
+            text_entry("item", &event.item, at),
+            num("from", event.from),
+            num("to", event.to),
+            text_entry("commit", &short, at),
+        ];
+        if let Some(r) = &event.rationale {
+            entries.push(text_entry("rationale", r, at));
+        }
+        let mut record = Record::new(file, Node { span: at, value: Value::Map(entries) }, 0);
+        record.anchor = at;
+        added.push((event.date.clone(), record));
+    }
+    let mut all: Vec<(String, Record)> = std::mem::take(&mut backlog.reorders)
+        .into_iter()
+        .map(|r| (r.text("date", file0).unwrap_or_default(), r))
+        .chain(added)
+        .collect();
+    // Stable: log entries of one day keep their file order, commits their history order.
+    all.sort_by(|a, b| a.0.get(..10).unwrap_or(&a.0).cmp(b.0.get(..10).unwrap_or(&b.0)));
+    backlog.reorders = all
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, mut r))| {
+            r.position = i + 1;
+            r
+        })
+        .collect();
+    backlog.history = Some(history.summary.clone());
+}
+
+fn text_entry(key: &str, value: &str, at: Span) -> Entry {
+    Entry { key: key.into(), key_span: at, value: Node { span: at, value: Value::Str(value.into()) } }
+}
+
+/// Days from 1970-01-01 of a date written `YYYY-MM-DD…` (the rest, such as a time, is ignored).
+pub fn day_number(date: &str) -> Option<i64> {
+    let date = date.trim();
+    let (y, rest) = date.split_once('-')?;
+    let (m, rest) = rest.split_once('-')?;
+    let d: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let (y, m, d): (i64, i64, i64) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+pub fn days_between(a: &str, b: &str) -> Option<i64> {
+    Some(day_number(b)? - day_number(a)?)
+}
+
+/// `YYYY-MM-DD` of a Unix time (UTC).
+pub fn date_of_unix(seconds: i64) -> String {
+    let z = seconds.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn an_item_dragged_to_the_top_is_the_one_move() {
+        assert_eq!(moves(&ids("A B C D X"), &ids("X A B C D")), vec![("X".into(), 5, 1)]);
+    }
+
+    #[test]
+    fn inserting_and_removing_items_is_not_a_reorder() {
+        assert!(moves(&ids("A B C D"), &ids("N A C D M")).is_empty());
+    }
+
+    #[test]
+    fn a_swap_reports_the_item_that_went_up() {
+        assert_eq!(moves(&ids("A B C"), &ids("B A C")), vec![("B".into(), 2, 1)]);
+    }
+
+    #[test]
+    fn positions_are_in_the_whole_list() {
+        // C moves above A while N is inserted at the top.
+        assert_eq!(moves(&ids("A B C"), &ids("N C A B")), vec![("C".into(), 3, 2)]);
+    }
+
+    #[test]
+    fn rationale_prefers_the_trailer_and_skips_other_trailers() {
+        let msg = "Reorder\n\nCustomers asked twice.\n\nSigned-off-by: A <a@x>\n";
+        assert_eq!(rationale(msg).as_deref(), Some("Customers asked twice."));
+        let msg = "Reorder\n\nlong text\n\nReorder-Rationale: churn risk\n";
+        assert_eq!(rationale(msg).as_deref(), Some("churn risk"));
+        assert_eq!(rationale("Reorder backlog\n\nSigned-off-by: A <a@x>\n"), None);
+    }
+
+    #[test]
+    fn dates_round_trip() {
+        for day in [-1000, 0, 1, 19_000, 20_781, 100_000] {
+            assert_eq!(day_number(&date_of_unix(day * 86_400)), Some(day));
+        }
+        assert_eq!(days_between("2026-02-27", "2026-03-01T10:00:00+01:00"), Some(2));
+    }
+}

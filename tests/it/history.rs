@@ -1,0 +1,341 @@
+//! Reorders read from real temporary git repositories: several authors, mailmap aliases, a merge,
+//! a renamed backlog, items added and removed; the pre-commit view; shallow clones and missing git.
+
+use super::*;
+use backlint::history::{self, Event, Target};
+use std::process::{Command, Output};
+
+/// The history rules, whose examples need a repository (they are tested here, not by YAML fixtures).
+pub const TESTED: &[&str] = &["ordering-stagnant"];
+
+struct Repo {
+    dir: tempfile::TempDir,
+}
+
+impl Repo {
+    fn new() -> Repo {
+        let repo = Repo { dir: tempfile::tempdir().unwrap() };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn git_as(&self, who: (&str, &str), date: &str, args: &[&str]) -> Output {
+        let stamp = format!("{date}T12:00:00+00:00");
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(self.path())
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", who.0)
+            .env("GIT_AUTHOR_EMAIL", who.1)
+            .env("GIT_COMMITTER_NAME", who.0)
+            .env("GIT_COMMITTER_EMAIL", who.1)
+            .env("GIT_AUTHOR_DATE", &stamp)
+            .env("GIT_COMMITTER_DATE", &stamp)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out
+    }
+
+    fn git(&self, args: &[&str]) -> Output {
+        self.git_as(DANA, "2026-01-01", args)
+    }
+
+    fn write(&self, name: &str, text: &str) {
+        let path = self.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// Writes the backlog with these item ids, in order, and commits it.
+    fn commit_items(&self, name: &str, ids: &str, who: (&str, &str), date: &str, message: &str) {
+        self.write(name, &backlog(ids));
+        self.git_as(who, date, &["add", "-A"]);
+        self.git_as(who, date, &["commit", "-q", "-m", message]);
+    }
+
+    fn backlint(&self, args: &[&str], committer: (&str, &str)) -> (i32, String, String) {
+        let out = Command::new(env!("CARGO_BIN_EXE_backlint"))
+            .args(args)
+            .current_dir(self.path())
+            .env("NO_COLOR", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_COMMITTER_NAME", committer.0)
+            .env("GIT_COMMITTER_EMAIL", committer.1)
+            .env("GIT_COMMITTER_DATE", "2026-03-01T12:00:00+00:00")
+            .output()
+            .unwrap();
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        (out.status.code().unwrap(), text(&out.stdout), text(&out.stderr))
+    }
+}
+
+const DANA: (&str, &str) = ("Dana Lee", "dana@ferries.example");
+const SAM: (&str, &str) = ("Sam Ortiz", "sam@ferries.example");
+const PRIYA: (&str, &str) = ("Priya Shah", "priya@ferries.example");
+
+/// A healthy backlog with these items, so that only the history rules have anything to say.
+fn backlog(ids: &str) -> String {
+    let mut text = String::from(
+        "product: Harbor Ferries app\nproduct_owner: Dana Lee\noptimizing_for: time-to-market\n\
+         definition_of_done: [Code reviewed, Released]\n\
+         product_goals:\n  - {id: G1, statement: More passengers buy tickets in the app, measure: share of app tickets, target: 50% by 2027-06-30, status: active}\n\
+         items:\n",
+    );
+    for id in ids.split_whitespace() {
+        text += &format!(
+            "  - {{id: {id}, title: Ferry feature number {id}, goal: G1, estimate: 3, acceptance_criteria: [It works for {id}]}}\n"
+        );
+    }
+    text
+}
+
+fn event(e: &Event) -> (String, usize, usize, String, String, Option<String>) {
+    (e.item.clone(), e.from, e.to, e.author.clone(), e.email.clone(), e.rationale.clone())
+}
+
+/// (line, rule, message) of each finding of a history rule, from the JSON output.
+fn history_findings(json: &str) -> Vec<(u64, String, String)> {
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    let rules = ["committee-reordering", "reorder-without-rationale", "ordering-flip-flop", "ordering-stagnant"];
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| rules.contains(&f["rule"].as_str().unwrap()) || f["rule"] == "product-owner-never-orders")
+        .map(|f| {
+            (f["line"].as_u64().unwrap(), f["rule"].as_str().unwrap().into(), f["message"].as_str().unwrap().into())
+        })
+        .collect()
+}
+
+/// Several authors, a mailmap alias, a side branch merged back, a rename, items added and removed.
+fn busy_repo() -> Repo {
+    let repo = Repo::new();
+    repo.write(".mailmap", "Dana Lee <dana@ferries.example> <dlee@old-laptop.example>\n");
+    repo.commit_items("backlog.yaml", "A B C D", DANA, "2026-01-05", "Start the backlog");
+    repo.commit_items("backlog.yaml", "D A B C", SAM, "2026-01-10", "Move D up\n\nThe big customer asks for it.");
+    // Dana under her old address: adds E, removes B. Positions shift, nothing is reordered.
+    repo.commit_items("backlog.yaml", "D A C E", ("dlee", "dlee@old-laptop.example"), "2026-01-12", "Add E, drop B");
+    repo.git(&["checkout", "-q", "-b", "side"]);
+    repo.commit_items(
+        "backlog.yaml",
+        "A D C E",
+        PRIYA,
+        "2026-01-14",
+        "Swap A and D\n\nReorder-Rationale: the contract with the port is signed\n",
+    );
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git_as(DANA, "2026-01-15", &["mv", "backlog.yaml", "product-backlog.yaml"]);
+    repo.commit_items("product-backlog.yaml", "D A C E F", DANA, "2026-01-15", "Rename the backlog, add F");
+    repo.git_as(DANA, "2026-01-16", &["merge", "-q", "--no-edit", "side"]);
+    let merged = std::fs::read_to_string(repo.path().join("product-backlog.yaml")).unwrap();
+    assert_eq!(merged, backlog("A D C E F"), "the merge takes the side branch's swap");
+    repo.commit_items("product-backlog.yaml", "C A D E F", DANA, "2026-01-20", "Reorder");
+    repo
+}
+
+#[test]
+fn reorders_come_from_every_commit_that_changed_the_order() {
+    let repo = busy_repo();
+    let h = history::scan(Target::File(&repo.path().join("product-backlog.yaml")), None).unwrap();
+    let events: Vec<_> = h.events.iter().map(event).collect();
+    let s = |t: &str| t.to_string();
+    assert_eq!(
+        events,
+        vec![
+            (s("D"), 4, 1, s("Sam Ortiz"), s("sam@ferries.example"), Some(s("The big customer asks for it."))),
+            (
+                s("A"),
+                2,
+                1,
+                s("Priya Shah"),
+                s("priya@ferries.example"),
+                Some(s("the contract with the port is signed"))
+            ),
+            (s("C"), 3, 1, s("Dana Lee"), s("dana@ferries.example"), None),
+        ]
+    );
+    assert!(h.events.iter().all(|e| e.commit.len() == 40 && e.date.starts_with("2026-01-")));
+    assert_eq!(h.summary.commits, 7, "every commit that changed the backlog, the merge included");
+    assert_eq!(h.summary.last_reorder_date.as_deref().map(|d| &d[..10]), Some("2026-01-20"));
+}
+
+#[test]
+fn findings_point_at_the_moved_item_and_name_the_commit() {
+    let repo = busy_repo();
+    let (code, out, err) = repo.backlint(&["check", "product-backlog.yaml", "--format", "json"], DANA);
+    assert_eq!(code, 1, "{out}{err}");
+    let found = history_findings(&out);
+    let lines: Vec<(u64, &str)> = found.iter().map(|(l, r, _)| (*l, r.as_str())).collect();
+    // Items start on line 8: C, A, D, E, F.
+    assert_eq!(
+        lines,
+        vec![(8, "reorder-without-rationale"), (9, "committee-reordering"), (10, "committee-reordering")]
+    );
+    assert!(found[1].2.starts_with("`A` was reordered by `Priya Shah` in commit "), "{}", found[1].2);
+    assert!(found[2].2.contains("`Sam Ortiz`") && found[2].2.contains("(2026-01-10)"), "{}", found[2].2);
+    assert!(found[0].2.starts_with("`C` moved from 3 to 1 in commit "), "{}", found[0].2);
+    // Without the history, the same backlog is clean.
+    let (code, out, _) = repo.backlint(&["check", "product-backlog.yaml", "--no-history"], DANA);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn since_limits_the_window() {
+    let repo = busy_repo();
+    let (_, out, _) =
+        repo.backlint(&["check", "product-backlog.yaml", "--format", "json", "--since", "2026-01-13"], DANA);
+    let rules: Vec<String> = history_findings(&out).into_iter().map(|(_, r, _)| r).collect();
+    assert_eq!(rules, ["reorder-without-rationale", "committee-reordering"], "Sam's move of 01-10 is outside");
+    let first = String::from_utf8(repo.git(&["rev-list", "--max-parents=0", "HEAD"]).stdout).unwrap();
+    let h = history::scan(Target::File(&repo.path().join("product-backlog.yaml")), Some(first.trim())).unwrap();
+    assert_eq!(h.events.len(), 3, "a revision: everything after the first commit");
+}
+
+#[test]
+fn an_alias_in_the_policy_is_the_product_owner() {
+    let repo = busy_repo();
+    repo.write("backlint.policy", "settings { product_owner_aliases = [\"priya@ferries.example\"] }\n");
+    let (_, out, _) = repo.backlint(&["check", "product-backlog.yaml", "--format", "json"], DANA);
+    let committee: Vec<_> = history_findings(&out).into_iter().filter(|f| f.1 == "committee-reordering").collect();
+    assert_eq!(committee.len(), 1, "{committee:?}");
+    assert!(committee[0].2.contains("Sam Ortiz"));
+}
+
+#[test]
+fn a_move_logged_in_the_same_commit_is_one_reorder_with_its_rationale() {
+    let repo = Repo::new();
+    repo.commit_items("backlog.yaml", "A B C", DANA, "2026-02-01", "Start");
+    let text = backlog("C A B")
+        + "ordering_log:\n  - {date: 2026-02-03, by: Dana Lee, item: C, from: 3, to: 1, rationale: Refunds are a third of support calls}\n";
+    repo.write("backlog.yaml", &text);
+    repo.git_as(SAM, "2026-02-03", &["commit", "-qam", "Reorder"]);
+    let (code, out, err) = repo.backlint(&["check", "--format", "json"], DANA);
+    let found = history_findings(&out);
+    // One reorder, at the log entry, made by `Dana Lee` as the log says: nothing to report.
+    assert_eq!(code, 0, "{found:?}{err}");
+    let b = backlint::cli::load_backlog(&repo.path().join("backlog.yaml")).unwrap();
+    let mut b = b;
+    let h = history::scan(Target::File(&repo.path().join("backlog.yaml")), None).unwrap();
+    history::merge_into(&mut b, &h);
+    assert_eq!(b.reorders.len(), 1);
+    let file = &b.files[0];
+    assert_eq!(b.reorders[0].text("email", file).as_deref(), Some("sam@ferries.example"));
+    assert_eq!(b.reorders[0].text("commit", file).map(|c| c.len()), Some(10));
+}
+
+#[test]
+fn flip_flops_show_across_commits() {
+    let repo = Repo::new();
+    repo.commit_items("backlog.yaml", "A B C D", DANA, "2026-02-01", "Start");
+    repo.commit_items("backlog.yaml", "D A B C", SAM, "2026-02-02", "D first\n\nTrade fair.");
+    repo.commit_items("backlog.yaml", "A B C D", DANA, "2026-02-05", "D back\n\nNot in this goal.");
+    let (_, out, _) = repo.backlint(&["check", "--format", "json"], DANA);
+    let flips: Vec<_> = history_findings(&out).into_iter().filter(|f| f.1 == "ordering-flip-flop").collect();
+    assert_eq!(flips.len(), 1, "{flips:?}");
+    assert_eq!(flips[0].0, 11, "at D, the fourth item");
+    assert!(flips[0].2.contains("moved up in commit") && flips[0].2.contains("back down in commit"), "{}", flips[0].2);
+}
+
+#[test]
+fn an_order_that_stands_still_while_items_pile_up_is_stagnant() {
+    let repo = Repo::new();
+    repo.commit_items("backlog.yaml", "A B C", DANA, "2026-01-01", "Start");
+    repo.commit_items("backlog.yaml", "C A B", DANA, "2026-01-05", "C first\n\nIt blocks the rest.");
+    let mut ids = String::from("C A B");
+    for (i, date) in ["2026-02-01", "2026-02-15", "2026-03-01", "2026-03-15", "2026-04-01"].iter().enumerate() {
+        ids += &format!(" N{i}");
+        repo.commit_items("backlog.yaml", &ids, SAM, date, "Add an item");
+    }
+    let (_, out, _) = repo.backlint(&["check", "--format", "json"], DANA);
+    let stagnant: Vec<_> = history_findings(&out).into_iter().filter(|f| f.1 == "ordering-stagnant").collect();
+    assert_eq!(stagnant.len(), 1, "{stagnant:?}");
+    assert_eq!(stagnant[0].0, 8, "at the top item");
+    assert!(stagnant[0].2.starts_with("the order has not changed for 86 days"), "{}", stagnant[0].2);
+    assert!(stagnant[0].2.ends_with("while 5 items were added"), "{}", stagnant[0].2);
+    // A reorder in the last commit resets the clock.
+    ids = ids.replace("N4", "").replace("C A B", "C A B N4");
+    repo.commit_items("backlog.yaml", &ids, DANA, "2026-04-02", "N4 up\n\nUrgent.");
+    let (_, out, _) = repo.backlint(&["check", "--format", "json"], DANA);
+    assert!(!history_findings(&out).iter().any(|f| f.1 == "ordering-stagnant"));
+}
+
+#[test]
+fn staged_reorders_are_judged_before_the_commit() {
+    let repo = Repo::new();
+    repo.commit_items("backlog.yaml", "A B C", DANA, "2026-02-01", "Start");
+    repo.write("backlog.yaml", &backlog("C A B"));
+    repo.git(&["add", "backlog.yaml"]);
+    // The working tree differs from what is staged: the staged version is what gets committed.
+    repo.write("backlog.yaml", &backlog("A B C"));
+    let (code, out, err) = repo.backlint(&["check", "--staged", "--format", "json"], SAM);
+    assert_eq!(code, 1, "{out}{err}");
+    let found = history_findings(&out);
+    let rules: Vec<&str> = found.iter().map(|f| f.1.as_str()).collect();
+    assert_eq!(rules, ["committee-reordering", "reorder-without-rationale"], "{found:?}");
+    assert!(found[0].2.contains("`Sam Ortiz` in the staged change"), "{}", found[0].2);
+    assert_eq!(found[0].0, 8, "at C, now first");
+    // The Product Owner, with the reason in the ordering log, passes.
+    let text = backlog("C A B")
+        + "ordering_log:\n  - {date: 2026-03-01, by: Dana Lee, item: C, from: 3, to: 1, rationale: Refunds first}\n";
+    repo.write("backlog.yaml", &text);
+    repo.git(&["add", "backlog.yaml"]);
+    let (code, out, err) = repo.backlint(&["check", "--staged"], DANA);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn a_backlog_md_folder_reorders_through_ordinals() {
+    let repo = Repo::new();
+    repo.write("backlog/config.yml", "project_name: Ferries\n");
+    let task = |id: &str, ordinal: u32| {
+        format!("---\nid: {id}\ntitle: Task {id}\nstatus: To Do\nordinal: {ordinal}\n---\n\n## Description\n\nWork.\n")
+    };
+    for (id, ord) in [("task-1", 1000), ("task-2", 2000), ("task-3", 3000)] {
+        repo.write(&format!("backlog/tasks/{id} - Task.md"), &task(id, ord));
+    }
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-qm", "Start"]);
+    repo.write("backlog/tasks/task-3 - Task.md", &task("task-3", 500));
+    repo.write("backlog/tasks/task-4 - Task.md", &task("task-4", 4000));
+    repo.git_as(SAM, "2026-02-02", &["add", "-A"]);
+    repo.git_as(SAM, "2026-02-02", &["commit", "-qm", "task-3 first"]);
+    let h = history::scan(Target::Folder(&repo.path().join("backlog/tasks")), None).unwrap();
+    let events: Vec<_> = h.events.iter().map(|e| (e.item.as_str(), e.from, e.to, e.author.as_str())).collect();
+    assert_eq!(events, [("task-3", 3, 1, "Sam Ortiz")]);
+}
+
+#[test]
+fn a_shallow_clone_or_no_git_is_a_note_not_a_failure() {
+    let repo = busy_repo();
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", repo.path().display());
+    let out = Command::new("git")
+        .args(["clone", "-q", "--depth", "1", &url, "."])
+        .current_dir(clone.path())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let shallow = Repo { dir: clone };
+    let (code, out, err) = shallow.backlint(&["check", "product-backlog.yaml"], DANA);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("note: the repository is a shallow clone"), "{out}{err}");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_backlint"))
+        .args(["check", "product-backlog.yaml", "--format", "short"])
+        .current_dir(repo.path())
+        .env("PATH", "")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("note: git was not found"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "the other rules still run: {err}");
+}
