@@ -341,6 +341,9 @@ pub fn scan(target: Target, since: Option<&str>) -> Result<History, Unavailable>
     commits.reverse();
     let mut cat = CatFile::start(&place.top).map_err(|e| Unavailable::Note(format!("cannot run git: {e}")))?;
     let mut reader = Reader { cat: &mut cat, target, rel: &place.rel, blobs: HashMap::new(), trees: HashMap::new() };
+    if let Target::File(_) = target {
+        reader.prefetch(&commits);
+    }
     let mut history = History::default();
     if place.shallow {
         history.notes.push(
@@ -451,6 +454,28 @@ impl Reader<'_> {
         }
     }
 
+    /// Reads every version the commits name and parses them on every core, in batches of bounded size.
+    fn prefetch(&mut self, commits: &[Commit]) {
+        const BATCH_BYTES: usize = 64 << 20;
+        let mut wanted: Vec<&String> =
+            commits.iter().flat_map(|c| &c.changes).flat_map(|(old, new)| [old, new]).filter(|b| !is_zero(b)).collect();
+        wanted.sort();
+        wanted.dedup();
+        let mut batch: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut bytes = 0;
+        for (i, blob) in wanted.iter().enumerate() {
+            if let Some((_, _, content)) = self.cat.get(blob) {
+                bytes += content.len();
+                batch.push(((*blob).clone(), content));
+            }
+            if bytes >= BATCH_BYTES || i + 1 == wanted.len() {
+                let parsed = crate::parallel::map(&batch, 4, |(_, content)| yaml_version(content));
+                self.blobs.extend(batch.drain(..).map(|(id, _)| id).zip(parsed));
+                bytes = 0;
+            }
+        }
+    }
+
     fn file_version(&mut self, blob: &str) -> Option<Version> {
         if let Some(v) = self.blobs.get(blob) {
             return v.clone();
@@ -536,6 +561,109 @@ fn tree_entries(mut data: &[u8]) -> Vec<(String, String, String)> {
 /// The item order and ordering-log entries of one version of a YAML backlog.
 fn yaml_version(bytes: &[u8]) -> Option<Version> {
     let text = std::str::from_utf8(bytes).ok()?;
+    match skim(text) {
+        Skim::Read(version) => Some(version),
+        Skim::Invalid => None,
+        Skim::NeedsTree => tree_version(text),
+    }
+}
+
+enum Skim {
+    Read(Version),
+    Invalid,
+    /// Aliases: only the full parser resolves them.
+    NeedsTree,
+}
+
+/// What a container in the skimmed document is, as far as the order is concerned.
+#[derive(Clone, Copy, PartialEq)]
+enum Role {
+    Top,
+    Items,
+    Item,
+    Log,
+    LogEntry,
+    Other,
+}
+
+/// Reads only `items[*].id` and `ordering_log[*].{item,date}` from the event stream, without
+/// building a tree: history reads every version, so this is its hot path.
+fn skim(text: &str) -> Skim {
+    use saphyr_parser::{Event, Parser};
+    // (role, pending key) per open container; the key is Some for a mapping awaiting its value.
+    let mut stack: Vec<(Role, Option<String>, bool)> = Vec::new();
+    let mut version = Version::default();
+    let mut entry: (Option<String>, Option<String>) = (None, None);
+    let mut id_seen = false;
+    for event in Parser::new_from_str(text) {
+        let Ok((event, _)) = event else { return Skim::Invalid };
+        let child_role = |stack: &[(Role, Option<String>, bool)]| match stack.last() {
+            None => Role::Top,
+            Some((Role::Top, Some(k), _)) if k == "items" => Role::Items,
+            Some((Role::Top, Some(k), _)) if k == "ordering_log" => Role::Log,
+            Some((Role::Items, _, _)) => Role::Item,
+            Some((Role::Log, _, _)) => Role::LogEntry,
+            _ => Role::Other,
+        };
+        match event {
+            Event::Alias(_) => return Skim::NeedsTree,
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                if stack.len() >= 64 {
+                    return Skim::Invalid;
+                }
+                let role = child_role(&stack);
+                let is_map = matches!(event, Event::MappingStart(..));
+                let role = match (role, is_map) {
+                    (Role::Top | Role::Item | Role::LogEntry, true) | (Role::Items | Role::Log, false) => role,
+                    _ => Role::Other,
+                };
+                if role == Role::Item {
+                    id_seen = false;
+                }
+                if role == Role::LogEntry {
+                    entry = (None, None);
+                }
+                stack.push((role, None, is_map));
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                if let Some((Role::LogEntry, _, _)) = stack.pop()
+                    && let (Some(item), date) = std::mem::take(&mut entry)
+                {
+                    version.log.insert((item, date.unwrap_or_default()));
+                }
+                // The finished container was the value of its parent's key.
+                if let Some((_, key, true)) = stack.last_mut() {
+                    *key = None;
+                }
+                continue;
+            }
+            Event::Scalar(value, ..) => {
+                let Some((role, key, is_map)) = stack.last_mut() else { continue };
+                if !*is_map {
+                    continue;
+                }
+                match key.take() {
+                    None => *key = Some(value.into_owned()),
+                    Some(k) => match (*role, k.as_str()) {
+                        (Role::Item, "id") if !id_seen => {
+                            id_seen = true;
+                            version.ids.push(value.into_owned());
+                        }
+                        (Role::LogEntry, "item") => entry.0 = Some(value.into_owned()),
+                        (Role::LogEntry, "date") => entry.1 = Some(value.into_owned()),
+                        _ => {}
+                    },
+                }
+                continue;
+            }
+            _ => continue,
+        }
+    }
+    Skim::Read(version)
+}
+
+/// The same as [`skim`], through the full parser (aliases resolved).
+fn tree_version(text: &str) -> Option<Version> {
     let file = SourceFile::new("backlog.yaml", text);
     let root = yaml::parse(&file, yaml::Limits::default()).ok()?;
     let text_of = |node: &yaml::Node| -> Option<String> {
@@ -763,6 +891,23 @@ mod tests {
         let msg = "Reorder\n\nlong text\n\nReorder-Rationale: churn risk\n";
         assert_eq!(rationale(msg).as_deref(), Some("churn risk"));
         assert_eq!(rationale("Reorder backlog\n\nSigned-off-by: A <a@x>\n"), None);
+    }
+
+    #[test]
+    fn skimming_reads_what_the_full_parser_reads() {
+        let texts = [
+            "items:\n  - id: A\n    tasks: [{id: X}]\n  - {title: t, id: 7}\n  - id: 'C'\n  - plain\n",
+            "product: P\nordering_log:\n  - {date: 2026-01-02, item: B}\n  - item: A\nitems:\n  - id: B\n  - nested: {id: Z}\n    id: E\n",
+            "items: []\n",
+            "- id: A\n",
+        ];
+        for text in texts {
+            let Skim::Read(quick) = skim(text) else { panic!("{text}") };
+            let full = tree_version(text).unwrap_or_default();
+            assert_eq!((quick.ids, quick.log), (full.ids, full.log), "{text}");
+        }
+        assert!(matches!(skim("items:\n  - &a {id: A}\n  - *a\n"), Skim::NeedsTree));
+        assert!(matches!(skim("items: [\n"), Skim::Invalid));
     }
 
     #[test]

@@ -1,0 +1,117 @@
+//! `cargo bench --bench history`: the history scan on a generated repository of 1,000 commits of a
+//! 200-item backlog (five authors; each commit moves, adds or removes items). Speed is measured
+//! here, never in tests.
+
+use backlint::history::{self, Target};
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+const COMMITS: usize = 1_000;
+const ITEMS: usize = 200;
+
+/// A tiny deterministic generator (xorshift), so every run builds the same history.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+fn backlog(ids: &[usize]) -> String {
+    let mut text = String::from("product: Bench\nproduct_owner: Dana Lee\nitems:\n");
+    for id in ids {
+        text += &format!(
+            "  - id: PBI-{id}\n    title: Generated item number {id} for the history benchmark\n    goal: G1\n    estimate: 3\n    acceptance_criteria: [It works]\n"
+        );
+    }
+    text
+}
+
+/// Builds the repository with one `git fast-import` stream.
+fn build(dir: &std::path::Path) {
+    let git = |args: &[&str]| Command::new("git").args(args).current_dir(dir).output().unwrap();
+    git(&["init", "-q", "-b", "main"]);
+    let mut import =
+        Command::new("git").args(["fast-import", "--quiet"]).current_dir(dir).stdin(Stdio::piped()).spawn().unwrap();
+    let mut stream = String::new();
+    let authors = [
+        "Dana Lee <dana@example.com>",
+        "Sam Ortiz <sam@example.com>",
+        "Priya Shah <priya@example.com>",
+        "Tom Berg <tom@example.com>",
+        "Ana Ruiz <ana@example.com>",
+    ];
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut ids: Vec<usize> = (1..=ITEMS).collect();
+    let mut next_id = ITEMS + 1;
+    for c in 0..COMMITS {
+        match (c > 0).then(|| rng.next(3)) {
+            Some(0) => {
+                let from = rng.next(ids.len());
+                let item = ids.remove(from);
+                ids.insert(rng.next(ids.len()), item);
+            }
+            Some(1) => {
+                ids.remove(rng.next(ids.len()));
+                ids.push(next_id);
+                next_id += 1;
+            }
+            _ => {
+                let (a, b) = (rng.next(ids.len()), rng.next(ids.len()));
+                ids.swap(a, b)
+            }
+        }
+        let text = backlog(&ids);
+        let author = authors[rng.next(authors.len())];
+        let when = 1_767_225_600 + c as u64 * 3_600;
+        let message = "Update the backlog\n\nReorder-Rationale: generated\n";
+        stream += &format!(
+            "commit refs/heads/main\nauthor {author} {when} +0000\ncommitter {author} {when} +0000\ndata {}\n{message}\nM 100644 inline backlog.yaml\ndata {}\n{text}\n",
+            message.len(),
+            text.len()
+        );
+    }
+    import.stdin.take().unwrap().write_all(stream.as_bytes()).unwrap();
+    assert!(import.wait().unwrap().success());
+    git(&["checkout", "-q", "main"]);
+}
+
+fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    build(dir.path());
+    if let Ok(keep) = std::env::var("KEEP_REPO") {
+        let _ = Command::new("cp").args(["-r", &format!("{}/.", dir.path().display()), &keep]).status();
+    }
+    let target = dir.path().join("backlog.yaml");
+    let mut runs = Vec::new();
+    let mut events = 0;
+    for _ in 0..5 {
+        let start = Instant::now();
+        let h = history::scan(Target::File(&target), None).expect("history");
+        runs.push(start.elapsed());
+        events = h.events.len();
+    }
+    runs.sort();
+    println!(
+        "history scan: {COMMITS} commits of a {ITEMS}-item backlog, {events} reorder events: median {:.0} ms (min {:.0} ms, max {:.0} ms) over {} runs",
+        runs[runs.len() / 2].as_secs_f64() * 1000.0,
+        runs[0].as_secs_f64() * 1000.0,
+        runs[runs.len() - 1].as_secs_f64() * 1000.0,
+        runs.len()
+    );
+    let start = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_backlint"))
+        .args(["check", "--format", "short", "--exit-zero"])
+        .arg(&target)
+        .output()
+        .unwrap();
+    println!(
+        "whole `backlint check` with history: {:.0} ms ({} findings lines)",
+        start.elapsed().as_secs_f64() * 1000.0,
+        out.stdout.iter().filter(|&&b| b == b'\n').count()
+    );
+}
