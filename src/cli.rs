@@ -27,6 +27,8 @@ pub struct Args {
 pub enum Command {
     /// Check backlogs (files, or folders searched for backlog.yaml, backlog.yml, *.backlog.yaml)
     Check(CheckPlan),
+    /// Write a backlog health report: figures, charts and findings (HTML, or Markdown for pull requests)
+    Report(ReportPlan),
     /// List the rules: name, group, severity and summary
     Rules {
         #[command(flatten)]
@@ -103,6 +105,7 @@ pub fn main() -> i32 {
     match args.command {
         Command::Check(plan) if plan.show_policy => show_policy(&mut ui, &plan.paths, plan.policy.policy.as_deref()),
         Command::Check(plan) => check(&mut ui, &plan),
+        Command::Report(plan) => crate::html::run(&mut ui, &plan),
         Command::Rules { policy, group } => rules(&mut ui, policy.policy.as_deref(), group.as_deref()),
         Command::Explain { rule, policy } => explain(&mut ui, &rule, policy.policy.as_deref()),
         Command::Test { policies } => self_test(&mut ui, &policies),
@@ -284,6 +287,12 @@ pub struct CheckPlan {
     /// Print the effective policy (settings, rule changes, and the file and line of each) and exit
     #[arg(long)]
     pub show_policy: bool,
+    #[command(flatten)]
+    pub history: HistoryArgs,
+}
+
+#[derive(clap::Args, Debug, Default)]
+pub struct HistoryArgs {
     /// Do not read the backlog's git history (the history rules then see only the `ordering_log`)
     #[arg(long, conflicts_with_all = ["since", "staged"])]
     pub no_history: bool,
@@ -294,6 +303,31 @@ pub struct CheckPlan {
     /// (by the committer from git config) instead of the whole history
     #[arg(long)]
     pub staged: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ReportPlan {
+    /// Backlog files or folders [default: .]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Write the report to FILE (atomically) [default: standard output, when it is not a terminal]
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Report format: one self-contained HTML page, or a Markdown summary for pull requests
+    #[arg(long, value_enum, default_value = "html")]
+    pub format: ReportFormat,
+    /// Show the health figures at git revision REV beside today's
+    #[arg(long, value_name = "REV")]
+    pub compare: Option<String>,
+    #[command(flatten)]
+    pub history: HistoryArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, ValueEnum)]
+pub enum ReportFormat {
+    Html,
+    Markdown,
 }
 
 fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
@@ -309,43 +343,21 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
         None => None,
     };
     let key_file = plan.baseline.as_deref().or(plan.write_baseline.as_deref());
-    let (files, problems) = discover::backlogs(&paths);
-    let mut failed = !problems.is_empty();
-    for p in &problems {
-        ui.problem(p);
-    }
-    let mut policies: BTreeMap<Option<PathBuf>, Option<CompiledPolicy>> = BTreeMap::new();
+    let analysis = analyse(ui, &paths, plan.policy.policy.as_deref(), &plan.history);
+    let failed = analysis.failed;
     let mut counts = [0usize; 3];
     let (mut checked, mut hidden) = (0, 0);
     let mut recorded: Vec<baseline::Key> = Vec::new();
     let mut exit = EXIT_CLEAN;
     let mut checked_rows: Vec<crate::report::Checked> = Vec::new();
+    let mut summaries: Vec<crate::report::Summary> = Vec::new();
     let mut human = String::new();
     // Human output in a file is plain; on the terminal it follows the terminal.
     let style = if plan.output.is_some() { Style::plain(100) } else { ui.out_style };
-    for found in &files {
-        let path = found.path();
-        let policy_path = match &plan.policy.policy {
-            Some(p) => Some(p.clone()),
-            None => discover::policy_for(path).or_else(cwd_policy),
-        };
-        let policy = policies.entry(policy_path.clone()).or_insert_with(|| load_policy(ui, policy_path.as_deref()));
-        let Some(policy) = policy else {
-            failed = true;
-            continue;
-        };
-        let (backlog, problems) = if plan.staged { load_staged(found) } else { load(found) };
-        for p in &problems {
-            ui.problem(p);
-        }
-        failed |= !problems.is_empty();
-        let Some(mut backlog) = backlog else { continue };
-        apply_policy_goal(&mut backlog, &policy.settings);
-        if !plan.no_history {
-            read_history(ui, found, &mut backlog, plan);
-        }
+    for Analysed { path, policy_key, backlog, mut findings } in analysis.backlogs {
+        let path = path.as_path();
+        let Some(policy) = analysis.policies.get(&policy_key).and_then(Option::as_ref) else { continue };
         checked += 1;
-        let mut findings = engine::run(policy, &backlog);
         if let Some(key_file) = key_file {
             let file_key = baseline::backlog_key(path, key_file);
             let key = |f: &engine::Finding| (file_key.clone(), f.rule.clone(), f.subject.clone().unwrap_or_default());
@@ -377,6 +389,10 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
         }
         let name = crate::source::display_path(path);
         let rows = crate::parallel::map(&findings, 2_000, |f| crate::report::Row::new(&backlog, f));
+        if plan.format == crate::report::Format::Markdown {
+            let figures = crate::figures::compute(policy, &backlog, &findings);
+            summaries.push(crate::report::Summary { name: name.clone(), figures, compare: None });
+        }
         checked_rows.push(crate::report::Checked { name, rows });
         for (total, n) in counts.iter_mut().zip(render::count(findings.iter().map(|f| f.level))) {
             *total += n;
@@ -401,7 +417,7 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
         return EXIT_CLEAN;
     }
     let rules: BTreeMap<String, &crate::policy::ir::CompiledRule> =
-        policies.values().flatten().flat_map(|p| p.rules.iter()).map(|r| (r.name.clone(), r)).collect();
+        analysis.policies.values().flatten().flat_map(|p| p.rules.iter()).map(|r| (r.name.clone(), r)).collect();
     let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
     for r in checked_rows.iter().flat_map(|c| &c.rows) {
         *per_rule.entry(&r.rule).or_default() += 1;
@@ -417,6 +433,7 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
         Format::Github => crate::report::github(&checked_rows),
         Format::Junit => crate::report::junit(&checked_rows),
         Format::Short => crate::report::short(&checked_rows),
+        Format::Markdown => crate::report::markdown(&summaries, &checked_rows, &rules),
     };
     // Machine formats stay parseable: statistics go to standard error, and there is no summary line.
     let machine = !matches!(plan.format, Format::Human | Format::Short);
@@ -472,7 +489,7 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
 
 /// Adds the reorders git knows of to the backlog. Without git, or outside a repository, the
 /// history rules see the `ordering_log` alone; a note says why when the user would expect more.
-fn read_history(ui: &mut Ui, found: &discover::Found, backlog: &mut Backlog, plan: &CheckPlan) {
+pub fn read_history(ui: &mut Ui, found: &discover::Found, backlog: &mut Backlog, plan: &HistoryArgs) {
     use crate::history::{self, Target};
     let tasks;
     let target = match found {
@@ -523,6 +540,59 @@ fn load_staged(found: &discover::Found) -> (Option<Backlog>, Vec<Problem>) {
         // Not staged (or not in git): the file on disk is what will be committed.
         _ => load(found),
     }
+}
+
+/// One backlog read, with its history, and checked.
+pub struct Analysed {
+    pub path: PathBuf,
+    /// Key of the policy in [`Analysis::policies`].
+    pub policy_key: Option<PathBuf>,
+    pub backlog: Backlog,
+    pub findings: Vec<engine::Finding>,
+}
+
+pub struct Analysis {
+    pub policies: BTreeMap<Option<PathBuf>, Option<CompiledPolicy>>,
+    pub backlogs: Vec<Analysed>,
+    /// An input or policy problem was reported (exit 2).
+    pub failed: bool,
+}
+
+/// Finds, reads and checks every backlog under `paths`, each with its own policy; problems are
+/// reported as they come and the rest goes on.
+pub fn analyse(ui: &mut Ui, paths: &[PathBuf], explicit_policy: Option<&Path>, history: &HistoryArgs) -> Analysis {
+    let (files, problems) = discover::backlogs(paths);
+    let mut failed = !problems.is_empty();
+    for p in &problems {
+        ui.problem(p);
+    }
+    let mut policies: BTreeMap<Option<PathBuf>, Option<CompiledPolicy>> = BTreeMap::new();
+    let mut backlogs = Vec::new();
+    for found in &files {
+        let path = found.path();
+        let policy_key = match explicit_policy {
+            Some(p) => Some(p.to_path_buf()),
+            None => discover::policy_for(path).or_else(cwd_policy),
+        };
+        let policy = policies.entry(policy_key.clone()).or_insert_with(|| load_policy(ui, policy_key.as_deref()));
+        let Some(policy) = policy else {
+            failed = true;
+            continue;
+        };
+        let (backlog, problems) = if history.staged { load_staged(found) } else { load(found) };
+        for p in &problems {
+            ui.problem(p);
+        }
+        failed |= !problems.is_empty();
+        let Some(mut backlog) = backlog else { continue };
+        apply_policy_goal(&mut backlog, &policy.settings);
+        if !history.no_history {
+            read_history(ui, found, &mut backlog, history);
+        }
+        let findings = engine::run(policy, &backlog);
+        backlogs.push(Analysed { path: path.to_path_buf(), policy_key, backlog, findings });
+    }
+    Analysis { policies, backlogs, failed }
 }
 
 /// Reads a backlog of any source. Problems in part of a folder do not stop the rest from loading.

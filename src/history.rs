@@ -309,6 +309,12 @@ const LOG_FORMAT: &str = "--format=%x01%H%x02%P%x02%aN%x02%aE%x02%aI%x02%B%x03";
 /// Reads the history of the backlog at `target`. `since` is a date (`2026-01-31`, `3 months ago`)
 /// or a revision (`v1.2`): only later commits count.
 pub fn scan(target: Target, since: Option<&str>) -> Result<History, Unavailable> {
+    scan_until(target, since, None)
+}
+
+/// [`scan`], of the history that leads to revision `until` (HEAD when None).
+pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> Result<History, Unavailable> {
+    let end = until.unwrap_or("HEAD");
     let place = locate(target)?;
     let tracked = run_git(&place.top, &["ls-files", "--", &place.rel])?;
     if tracked.trim().is_empty() {
@@ -316,10 +322,10 @@ pub fn scan(target: Target, since: Option<&str>) -> Result<History, Unavailable>
     }
     let range = match since {
         Some(s) if run_git(&place.top, &["rev-parse", "--verify", "--quiet", &format!("{s}^{{commit}}")]).is_ok() => {
-            Some(format!("{s}..HEAD"))
+            vec![format!("{s}..{end}")]
         }
-        Some(s) => Some(format!("--since={s}")),
-        None => None,
+        Some(s) => vec![format!("--since={s}"), end.to_string()],
+        None => vec![end.to_string()],
     };
     let mut args: Vec<String> =
         ["log", "-m", "--raw", "--no-abbrev", "--topo-order", "--full-history", LOG_FORMAT].map(String::from).to_vec();
@@ -328,7 +334,7 @@ pub fn scan(target: Target, since: Option<&str>) -> Result<History, Unavailable>
     // A renamed file keeps its history: every name it had takes part.
     let mut names: HashSet<String> = HashSet::new();
     if let Target::File(_) = target {
-        let followed = run_git(&place.top, &["log", "--follow", "--name-only", "--format=", "--", &place.rel])?;
+        let followed = run_git(&place.top, &["log", "--follow", "--name-only", "--format=", end, "--", &place.rel])?;
         names.extend(followed.lines().filter(|l| !l.is_empty()).map(String::from));
         names.insert(place.rel.clone());
         args.extend(names.iter().cloned());
@@ -816,6 +822,39 @@ pub fn merge_into(backlog: &mut Backlog, history: &History) {
 
 fn text_entry(key: &str, value: &str, at: Span) -> Entry {
     Entry { key: key.into(), key_span: at, value: Node { span: at, value: Value::Str(value.into()) } }
+}
+
+/// Writes the backlog at `path` as it was at revision `rev` under `dest` (through `git archive`),
+/// and returns where it landed.
+pub fn checkout_at(path: &Path, rev: &str, dest: &Path) -> Result<PathBuf, String> {
+    let target = if path.is_dir() { Target::Folder(path) } else { Target::File(path) };
+    let place = match locate(target) {
+        Ok(p) => p,
+        Err(Unavailable::NotTracked) => return Err(format!("`{}` is not in a git repository", path.display())),
+        Err(Unavailable::Note(n)) => return Err(n),
+    };
+    if run_git(&place.top, &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")]).is_err() {
+        return Err(format!("the repository has no revision `{rev}`"));
+    }
+    let archive = git(&place.top)
+        .args(["archive", "--format=tar", rev, "--", &place.rel])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    let tar = Command::new("tar")
+        .arg("-x")
+        .arg("-C")
+        .arg(dest)
+        .stdin(archive.stdout.ok_or("no output from git archive")?)
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("cannot run tar: {e}"))?;
+    let landed = dest.join(&place.rel);
+    if !tar.status.success() || !landed.exists() {
+        return Err(format!("`{}` does not exist at revision `{rev}`", place.rel));
+    }
+    Ok(landed)
 }
 
 /// Days from 1970-01-01 of a date written `YYYY-MM-DD…` (the rest, such as a time, is ignored).

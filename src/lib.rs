@@ -3,12 +3,15 @@
 pub mod atomic;
 pub mod backlog_md;
 pub mod baseline;
+pub mod charts;
 pub mod cli;
 pub mod diag;
 pub mod discover;
 pub mod engine;
+pub mod figures;
 pub mod generate;
 pub mod history;
+pub mod html;
 pub mod init;
 pub mod jira_csv;
 pub mod model;

@@ -1,5 +1,6 @@
 //! Machine-readable outputs of `check`: json (versioned schema), sarif (2.1.0, through the
-//! schema-generated types of serde-sarif), github (workflow commands), junit (quick-junit) and short.
+//! schema-generated types of serde-sarif), github (workflow commands), junit (quick-junit), short,
+//! and markdown (a summary with the health figures for pull requests).
 
 use crate::diag::Level;
 use crate::engine::Finding;
@@ -19,6 +20,8 @@ pub enum Format {
     Github,
     Junit,
     Short,
+    /// A compact summary for a pull-request comment or `$GITHUB_STEP_SUMMARY`
+    Markdown,
 }
 
 /// One finding with everything every format needs, positions 1-based.
@@ -268,4 +271,121 @@ pub fn junit(checked: &[Checked]) -> String {
         report.add_test_suite(suite);
     }
     report.to_string().expect("JUnit XML serialises")
+}
+
+/// What the Markdown summary needs of one backlog besides its findings.
+pub struct Summary {
+    pub name: String,
+    pub figures: crate::figures::Figures,
+    /// The figures at an earlier revision, for `report --compare`.
+    pub compare: Option<(String, crate::figures::Figures)>,
+}
+
+/// GitHub rejects comments above 65,536 characters; stay well below.
+pub const MARKDOWN_LIMIT: usize = 60_000;
+
+/// Escapes text from the backlog for a Markdown table cell or line: no HTML, links or table breaks.
+pub fn md_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '&' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn change(now: Option<u32>, then: Option<u32>) -> String {
+    match (now, then) {
+        (Some(n), Some(t)) if n > t => format!(" (▲ {} from {t}%)", n - t),
+        (Some(n), Some(t)) if n < t => format!(" (▼ {} from {t}%)", t - n),
+        (Some(_), Some(_)) => " (unchanged)".into(),
+        _ => String::new(),
+    }
+}
+
+/// The summary: figures, findings per rule, and the items with the most findings.
+pub fn markdown(summaries: &[Summary], checked: &[Checked], rules: &BTreeMap<String, &CompiledRule>) -> String {
+    let mut out = String::from("## Backlog health (backlint)\n\n");
+    let total: usize = checked.iter().map(|c| c.rows.len()).sum();
+    let count = |level: Level| checked.iter().flat_map(|c| &c.rows).filter(|r| r.level == level).count();
+    out += &format!(
+        "**{} errors, {} warnings, {} infos** in {} backlog{}\n\n",
+        count(Level::Error),
+        count(Level::Warning),
+        count(Level::Info),
+        checked.len(),
+        if checked.len() == 1 { "" } else { "s" }
+    );
+    if !summaries.is_empty() {
+        let compared = summaries.iter().find_map(|s| s.compare.as_ref().map(|(rev, _)| rev.clone()));
+        out += "| backlog | readiness (near items ready) | clarity (clear title and goal) | ordering stability |\n|---|---|---|---|\n";
+        for s in summaries {
+            let then = s.compare.as_ref().map(|(_, f)| f);
+            let f = &s.figures;
+            out += &format!(
+                "| {} | {}{} | {}{} | {} |\n",
+                md_text(&s.name),
+                f.readiness.describe(),
+                change(f.readiness.percent(), then.and_then(|t| t.readiness.percent())),
+                f.clarity.describe(),
+                change(f.clarity.percent(), then.and_then(|t| t.clarity.percent())),
+                md_text(&f.stability.describe()),
+            );
+        }
+        if let Some(rev) = compared {
+            // A code span shows its text literally: only a backtick could end it early.
+            out += &format!("\nChanges are against `{}`.\n", rev.replace('`', "'"));
+        }
+        out += "\n";
+    }
+    if total == 0 {
+        out += "No findings.\n";
+        return out;
+    }
+    let mut per_rule: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
+    for r in checked.iter().flat_map(|c| &c.rows) {
+        per_rule.entry(&r.rule).or_default()[r.level as usize] += 1;
+    }
+    let mut per_rule: Vec<(&str, [usize; 3])> = per_rule.into_iter().collect();
+    per_rule.sort_by(|a, b| b.1.iter().rev().cmp(a.1.iter().rev()).then(a.0.cmp(b.0)));
+    out += "### Findings per rule\n\n| rule | findings | what it checks |\n|---|---:|---|\n";
+    for (rule, n) in &per_rule {
+        let summary = rules.get(*rule).map_or(String::new(), |r| r.summary.replace('|', "\\|"));
+        out += &format!("| `{rule}` | {} | {summary} |\n", n.iter().sum::<usize>());
+    }
+    // Items with the most serious findings first: the ones worth fixing before the next planning.
+    let mut items: BTreeMap<(&str, &str), (usize, usize, Vec<&str>)> = BTreeMap::new();
+    for c in checked {
+        for r in c.rows.iter().filter(|r| r.item.is_some()) {
+            let e = items.entry((c.name.as_str(), r.item.as_deref().unwrap_or(""))).or_default();
+            e.0 += usize::from(r.level == Level::Error);
+            e.1 += 1;
+            if !e.2.contains(&r.rule.as_str()) {
+                e.2.push(&r.rule);
+            }
+        }
+    }
+    let mut items: Vec<_> = items.into_iter().collect();
+    items.sort_by(|a, b| (b.1.0, b.1.1).cmp(&(a.1.0, a.1.1)).then(a.0.cmp(&b.0)));
+    if !items.is_empty() {
+        out += "\n### Top items to fix\n\n| item | backlog | errors | findings | rules |\n|---|---|---:|---:|---|\n";
+        let footer = "\nRun `backlint explain RULE` for why a rule matters and how to fix it.\n";
+        for (shown, ((name, item), (errors, n, rules))) in items.iter().enumerate() {
+            let rules: Vec<String> = rules.iter().map(|r| format!("`{r}`")).collect();
+            let line = format!("| {} | {} | {errors} | {n} | {} |\n", md_text(item), md_text(name), rules.join(" "));
+            if shown == 10 || out.len() + line.len() + footer.len() + 64 > MARKDOWN_LIMIT {
+                out += &format!("\n…and {} more items with findings.\n", items.len() - shown);
+                break;
+            }
+            out += &line;
+        }
+        out += footer;
+    }
+    out
 }

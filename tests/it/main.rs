@@ -9,6 +9,7 @@ mod jira;
 mod meta;
 mod policy_lang;
 mod properties;
+mod report;
 mod rules;
 mod snapshots;
 

@@ -1,0 +1,295 @@
+//! `backlint report`: one self-contained HTML page (minijinja template, plotters charts), or the
+//! Markdown summary, with the figures at an earlier revision beside today's for `--compare`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::IsTerminal;
+use std::path::Path;
+
+use serde_json::{Value as Json, json};
+
+use crate::cli::{Analysed, ReportFormat, ReportPlan, Ui};
+use crate::diag::{Level, Problem};
+use crate::figures::{self, Figures, Share};
+use crate::policy::ir::CompiledPolicy;
+
+const TEMPLATE: &str = include_str!("templates/report.html");
+/// Findings listed per rule, and items listed beyond those with findings, before "…and N more".
+const MAX_FINDINGS_PER_RULE: usize = 200;
+const MAX_QUIET_ITEMS: usize = 200;
+
+pub fn run(ui: &mut Ui, plan: &ReportPlan) -> i32 {
+    let paths = if plan.paths.is_empty() { vec![std::path::PathBuf::from(".")] } else { plan.paths.clone() };
+    if plan.output.is_none() && plan.format == ReportFormat::Html && std::io::stdout().is_terminal() {
+        ui.problem(
+            &Problem::error("I0055", "the HTML report needs somewhere to go")
+                .help("give `--output report.html`, or redirect standard output to a file"),
+        );
+        return crate::cli::EXIT_ERROR;
+    }
+    let analysis = crate::cli::analyse(ui, &paths, plan.policy.policy.as_deref(), &plan.history);
+    let mut failed = analysis.failed;
+    let mut reports = Vec::new();
+    for a in &analysis.backlogs {
+        let Some(policy) = analysis.policies.get(&a.policy_key).and_then(Option::as_ref) else { continue };
+        let now = figures::compute(policy, &a.backlog, &a.findings);
+        let then = match &plan.compare {
+            Some(rev) => match figures_at(ui, a, policy, rev, &plan.history) {
+                Ok(f) => Some((rev.clone(), f)),
+                Err(p) => {
+                    ui.problem(&p);
+                    failed = true;
+                    None
+                }
+            },
+            None => None,
+        };
+        reports.push((a, policy, now, then));
+    }
+    let rules: BTreeMap<String, &crate::policy::ir::CompiledRule> =
+        analysis.policies.values().flatten().flat_map(|p| p.rules.iter()).map(|r| (r.name.clone(), r)).collect();
+    let text = match plan.format {
+        ReportFormat::Markdown => {
+            let mut summaries = Vec::new();
+            let mut checked = Vec::new();
+            for (a, _, now, then) in &reports {
+                let name = crate::source::display_path(&a.path);
+                let rows = a.findings.iter().map(|f| crate::report::Row::new(&a.backlog, f)).collect();
+                summaries.push(crate::report::Summary {
+                    name: name.clone(),
+                    figures: now.clone(),
+                    compare: then.clone(),
+                });
+                checked.push(crate::report::Checked { name, rows });
+            }
+            crate::report::markdown(&summaries, &checked, &rules)
+        }
+        ReportFormat::Html => match html(&reports, plan.compare.as_deref()) {
+            Ok(page) => page,
+            Err(e) => {
+                ui.problem(&Problem::error("I0056", format!("cannot render the report: {e}")));
+                return crate::cli::EXIT_ERROR;
+            }
+        },
+    };
+    match &plan.output {
+        Some(path) => {
+            if let Err(e) = crate::atomic::write(path, text.as_bytes()) {
+                ui.problem(&Problem::error("I0053", format!("cannot write `{}`: {e}", path.display())));
+                return crate::cli::EXIT_ERROR;
+            }
+            ui.note(&format!("wrote {} ({} bytes)", path.display(), text.len()));
+        }
+        None => {
+            let _ = ui.out.write_all(text.as_bytes());
+        }
+    }
+    if failed { crate::cli::EXIT_ERROR } else { crate::cli::EXIT_CLEAN }
+}
+
+/// The figures of the same backlog as it was at `rev`: read through `git archive`, checked with the
+/// same policy, with the history that led to `rev`.
+fn figures_at(
+    ui: &mut Ui,
+    a: &Analysed,
+    policy: &CompiledPolicy,
+    rev: &str,
+    history: &crate::cli::HistoryArgs,
+) -> Result<Figures, Problem> {
+    let problem = |why: String| {
+        let name = crate::source::display_path(&a.path);
+        Problem::error("I0057", format!("cannot read `{name}` at `{rev}`: {why}"))
+            .help("give a revision where the backlog exists, such as a tag, a branch or `HEAD~10`")
+    };
+    let dir = tempfile::tempdir().map_err(|e| problem(e.to_string()))?;
+    let old_path = crate::history::checkout_at(&a.path, rev, dir.path()).map_err(problem)?;
+    let found = if old_path.is_dir() {
+        crate::discover::Found::Folder(old_path)
+    } else if old_path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
+        crate::discover::Found::Csv(old_path)
+    } else {
+        crate::discover::Found::Yaml(old_path)
+    };
+    let (backlog, problems) = crate::cli::load(&found);
+    let Some(mut backlog) = backlog else {
+        return Err(problem(problems.first().map_or("it does not load".into(), |p| p.message.clone())));
+    };
+    crate::cli::apply_policy_goal(&mut backlog, &policy.settings);
+    if !history.no_history {
+        let tasks;
+        let target = if a.path.is_dir() {
+            tasks = crate::backlog_md::root_at(&a.path).unwrap_or(a.path.clone()).join("tasks");
+            crate::history::Target::Folder(&tasks)
+        } else {
+            crate::history::Target::File(&a.path)
+        };
+        match crate::history::scan_until(target, history.since.as_deref(), Some(rev)) {
+            Ok(h) => crate::history::merge_into(&mut backlog, &h),
+            Err(crate::history::Unavailable::Note(n)) => ui.note(&format!("note: {n}")),
+            Err(crate::history::Unavailable::NotTracked) => {}
+        }
+    }
+    let findings = crate::engine::run(policy, &backlog);
+    Ok(figures::compute(policy, &backlog, &findings))
+}
+
+fn tone(share: &Share) -> &'static str {
+    match share.percent() {
+        Some(p) if p >= 80 => "good",
+        Some(p) if p >= 50 => "warn",
+        Some(_) => "bad",
+        None => "",
+    }
+}
+
+fn percent(share: &Share) -> String {
+    share.percent().map_or("n/a".into(), |p| format!("{p}%"))
+}
+
+type Report<'a> = (&'a Analysed, &'a CompiledPolicy, Figures, Option<(String, Figures)>);
+
+fn html(reports: &[Report], compare: Option<&str>) -> Result<String, minijinja::Error> {
+    let backlogs: Vec<Json> = reports.iter().enumerate().map(|(n, r)| backlog_context(n + 1, r)).collect();
+    let title = reports.iter().map(|(a, ..)| crate::source::display_path(&a.path)).collect::<Vec<_>>().join(", ");
+    let mut env = minijinja::Environment::new();
+    // The name ends in .html, so every value is HTML-escaped unless marked `safe` (only our charts).
+    env.add_template("report.html", TEMPLATE)?;
+    env.get_template("report.html")?.render(minijinja::value::Serde(json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "title": title,
+        "compare": compare,
+        "backlogs": backlogs,
+    })))
+}
+
+fn backlog_context(n: usize, (a, policy, f, then): &Report) -> Json {
+    let then = then.as_ref().map(|(_, f)| f);
+    let s = &f.stability;
+    let stability_value = s.near_per_week.map_or("n/a".into(), |v| format!("{v:.1}/week"));
+    let stability_tone = match s.near_per_week {
+        Some(v) if v <= 1.0 => "good",
+        Some(v) if v <= 3.0 => "warn",
+        Some(_) => "bad",
+        None => "",
+    };
+    let figures = json!([
+        {
+            "key": "readiness", "name": "Readiness of the near horizon", "value": percent(&f.readiness),
+            "tone": tone(&f.readiness), "then": then.map(|t| percent(&t.readiness)),
+            "detail": format!("{} of the {} near items are ready.", f.readiness.good, f.readiness.total),
+            "measures": format!("the share of the top {} open items that have acceptance criteria, a link to a Product Goal and an estimate small enough for one Sprint.", f.near),
+            "raise": "refine the top items with the developers before Sprint Planning: write criteria, link each to the goal it serves, and split anything too big.",
+        },
+        {
+            "key": "clarity", "name": "Clarity", "value": percent(&f.clarity),
+            "tone": tone(&f.clarity), "then": then.map(|t| percent(&t.clarity)),
+            "detail": format!("{} of the {} open items are clear.", f.clarity.good, f.clarity.total),
+            "measures": "the share of all open items with a clear title (specific, at least a few words) and a goal link.",
+            "raise": "rewrite vague titles as the outcome a user would notice, and link every item to the goal it serves, or drop it.",
+        },
+        {
+            "key": "stability", "name": "Ordering stability", "value": stability_value,
+            "tone": stability_tone, "then": then.map(|t| t.stability.near_per_week.map_or("n/a".into(), |v| format!("{v:.1}/week"))),
+            "detail": s.describe(),
+            "measures": "how many moves touched the near horizon per week, and who made them (git history and the ordering log).",
+            "raise": "let one Product Owner decide moves, record why, and change the near horizon at refinement rather than every day.",
+        },
+    ]);
+    // Anchors use ranks, never ids, so no backlog text ends up in an attribute name.
+    let anchor_of: HashMap<&str, String> =
+        f.items.iter().map(|i| (i.id.as_str(), format!("b{n}-item-{}", i.rank))).collect();
+    let mut by_rule: BTreeMap<&str, Vec<&crate::engine::Finding>> = BTreeMap::new();
+    for finding in &a.findings {
+        by_rule.entry(&finding.rule).or_default().push(finding);
+    }
+    let mut rules: Vec<(&str, Vec<&crate::engine::Finding>)> = by_rule.into_iter().collect();
+    rules.sort_by(|x, y| {
+        let level = |v: &Vec<&crate::engine::Finding>| v.iter().map(|f| f.level).max().unwrap_or(Level::Info);
+        level(&y.1).cmp(&level(&x.1)).then(y.1.len().cmp(&x.1.len())).then(x.0.cmp(y.0))
+    });
+    let rules: Vec<Json> = rules
+        .into_iter()
+        .map(|(name, found)| {
+            let rule = policy.rules.iter().find(|r| r.name == name);
+            let explanation = rule.and_then(|r| r.explanation.as_ref());
+            let findings: Vec<Json> = found
+                .iter()
+                .take(MAX_FINDINGS_PER_RULE)
+                .map(|finding| {
+                    let row = crate::report::Row::new(&a.backlog, finding);
+                    let item = finding
+                        .item
+                        .and_then(|i| a.backlog.items[i].text("id", &a.backlog.files[a.backlog.items[i].file]));
+                    json!({
+                        "message": row.message, "file": row.file, "line": row.line,
+                        "item": item, "anchor": item.as_deref().and_then(|id| anchor_of.get(id)),
+                    })
+                })
+                .collect();
+            json!({
+                "name": name,
+                "severity": found.iter().map(|f| f.level).max().unwrap_or(Level::Info).to_string(),
+                "summary": rule.map_or("", |r| r.summary.as_str()),
+                "what": explanation.map(|e| e.what.clone()),
+                "why": explanation.map(|e| e.why.clone()),
+                "fix": explanation.map(|e| e.fix.clone()),
+                "findings": findings,
+                "more": found.len().saturating_sub(MAX_FINDINGS_PER_RULE),
+            })
+        })
+        .collect();
+    let mut quiet = 0;
+    let items: Vec<Json> = f
+        .items
+        .iter()
+        .filter(|i| {
+            let keep = i.findings > 0 || quiet < MAX_QUIET_ITEMS;
+            quiet += usize::from(i.findings == 0);
+            keep
+        })
+        .map(|i| {
+            let mut v = serde_json::to_value(i).unwrap_or(Json::Null);
+            v["anchor"] = json!(format!("b{n}-item-{}", i.rank));
+            v
+        })
+        .collect();
+    let count = |level: Level| a.findings.iter().filter(|f| f.level == level).count();
+    let has_reorders = s.reorders > 0;
+    json!({
+        "name": crate::source::display_path(&a.path),
+        "open": f.items.len(),
+        "errors": count(Level::Error), "warnings": count(Level::Warning), "infos": count(Level::Info),
+        "figures": figures,
+        "stability": s.describe(),
+        "charts": {
+            "funnel": crate::charts::funnel(f),
+            "goals": crate::charts::goals(f),
+            "per_person": has_reorders.then(|| crate::charts::per_person(s)),
+            "per_week": has_reorders.then(|| crate::charts::per_week(s)),
+        },
+        "rules": rules,
+        "items": items,
+        "items_more": f.items.len() - items.len(),
+    })
+}
+
+/// For tests: the report of the backlog at `path`, as `backlint report` writes it.
+pub fn render_file(path: &Path) -> String {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let mut ui = Ui {
+        out: &mut out,
+        err: &mut err,
+        out_style: crate::render::Style::plain(100),
+        err_style: crate::render::Style::plain(100),
+    };
+    let analysis = crate::cli::analyse(&mut ui, &[path.to_path_buf()], None, &crate::cli::HistoryArgs::default());
+    let reports: Vec<Report> = analysis
+        .backlogs
+        .iter()
+        .filter_map(|a| {
+            let policy = analysis.policies.get(&a.policy_key)?.as_ref()?;
+            Some((a, policy, figures::compute(policy, &a.backlog, &a.findings), None))
+        })
+        .collect();
+    html(&reports, None).unwrap_or_default()
+}
