@@ -218,20 +218,24 @@ impl Backlog {
             return Err(problems);
         }
         validate(&file, &root, BACKLOG_FIELDS, "the backlog", &mut problems);
-        let list = |key: &str| -> Vec<Record> {
-            match root.get(key).map(|n| &n.value) {
-                Some(Value::Seq(nodes)) => nodes
-                    .iter()
+        // The lists move out of the tree into records (the tree keeps each list's span but not its
+        // elements): nothing is held twice, which halves the memory of a large backlog.
+        let mut root = root;
+        let mut take = |key: &str| -> Vec<Record> {
+            let Value::Map(entries) = &mut root.value else { return Vec::new() };
+            match entries.iter_mut().find(|e| e.key == key).map(|e| &mut e.value.value) {
+                Some(Value::Seq(nodes)) => std::mem::take(nodes)
+                    .into_iter()
                     .enumerate()
                     .filter(|(_, n)| matches!(n.value, Value::Map(_)))
-                    .map(|(i, n)| Record::new(0, n.clone(), i + 1))
+                    .map(|(i, n)| Record::new(0, n, i + 1))
                     .collect(),
                 _ => Vec::new(),
             }
         };
-        let items = list("items");
-        let goals = list("product_goals");
-        let reorders = list("ordering_log");
+        let items = take("items");
+        let goals = take("product_goals");
+        let reorders = take("ordering_log");
         let mut top = Record::new(0, root, 0);
         top.anchor = first_key_line(&file, &top.node);
         if !problems.is_empty() {

@@ -370,6 +370,36 @@ impl<'a> Context<'a> {
                     Rec::History => return self.history_field(name),
                     Rec::Goal(_) | Rec::Reorder(_) | Rec::Backlog => {
                         let r = self.record(*rec).expect("record exists");
+                        // The backlog's lists live in the records, not in its tree.
+                        let list = match name {
+                            "items" => Some(Global::Items),
+                            "product_goals" => Some(Global::Goals),
+                            "ordering_log" => Some(Global::Reorders),
+                            _ => None,
+                        };
+                        if let (Rec::Backlog, Some(global), Some(node)) = (rec, list, r.node.get(name)) {
+                            let mut v = self.global(global);
+                            if global == Global::Reorders
+                                && let Val::List(all) = &v.val
+                            {
+                                // The file's own log: the entries that did not come from git alone.
+                                let file0 = &self.backlog.files[0];
+                                let logged: Vec<V<'a>> = all
+                                    .iter()
+                                    .filter(|e| match e.val {
+                                        Val::Rec(Rec::Reorder(i)) => {
+                                            let rec = &self.backlog.reorders[i];
+                                            rec.node.span != rec.anchor || rec.text("commit", file0).is_none()
+                                        }
+                                        _ => true,
+                                    })
+                                    .cloned()
+                                    .collect();
+                                v = V::new(Val::List(logged.into()));
+                            }
+                            v.at = Some(Loc { file: r.file, span: node.span });
+                            return v;
+                        }
                         if name == "position" && !matches!(rec, Rec::Backlog) {
                             return V::new(Val::Num(r.position as f64));
                         }

@@ -339,3 +339,23 @@ fn a_shallow_clone_or_no_git_is_a_note_not_a_failure() {
     assert!(err.contains("note: git was not found"), "{err}");
     assert_eq!(out.status.code(), Some(0), "the other rules still run: {err}");
 }
+
+#[test]
+fn mailmap_names_the_person_behind_an_old_address() {
+    let repo = Repo::new();
+    repo.write(".mailmap", "Dana Lee <dana@ferries.example> <dlee@old-laptop.example>\n");
+    repo.commit_items("backlog.yaml", "A B C", DANA, "2026-02-01", "Start");
+    repo.commit_items(
+        "backlog.yaml",
+        "C A B",
+        ("dlee", "dlee@old-laptop.example"),
+        "2026-02-02",
+        "C first\n\nRefunds.",
+    );
+    let h = history::scan(Target::File(&repo.path().join("backlog.yaml")), None).unwrap();
+    let events: Vec<_> = h.events.iter().map(event).collect();
+    let s = |t: &str| t.to_string();
+    assert_eq!(events, [(s("C"), 3, 1, s("Dana Lee"), s("dana@ferries.example"), Some(s("Refunds.")))]);
+    let (code, out, err) = repo.backlint(&["check", "--format", "json"], DANA);
+    assert_eq!(code, 0, "the Product Owner under her old address: {out}{err}");
+}
