@@ -138,7 +138,7 @@ fn inherit_goals(mut items: Vec<Record>, files: &[SourceFile]) -> Vec<Record> {
             entries.push(Entry {
                 key: "goal".into(),
                 key_span: link,
-                value: Node { span: link, value: Value::Str(goal) },
+                value: Node { span: link, value: Value::Str(goal.into()) },
             });
         }
     }
@@ -269,7 +269,7 @@ pub fn task(file: &SourceFile, index: usize) -> Result<Record, Problem> {
                 Value::Seq(people) if people.is_empty() => continue,
                 Value::Seq(people) => {
                     let names: Vec<String> = people.iter().filter_map(|p| model::scalar_text(p, file)).collect();
-                    e.value.value = Value::Str(names.join(", "));
+                    e.value.value = Value::Str(names.join(", ").into());
                 }
                 _ => {}
             }
@@ -284,7 +284,7 @@ pub fn task(file: &SourceFile, index: usize) -> Result<Record, Problem> {
         entries.push(Entry {
             key: "description".into(),
             key_span: span,
-            value: Node { span, value: Value::Str(description) },
+            value: Node { span, value: Value::Str(description.into()) },
         });
     }
     for (key, list) in [("acceptance_criteria", body.criteria), ("definition_of_done", body.done)] {
@@ -407,7 +407,7 @@ fn parse_body(text: &str, start: usize) -> Body {
                 let content =
                     content.trim_start_matches(|c: char| c == '#' || c.is_ascii_digit()).trim_start_matches(['.', ' ']);
                 let value = format!("[{}] {}", if checked { "x" } else { " " }, content.trim_end());
-                target.push(Node { span: Span::new(start + item, start + line_end), value: Value::Str(value) });
+                target.push(Node { span: Span::new(start + item, start + line_end), value: Value::Str(value.into()) });
             }
             _ => {}
         }

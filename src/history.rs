@@ -674,7 +674,7 @@ fn tree_version(text: &str) -> Option<Version> {
     let root = yaml::parse(&file, yaml::Limits::default()).ok()?;
     let text_of = |node: &yaml::Node| -> Option<String> {
         match &node.value {
-            Value::Str(s) => Some(s.clone()),
+            Value::Str(s) => Some(s.to_string()),
             Value::Num(_) | Value::Bool(_) => file.text.get(node.span.start..node.span.end).map(String::from),
             _ => None,
         }

@@ -89,7 +89,7 @@ fn field_spans(text: &str, start: usize) -> Vec<Span> {
 }
 
 fn str_node(span: Span, s: &str) -> Node {
-    Node { span, value: Value::Str(s.to_string()) }
+    Node { span, value: Value::Str(s.into()) }
 }
 
 /// Criteria from a description section such as `h3. Acceptance Criteria` or `Acceptance criteria:`
@@ -227,7 +227,7 @@ pub fn load(file: SourceFile) -> Result<Backlog, Vec<Problem>> {
                     }
                     _ => {}
                 },
-                None => entries.push(Entry { key: key.to_string(), key_span: span, value: node }),
+                None => entries.push(Entry { key: key.into(), key_span: span, value: node }),
             }
         }
         if !entries.iter().any(|e| e.key == "acceptance_criteria")

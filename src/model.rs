@@ -144,7 +144,7 @@ impl Record {
 /// The text of a scalar exactly as the source spells it (for numbers, dates and ids).
 pub fn scalar_text(node: &Node, source: &SourceFile) -> Option<String> {
     match &node.value {
-        Value::Str(s) => Some(s.clone()),
+        Value::Str(s) => Some(s.to_string()),
         Value::Num(_) | Value::Bool(_) => source.text.get(node.span.start..node.span.end).map(str::to_string),
         _ => None,
     }
@@ -190,7 +190,7 @@ pub fn suppressions_of(record: &Record, item: Option<usize>) -> Vec<Suppression>
             .iter()
             .map(|e| Suppression {
                 file: record.file,
-                rule: e.key.clone(),
+                rule: e.key.to_string(),
                 rule_span: e.key_span,
                 reason: e.value.clone(),
                 item,

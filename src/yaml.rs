@@ -7,6 +7,7 @@
 
 use crate::diag::Problem;
 use crate::source::{CharIndex, SourceFile, Span};
+use compact_str::CompactString;
 use saphyr_parser::{Event, Parser, ScalarStyle};
 use std::collections::HashMap;
 
@@ -36,14 +37,14 @@ pub enum Value {
     Null,
     Bool(bool),
     Num(f64),
-    Str(String),
+    Str(CompactString),
     Seq(Vec<Node>),
     Map(Vec<Entry>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
-    pub key: String,
+    pub key: CompactString,
     pub key_span: Span,
     pub value: Node,
 }
@@ -98,8 +99,8 @@ enum Frame {
         start: usize,
         anchor: usize,
         entries: Vec<Entry>,
-        key: Option<(String, Span)>,
-        index: Option<HashMap<String, usize>>,
+        key: Option<(CompactString, Span)>,
+        index: Option<HashMap<CompactString, usize>>,
     },
 }
 
@@ -191,7 +192,7 @@ pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Vec<Problem>> {
                 let value = if style == ScalarStyle::Plain && !forced_str {
                     resolve_plain(&value)
                 } else {
-                    Value::Str(value.into_owned())
+                    Value::Str(CompactString::from(&*value))
                 };
                 let node = Node { span, value };
                 remember(&mut anchors, anchor, &node);
@@ -242,9 +243,9 @@ pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Vec<Problem>> {
                                     .label(done.span, "complex key")
                                     .help("use a simple name as the key"),
                             );
-                            String::new()
+                            CompactString::default()
                         }
-                        _ => text[done.span.start..done.span.end.min(text.len())].to_string(),
+                        _ => CompactString::from(&text[done.span.start..done.span.end.min(text.len())]),
                     };
                     *key = Some((name, done.span));
                 }
@@ -266,7 +267,7 @@ pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Vec<Problem>> {
                             idx.insert(name.clone(), entries.len());
                         } else if entries.len() >= 32 {
                             // Large mappings switch to a hash index so duplicate checks stay linear.
-                            let mut idx: HashMap<String, usize> =
+                            let mut idx: HashMap<CompactString, usize> =
                                 entries.iter().enumerate().map(|(i, e)| (e.key.clone(), i)).collect();
                             idx.insert(name.clone(), entries.len());
                             *index = Some(idx);
@@ -308,7 +309,7 @@ fn resolve_plain(s: &str) -> Value {
     if let Some(n) = parse_number(s) {
         return Value::Num(n);
     }
-    Value::Str(s.to_string())
+    Value::Str(s.into())
 }
 
 fn parse_number(s: &str) -> Option<f64> {
