@@ -104,9 +104,152 @@ enum Frame {
     },
 }
 
+/// Files from this size up parse their `items:` list on every core.
+const SPLIT_FROM_BYTES: usize = 1 << 20;
+
 /// Parses one YAML document. On error returns every problem found before parsing had to stop.
 pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Vec<Problem>> {
+    if file.text.len() >= SPLIT_FROM_BYTES
+        && let Some(node) = parse_split(file, limits)
+    {
+        return Ok(node);
+    }
+    parse_whole(file, limits)
+}
+
+/// Where the items of a top-level block `items:` list start, and where the list ends: None unless
+/// the layout is the plain one (`items:` alone on a column-0 line, entries `- ` at one indentation).
+fn item_starts(text: &str) -> Option<(Vec<usize>, usize)> {
+    let mut offset = 0;
+    let mut lines = text.split_inclusive('\n').map(|line| {
+        let at = offset;
+        offset += line.len();
+        (at, line)
+    });
+    let is_items_key = |line: &str| {
+        let rest = line.strip_prefix("items:").map(str::trim);
+        rest.is_some_and(|r| r.is_empty() || r.starts_with('#'))
+    };
+    lines.find(|(_, line)| is_items_key(line))?;
+    let mut starts = Vec::new();
+    let mut indent: Option<usize> = None;
+    for (at, line) in lines {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let content = body.trim_start_matches(' ');
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        if content.starts_with('\t') {
+            return None;
+        }
+        let depth = body.len() - content.len();
+        let entry = content == "-" || content.starts_with("- ");
+        match indent {
+            None if entry => indent = Some(depth),
+            None => return None,
+            Some(i) if depth < i || (depth == i && !entry) => {
+                // The list ends at the next top-level key; anything else is unusual: parse it whole.
+                return (depth == 0 && !content.starts_with(['-', ' ', '.'])).then_some((starts, at));
+            }
+            Some(_) => {}
+        }
+        if Some(depth) == indent && entry {
+            starts.push(at);
+        }
+    }
+    (!starts.is_empty()).then_some((starts, text.len()))
+}
+
+fn indent_of(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
+}
+
+/// Parses a large backlog's `items:` list in slices, one per core, and the rest of the document
+/// with that list blanked out (same byte offsets). Any problem, such as an alias to an anchor in
+/// another slice, returns None and the whole file is parsed again, so errors read the same.
+fn parse_split(file: &SourceFile, limits: Limits) -> Option<Node> {
     let text: &str = &file.text;
+    let (starts, end) = item_starts(text)?;
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if workers < 2 || starts.len() < 2 * workers {
+        return None;
+    }
+    let per = starts.len().div_ceil(workers * 4);
+    let bounds: Vec<(usize, usize)> = starts
+        .chunks(per)
+        .enumerate()
+        // A slice ends after the next entry's indentation, as the whole parse sees the last value end.
+        .map(|(i, c)| (c[0], starts.get((i + 1) * per).map_or(end, |&next| next + indent_of(&text[next..]))))
+        .collect();
+    let region = (starts[0], end);
+    // Slices sit one level below the root, and share the alias budget (over it, the whole parse decides).
+    let slice_limits = Limits {
+        max_depth: limits.max_depth.saturating_sub(1),
+        max_alias_nodes: limits.max_alias_nodes / bounds.len().max(1),
+    };
+    // The document around the list: the part before it (ending in `items:`) and the part after it,
+    // each parsed on its own, without copying the text.
+    let (head, tail, parsed) = std::thread::scope(|scope| {
+        let around = scope.spawn(|| {
+            let head = parse_text(&text[..region.0], file, limits).ok();
+            let tail = if text[region.1..].trim().is_empty() {
+                Some(None)
+            } else {
+                parse_text(&text[region.1..], file, limits).ok().map(|mut node| {
+                    node.shift(region.1);
+                    Some(node)
+                })
+            };
+            (head, tail)
+        });
+        let slices = crate::parallel::map(&bounds, 2, |&(from, to)| {
+            let mut node = parse_text(&text[from..to], file, slice_limits).ok()?;
+            node.shift(from);
+            match node.value {
+                Value::Seq(items) => Some((node.span, items)),
+                _ => None,
+            }
+        });
+        let (head, tail) = around.join().unwrap_or((None, None));
+        (head, tail, slices)
+    });
+    let mut root = head?;
+    if let Some(tail) = tail? {
+        let (Value::Map(entries), Value::Map(more)) = (&mut root.value, tail.value) else { return None };
+        // A key written both before and after the list is a duplicate: the whole parse reports it.
+        if more.iter().any(|m| entries.iter().any(|e| e.key == m.key)) {
+            return None;
+        }
+        entries.extend(more);
+        root.span = root.span.to(tail.span);
+    }
+    let mut items = Vec::with_capacity(starts.len());
+    let mut span: Option<Span> = None;
+    for slice in parsed {
+        let (s, mut nodes) = slice?;
+        span = Some(span.map_or(s, |all| all.to(s)));
+        items.append(&mut nodes);
+    }
+    if items.len() != starts.len() {
+        return None;
+    }
+    let Value::Map(entries) = &mut root.value else { return None };
+    let entry = entries.iter_mut().find(|e| e.key == "items")?;
+    if !matches!(entry.value.value, Value::Null) {
+        return None;
+    }
+    let span = span?;
+    entry.value = Node { span, value: Value::Seq(items) };
+    root.span = root.span.to(span);
+    Some(root)
+}
+
+fn parse_whole(file: &SourceFile, limits: Limits) -> Result<Node, Vec<Problem>> {
+    parse_text(&file.text, file, limits)
+}
+
+/// Parses `text`; problems name `file` (the slices of a split parse discard theirs).
+fn parse_text(text: &str, file: &SourceFile, limits: Limits) -> Result<Node, Vec<Problem>> {
     let chars = CharIndex::new(text);
     let span_of = |s: saphyr_parser::Span| Span::new(chars.byte(s.start.index()), chars.byte(s.end.index()));
     let mut parser = Parser::new_from_str(text);
@@ -336,6 +479,49 @@ fn parse_number(s: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The sliced parse gives the same tree as the whole parse (the list's own end aside).
+    #[test]
+    fn split_parse_equals_whole_parse() {
+        let mut text = String::from("# a backlog\nproduct: P\nitems:\n");
+        for i in 0..300 {
+            text += &format!(
+                "  - id: I-{i}\n    title: \"Item {i} é\"\n    description: |\n      - not an item\n      more\n"
+            );
+            if i % 50 == 0 {
+                text += "# a section comment\n  - {id: F-";
+                text += &format!("{i}, title: flow}}\n");
+            }
+        }
+        text += "ordering_log:\n  - {item: I-1, by: A}\n";
+        let file = SourceFile::new("big.yaml", text.as_str());
+        let (starts, _) = item_starts(&text).expect("plain layout");
+        assert_eq!(starts.len(), 306);
+        let split = parse_split(&file, Limits::default()).expect("splits");
+        let whole = parse_whole(&file, Limits::default()).unwrap();
+        let items = |n: &Node| match &n.get("items").unwrap().value {
+            Value::Seq(items) => items.clone(),
+            _ => panic!(),
+        };
+        let (a, b) = (items(&split), items(&whole));
+        assert_eq!(a.len(), b.len());
+        if let Some(i) = (0..a.len()).find(|&i| a[i] != b[i]) {
+            panic!("item {i} differs:\nsplit {:?}\nwhole {:?}", a[i], b[i]);
+        }
+        let other = |n: &Node| match &n.value {
+            Value::Map(e) => e.iter().filter(|e| e.key != "items").cloned().collect::<Vec<_>>(),
+            _ => panic!(),
+        };
+        assert_eq!(other(&split), other(&whole));
+        // An alias to an anchor in another slice: the whole parse takes over.
+        let aliased = text.replace("  - id: I-299\n", "  - id: &last I-299\n").replace("I-1, by", "*last, by");
+        let file = SourceFile::new("big.yaml", aliased.replace("id: I-0\n", "id: &first I-0\n") + "extra: *first\n");
+        assert!(parse(&file, Limits::default()).is_ok());
+        let cross = aliased.replace("  - id: I-298\n", "  - id: *first\n").replace("id: I-0\n", "id: &first I-0\n");
+        let file = SourceFile::new("big.yaml", cross.as_str());
+        assert!(parse_split(&file, Limits::default()).is_none());
+        assert!(parse(&file, Limits::default()).is_ok());
+    }
 
     fn parse_str(text: &str) -> Result<Node, Vec<Problem>> {
         parse(&SourceFile::new("t.yaml", text), Limits::default())
