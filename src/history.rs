@@ -321,7 +321,10 @@ pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> R
         return Err(Unavailable::NotTracked);
     }
     let range = match since {
-        Some(s) if run_git(&place.top, &["rev-parse", "--verify", "--quiet", &format!("{s}^{{commit}}")]).is_ok() => {
+        Some(s)
+            if !s.starts_with('-')
+                && run_git(&place.top, &["rev-parse", "--verify", "--quiet", &format!("{s}^{{commit}}")]).is_ok() =>
+        {
             vec![format!("{s}..{end}")]
         }
         Some(s) => vec![format!("--since={s}"), end.to_string()],
@@ -833,7 +836,10 @@ pub fn checkout_at(path: &Path, rev: &str, dest: &Path) -> Result<PathBuf, Strin
         Err(Unavailable::NotTracked) => return Err(format!("`{}` is not in a git repository", path.display())),
         Err(Unavailable::Note(n)) => return Err(n),
     };
-    if run_git(&place.top, &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")]).is_err() {
+    // A revision is never an option: `--output=…` must not reach git as one.
+    if rev.starts_with('-')
+        || run_git(&place.top, &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")]).is_err()
+    {
         return Err(format!("the repository has no revision `{rev}`"));
     }
     let archive = git(&place.top)

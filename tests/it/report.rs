@@ -121,6 +121,9 @@ fn compare_shows_the_figures_at_an_earlier_revision() {
     let (code, _, err) = backlint(&["report", "--format", "markdown", "--compare", "no-such-rev"], dir.path());
     assert_eq!(code, 2);
     assert!(err.contains("cannot read `backlog.yaml` at `no-such-rev`: the repository has no revision"), "{err}");
+    let (code, _, err) = backlint(&["report", "--format", "markdown", "--compare=--output=/tmp/x"], dir.path());
+    assert_eq!(code, 2, "a revision that looks like an option is refused: {err}");
+    assert!(!Path::new("/tmp/x").exists());
 }
 
 fn chromium() -> Option<&'static str> {
