@@ -149,7 +149,12 @@ fn item_starts(text: &str) -> Option<(Vec<usize>, usize)> {
             None => return None,
             Some(i) if depth < i || (depth == i && !entry) => {
                 // The list ends at the next top-level key; anything else is unusual: parse it whole.
-                return (depth == 0 && !content.starts_with(['-', ' ', '.'])).then_some((starts, at));
+                let plain_key = content.split_once(':').is_some_and(|(key, rest)| {
+                    key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                        && !key.starts_with('-')
+                        && (rest.is_empty() || rest.starts_with([' ', '\n', '\r']))
+                });
+                return (depth == 0 && plain_key).then_some((starts, at));
             }
             Some(_) => {}
         }
@@ -158,6 +163,17 @@ fn item_starts(text: &str) -> Option<(Vec<usize>, usize)> {
         }
     }
     (!starts.is_empty()).then_some((starts, text.len()))
+}
+
+/// Whether the line before `at` is plain content that ends the previous entry cleanly.
+fn safe_cut(text: &str, at: usize) -> bool {
+    let before = text[..at].trim_end_matches(['\n', '\r']);
+    let line = before.rsplit('\n').next().unwrap_or("").trim();
+    let last = line.rsplit(' ').next().unwrap_or("");
+    !line.is_empty()
+        && !line.starts_with('#')
+        && !last.starts_with(['|', '>'])
+        && !line.ends_with(['\\', ',', '[', '{'])
 }
 
 fn indent_of(line: &str) -> usize {
@@ -170,17 +186,41 @@ fn indent_of(line: &str) -> usize {
 fn parse_split(file: &SourceFile, limits: Limits) -> Option<Node> {
     let text: &str = &file.text;
     let (starts, end) = item_starts(text)?;
+    // The list must end as cleanly as a slice does (see `safe_cut`), or at the end of the file.
+    if end < text.len() && !safe_cut(text, end) {
+        return None;
+    }
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     if workers < 2 || starts.len() < 2 * workers {
         return None;
     }
+    // Slices start at entries whose previous line is plain content: a blank line, a comment or a
+    // block scalar header there could belong to the entry before, whose value would then end
+    // differently at the slice's end than in the whole document.
     let per = starts.len().div_ceil(workers * 4);
-    let bounds: Vec<(usize, usize)> = starts
-        .chunks(per)
+    let mut cuts: Vec<usize> = vec![0];
+    let mut next = per;
+    while next < starts.len() {
+        match (next..starts.len()).find(|&k| safe_cut(text, starts[k])) {
+            Some(k) => {
+                cuts.push(k);
+                next = k + per;
+            }
+            None => break,
+        }
+    }
+    let bounds: Vec<(usize, usize)> = cuts
+        .iter()
         .enumerate()
         // A slice ends after the next entry's indentation, as the whole parse sees the last value end.
-        .map(|(i, c)| (c[0], starts.get((i + 1) * per).map_or(end, |&next| next + indent_of(&text[next..]))))
+        .map(|(i, &k)| {
+            let to = cuts.get(i + 1).map_or(end, |&n| starts[n] + indent_of(&text[starts[n]..]));
+            (starts[k], to)
+        })
         .collect();
+    if bounds.len() < 2 {
+        return None;
+    }
     let region = (starts[0], end);
     // Slices sit one level below the root, and share the alias budget (over it, the whole parse decides).
     let slice_limits = Limits {
@@ -479,6 +519,73 @@ fn parse_number(s: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Mutated documents: whenever the sliced parse accepts one, it agrees with the whole parse.
+    #[test]
+    fn split_parse_never_disagrees_with_the_whole_parse() {
+        let mut base = String::from("product: P\nitems:\n");
+        for i in 0..40 {
+            base += &format!("  - id: I-{i}\n    title: 'Item {i}'\n    tasks: [a, b]\n    notes: |\n      x: y\n");
+        }
+        base += "ordering_log:\n  - {item: I-1}\n";
+        let pieces =
+            ["\n", "  - ", "- ", "#", "&a ", "*a", "\"", "'", "{", "}", "[", ":", "\t", "items:\n", "---\n", "? ", " "];
+        let mut seed: u64 = 0x1234_5678_9ABC_DEF1;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let (mut accepted, mut refused) = (0, 0);
+        for _ in 0..3_000 {
+            let mut text = base.clone();
+            for _ in 0..1 + next(3) {
+                let mut at = next(text.len());
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                if next(2) == 0 {
+                    text.insert_str(at, pieces[next(pieces.len())]);
+                } else {
+                    let end = (at + 1 + next(4)).min(text.len());
+                    if text.is_char_boundary(end) {
+                        text.replace_range(at..end, "");
+                    }
+                }
+            }
+            let file = SourceFile::new("m.yaml", text.as_str());
+            let Some(split) = parse_split(&file, Limits::default()) else {
+                refused += 1;
+                continue;
+            };
+            accepted += 1;
+            let whole = parse_whole(&file, Limits::default())
+                .unwrap_or_else(|_| panic!("split accepted, whole refused:\n{text}"));
+            let strip = |n: &Node| -> (Vec<Node>, Vec<Entry>) {
+                let Value::Map(entries) = &n.value else { panic!("{text}") };
+                let items = entries.iter().find(|e| e.key == "items").map(|e| match &e.value.value {
+                    Value::Seq(items) => items.clone(),
+                    _ => Vec::new(),
+                });
+                (items.unwrap_or_default(), entries.iter().filter(|e| e.key != "items").cloned().collect())
+            };
+            if strip(&split) != strip(&whole) {
+                std::fs::write("/tmp/mismatch.yaml", &text).unwrap();
+                let (a, b) = (strip(&split), strip(&whole));
+                let i = (0..a.0.len().min(b.0.len())).find(|&i| a.0[i] != b.0[i]);
+                panic!(
+                    "mismatch: items {} vs {}, first diff {i:?}: {:?} vs {:?}; other equal {}",
+                    a.0.len(),
+                    b.0.len(),
+                    i.map(|i| &a.0[i]),
+                    i.map(|i| &b.0[i]),
+                    a.1 == b.1
+                );
+            }
+        }
+        assert!(accepted > 100 && refused > 100, "{accepted} accepted, {refused} refused");
+    }
 
     /// The sliced parse gives the same tree as the whole parse (the list's own end aside).
     #[test]
