@@ -59,8 +59,8 @@ pub struct Stability {
     pub per_week: Vec<(String, usize, usize)>,
     /// (person, reorders), most first.
     pub per_person: Vec<(String, usize)>,
-    /// Whether the reorders include the git history.
-    pub from_git: bool,
+    /// Reorders that git history found (the rest come from the ordering log).
+    pub from_git: usize,
 }
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -170,7 +170,7 @@ pub fn compute(policy: &CompiledPolicy, backlog: &Backlog, findings: &[Finding])
 
 fn stability(backlog: &Backlog, near: usize) -> Stability {
     let file0 = &backlog.files[0];
-    let mut s = Stability { from_git: backlog.history.is_some(), ..Stability::default() };
+    let mut s = Stability::default();
     let mut weeks: BTreeMap<i64, (usize, usize)> = BTreeMap::new();
     let mut people: BTreeMap<String, usize> = BTreeMap::new();
     for r in &backlog.reorders {
@@ -181,6 +181,7 @@ fn stability(backlog: &Backlog, near: usize) -> Stability {
         let touches_near = [position("from"), position("to")].iter().flatten().any(|&p| p <= near);
         s.reorders += 1;
         s.near_reorders += usize::from(touches_near);
+        s.from_git += usize::from(r.text("commit", file0).is_some());
         if let Some(by) = r.text("by", file0).filter(|b| !b.trim().is_empty()) {
             *people.entry(by.trim().to_string()).or_default() += 1;
         }
@@ -235,7 +236,11 @@ impl Stability {
             "{per_week} near-horizon moves per week over {} weeks ({} reorders{}); by person: {}",
             self.weeks,
             self.reorders,
-            if self.from_git { ", git history included" } else { "" },
+            match self.from_git {
+                0 => String::new(),
+                n if n == self.reorders => ", all from git".into(),
+                n => format!(", {n} from git"),
+            },
             if people.is_empty() { "unknown".into() } else { people.join(", ") }
         )
     }
