@@ -50,4 +50,29 @@ YAML
 git add backlog.yaml
 "$work/venv/bin/pre-commit" try-repo "$repo" backlint --all-files --color never > "$work/good.log" 2>&1 || { cat "$work/good.log"; echo "FAIL: the hook failed on a good backlog"; exit 1; }
 tail -n 8 "$work/good.log"
-echo "pre-commit hook: 2 passed, 0 failed"
+
+echo "--- a reorder staged by someone who is not the Product Owner: the hook must fail"
+cat >> backlog.yaml <<'YAML'
+  - id: B
+    title: Track an order on a map
+    goal: G1
+    estimate: 3
+    acceptance_criteria: [The courier's position updates every minute]
+YAML
+git add backlog.yaml
+git -c user.name="Dana Lee" -c user.email=dana@example.com commit --quiet --no-verify -m "Two items"
+python3 - <<'PY'
+text = open("backlog.yaml").read()
+head, items = text.split("items:\n")
+a, b = items.split("  - id: B\n")
+open("backlog.yaml", "w").write(head + "items:\n  - id: B\n" + b + a)
+PY
+git add backlog.yaml
+if GIT_COMMITTER_NAME="Sam Ortiz" GIT_COMMITTER_EMAIL=sam@example.com \
+  "$work/venv/bin/pre-commit" try-repo "$repo" backlint --color never > "$work/reorder.log" 2>&1; then
+  cat "$work/reorder.log"; echo "FAIL: the hook passed on a reorder by someone else"; exit 1
+fi
+grep -q "committee-reordering" "$work/reorder.log" || { cat "$work/reorder.log"; echo "FAIL: expected committee-reordering"; exit 1; }
+grep -q "Sam Ortiz" "$work/reorder.log" || { cat "$work/reorder.log"; echo "FAIL: the committer is not named"; exit 1; }
+tail -n 12 "$work/reorder.log"
+echo "pre-commit hook: 3 passed, 0 failed"
