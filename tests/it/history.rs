@@ -359,3 +359,21 @@ fn mailmap_names_the_person_behind_an_old_address() {
     let (code, out, err) = repo.backlint(&["check", "--format", "json"], DANA);
     assert_eq!(code, 0, "the Product Owner under her old address: {out}{err}");
 }
+
+#[test]
+fn an_order_never_changed_while_items_pile_up_is_stagnant_too() {
+    let repo = Repo::new();
+    let mut ids = String::from("A B C");
+    repo.commit_items("backlog.yaml", &ids, DANA, "2026-01-01", "Start");
+    for (i, date) in ["2026-01-20", "2026-02-10", "2026-02-20", "2026-03-01", "2026-03-10"].iter().enumerate() {
+        ids += &format!(" N{i}");
+        repo.commit_items("backlog.yaml", &ids, SAM, date, "Add an item");
+    }
+    let (_, out, _) = repo.backlint(&["check", "--format", "json"], DANA);
+    let stagnant: Vec<_> = history_findings(&out).into_iter().filter(|f| f.1 == "ordering-stagnant").collect();
+    assert_eq!(stagnant.len(), 1, "{stagnant:?}");
+    assert_eq!(
+        stagnant[0].2,
+        "the order has never changed in 6 commits over 68 days (since 2026-01-01) while 5 items were added"
+    );
+}

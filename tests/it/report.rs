@@ -118,6 +118,11 @@ fn compare_shows_the_figures_at_an_earlier_revision() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("| backlog.yaml | 50% (1/2) (▲ 50 from 0%) |"), "{out}");
     assert!(out.contains("Changes are against `HEAD~1`."), "{out}");
+    let page = dir.path().join("r.html");
+    let (code, _, err) = backlint(&["report", "--compare", "HEAD~1", "-o", page.to_str().unwrap()], dir.path());
+    assert_eq!(code, 0, "{err}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("<div class=\"then\">at HEAD~1: 0%</div>"), "the HTML shows the old figure too");
     let (code, _, err) = backlint(&["report", "--format", "markdown", "--compare", "no-such-rev"], dir.path());
     assert_eq!(code, 2);
     assert!(err.contains("cannot read `backlog.yaml` at `no-such-rev`: the repository has no revision"), "{err}");
