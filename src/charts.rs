@@ -94,13 +94,7 @@ pub fn funnel(f: &Figures) -> String {
                 .label(name)
                 .legend(move |(x, y)| Circle::new((x + 8, y), 4, color.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperMiddle)
-            .background_style(WHITE.mix(0.9))
-            .border_style(MIDDLE.mix(0.4))
-            .draw()?;
-        Ok(())
+        legend(&mut chart, SeriesLabelPosition::UpperMiddle)
     })
 }
 
@@ -140,6 +134,20 @@ fn bars(title: &str, y_desc: &str, data: &[(String, usize)], alert: &[&str]) -> 
         }))?;
         Ok(())
     })
+}
+
+/// The series legend, in one style for every chart.
+fn legend<'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
+    at: SeriesLabelPosition,
+) -> Drawn {
+    chart
+        .configure_series_labels()
+        .position(at)
+        .background_style(WHITE.mix(0.9))
+        .border_style(MIDDLE.mix(0.4))
+        .draw()?;
+    Ok(())
 }
 
 pub const NO_GOAL: &str = "no goal";
@@ -207,13 +215,7 @@ pub fn per_week(s: &Stability) -> String {
             ))?
             .label("near-horizon churn")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 12, y)], DISTANT.stroke_width(2)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(MIDDLE.mix(0.4))
-            .draw()?;
-        Ok(())
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)
     })
 }
 

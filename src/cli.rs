@@ -354,8 +354,8 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
     let mut human = String::new();
     // Human output in a file is plain; on the terminal it follows the terminal.
     let style = if plan.output.is_some() { Style::plain(100) } else { ui.out_style };
-    for Analysed { path, policy_key, backlog, mut findings } in analysis.backlogs {
-        let path = path.as_path();
+    for Analysed { found, policy_key, backlog, mut findings } in analysis.backlogs {
+        let path = found.path();
         let Some(policy) = analysis.policies.get(&policy_key).and_then(Option::as_ref) else { continue };
         checked += 1;
         if let Some(key_file) = key_file {
@@ -487,9 +487,16 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
     }
 }
 
-/// Adds the reorders git knows of to the backlog. Without git, or outside a repository, the
-/// history rules see the `ordering_log` alone; a note says why when the user would expect more.
-pub fn read_history(ui: &mut Ui, found: &discover::Found, backlog: &mut Backlog, plan: &HistoryArgs) {
+/// Adds the reorders git knows of (up to revision `until`, else HEAD) to the backlog. Without git,
+/// or outside a repository, the history rules see the `ordering_log` alone; a note says why when
+/// the user would expect more.
+pub fn read_history(
+    ui: &mut Ui,
+    found: &discover::Found,
+    backlog: &mut Backlog,
+    plan: &HistoryArgs,
+    until: Option<&str>,
+) {
     use crate::history::{self, Target};
     let tasks;
     let target = match found {
@@ -500,7 +507,11 @@ pub fn read_history(ui: &mut Ui, found: &discover::Found, backlog: &mut Backlog,
         }
         discover::Found::Csv(_) => return,
     };
-    let read = if plan.staged { history::staged(target) } else { history::scan(target, plan.since.as_deref()) };
+    let read = if plan.staged && until.is_none() {
+        history::staged(target)
+    } else {
+        history::scan_until(target, plan.since.as_deref(), until)
+    };
     match read {
         Ok(h) => {
             for note in &h.notes {
@@ -544,7 +555,7 @@ fn load_staged(found: &discover::Found) -> (Option<Backlog>, Vec<Problem>) {
 
 /// One backlog read, with its history, and checked.
 pub struct Analysed {
-    pub path: PathBuf,
+    pub found: discover::Found,
     /// Key of the policy in [`Analysis::policies`].
     pub policy_key: Option<PathBuf>,
     pub backlog: Backlog,
@@ -587,10 +598,10 @@ pub fn analyse(ui: &mut Ui, paths: &[PathBuf], explicit_policy: Option<&Path>, h
         let Some(mut backlog) = backlog else { continue };
         apply_policy_goal(&mut backlog, &policy.settings);
         if !history.no_history {
-            read_history(ui, found, &mut backlog, history);
+            read_history(ui, found, &mut backlog, history, None);
         }
         let findings = engine::run(policy, &backlog);
-        backlogs.push(Analysed { path: path.to_path_buf(), policy_key, backlog, findings });
+        backlogs.push(Analysed { found: found.clone(), policy_key, backlog, findings });
     }
     Analysis { policies, backlogs, failed }
 }
@@ -656,6 +667,7 @@ pub fn apply_policy_goal(backlog: &mut Backlog, settings: &crate::policy::ir::Se
     let node = crate::yaml::Node { span: at, value: crate::yaml::Value::Map(entries) };
     let mut goal = crate::model::Record::new(0, node, 1);
     goal.anchor = at;
+    goal.in_file = false;
     backlog.goals.push(goal);
 }
 

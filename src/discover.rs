@@ -27,6 +27,15 @@ impl Found {
             Found::Yaml(p) | Found::Folder(p) | Found::Csv(p) => p,
         }
     }
+
+    /// The same kind of backlog at another path (e.g. a copy checked out at an older revision).
+    pub fn at(&self, path: PathBuf) -> Found {
+        match self {
+            Found::Yaml(_) => Found::Yaml(path),
+            Found::Folder(_) => Found::Folder(path),
+            Found::Csv(_) => Found::Csv(path),
+        }
+    }
 }
 
 /// The backlogs named by the paths: files as given; folders that are Backlog.md projects; other

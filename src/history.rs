@@ -675,13 +675,7 @@ fn skim(text: &str) -> Skim {
 fn tree_version(text: &str) -> Option<Version> {
     let file = SourceFile::new("backlog.yaml", text);
     let root = yaml::parse(&file, yaml::Limits::default()).ok()?;
-    let text_of = |node: &yaml::Node| -> Option<String> {
-        match &node.value {
-            Value::Str(s) => Some(s.to_string()),
-            Value::Num(_) | Value::Bool(_) => file.text.get(node.span.start..node.span.end).map(String::from),
-            _ => None,
-        }
-    };
+    let text_of = |node: &yaml::Node| crate::model::scalar_text(node, &file);
     let list = |key: &str| match root.get(key).map(|n| &n.value) {
         Some(Value::Seq(nodes)) => nodes.as_slice(),
         _ => &[],
@@ -803,6 +797,7 @@ pub fn merge_into(backlog: &mut Backlog, history: &History) {
         }
         let mut record = Record::new(file, Node { span: at, value: Value::Map(entries) }, 0);
         record.anchor = at;
+        record.in_file = false;
         added.push((event.date.clone(), record));
     }
     let mut all: Vec<(String, Record)> = std::mem::take(&mut backlog.reorders)

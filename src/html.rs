@@ -52,7 +52,7 @@ pub fn run(ui: &mut Ui, plan: &ReportPlan) -> i32 {
             let mut summaries = Vec::new();
             let mut checked = Vec::new();
             for (a, _, now, then) in &reports {
-                let name = crate::source::display_path(&a.path);
+                let name = crate::source::display_path(a.found.path());
                 let rows = a.findings.iter().map(|f| crate::report::Row::new(&a.backlog, f)).collect();
                 summaries.push(crate::report::Summary {
                     name: name.clone(),
@@ -96,37 +96,21 @@ fn figures_at(
     history: &crate::cli::HistoryArgs,
 ) -> Result<Figures, Problem> {
     let problem = |why: String| {
-        let name = crate::source::display_path(&a.path);
+        let name = crate::source::display_path(a.found.path());
         Problem::error("I0057", format!("cannot read `{name}` at `{rev}`: {why}"))
             .help("give a revision where the backlog exists, such as a tag, a branch or `HEAD~10`")
     };
     let dir = tempfile::tempdir().map_err(|e| problem(e.to_string()))?;
-    let old_path = crate::history::checkout_at(&a.path, rev, dir.path()).map_err(problem)?;
-    let found = if old_path.is_dir() {
-        crate::discover::Found::Folder(old_path)
-    } else if old_path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
-        crate::discover::Found::Csv(old_path)
-    } else {
-        crate::discover::Found::Yaml(old_path)
-    };
+    let old_path = crate::history::checkout_at(a.found.path(), rev, dir.path()).map_err(problem)?;
+    let found = a.found.at(old_path);
     let (backlog, problems) = crate::cli::load(&found);
     let Some(mut backlog) = backlog else {
         return Err(problem(problems.first().map_or("it does not load".into(), |p| p.message.clone())));
     };
     crate::cli::apply_policy_goal(&mut backlog, &policy.settings);
     if !history.no_history {
-        let tasks;
-        let target = if a.path.is_dir() {
-            tasks = crate::backlog_md::root_at(&a.path).unwrap_or(a.path.clone()).join("tasks");
-            crate::history::Target::Folder(&tasks)
-        } else {
-            crate::history::Target::File(&a.path)
-        };
-        match crate::history::scan_until(target, history.since.as_deref(), Some(rev)) {
-            Ok(h) => crate::history::merge_into(&mut backlog, &h),
-            Err(crate::history::Unavailable::Note(n)) => ui.note(&format!("note: {n}")),
-            Err(crate::history::Unavailable::NotTracked) => {}
-        }
+        // The history is the current backlog's, up to `rev`.
+        crate::cli::read_history(ui, &a.found, &mut backlog, history, Some(rev));
     }
     let findings = crate::engine::run(policy, &backlog);
     Ok(figures::compute(policy, &backlog, &findings))
@@ -149,7 +133,8 @@ type Report<'a> = (&'a Analysed, &'a CompiledPolicy, Figures, Option<(String, Fi
 
 fn html(reports: &[Report], compare: Option<&str>) -> Result<String, minijinja::Error> {
     let backlogs: Vec<Json> = reports.iter().enumerate().map(|(n, r)| backlog_context(n + 1, r)).collect();
-    let title = reports.iter().map(|(a, ..)| crate::source::display_path(&a.path)).collect::<Vec<_>>().join(", ");
+    let title =
+        reports.iter().map(|(a, ..)| crate::source::display_path(a.found.path())).collect::<Vec<_>>().join(", ");
     let mut env = minijinja::Environment::new();
     // The name ends in .html, so every value is HTML-escaped unless marked `safe` (only our charts).
     env.add_template("report.html", TEMPLATE)?;
@@ -255,7 +240,7 @@ fn backlog_context(n: usize, (a, policy, f, then): &Report) -> Json {
     let count = |level: Level| a.findings.iter().filter(|f| f.level == level).count();
     let has_reorders = s.reorders > 0;
     json!({
-        "name": crate::source::display_path(&a.path),
+        "name": crate::source::display_path(a.found.path()),
         "open": f.items.len(),
         "errors": count(Level::Error), "warnings": count(Level::Warning), "infos": count(Level::Info),
         "figures": figures,

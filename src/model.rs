@@ -116,6 +116,8 @@ pub struct Record {
     /// False for items kept only as history (Backlog.md's completed, archive and drafts folders):
     /// they are never in the horizons.
     pub active: bool,
+    /// Written in the backlog's files; false for records made from git history or the policy.
+    pub in_file: bool,
 }
 
 impl Record {
@@ -130,7 +132,7 @@ impl Record {
                 .unwrap_or(node.span),
             _ => node.span,
         };
-        Record { file, node, anchor, position, active: true }
+        Record { file, node, anchor, position, active: true, in_file: true }
     }
     pub fn get(&self, field: &str) -> Option<&Node> {
         self.node.get(field)

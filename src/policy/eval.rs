@@ -96,6 +96,8 @@ pub struct Context<'a> {
     pub suppression_used: Vec<bool>,
     /// For each reorder, the previous reorder of the same item, on first use.
     previous_moves: OnceLock<Vec<Option<usize>>>,
+    /// The Product Owner's names and aliases, lower case; None when no Product Owner is declared.
+    product_owner_names: Option<Vec<String>>,
 }
 
 impl<'a> Context<'a> {
@@ -129,6 +131,16 @@ impl<'a> Context<'a> {
                 None => V::null(),
             },
         };
+        let mut names: Vec<String> = match &product_owner.val {
+            Val::Text(t) => vec![t.trim().to_lowercase()],
+            Val::List(items) => items.iter().filter_map(text).map(|t| t.trim().to_lowercase()).collect(),
+            _ => Vec::new(),
+        };
+        names.retain(|n| !n.is_empty());
+        let product_owner_names = (!names.is_empty()).then(|| {
+            names.extend(settings.product_owner_aliases.iter().cloned());
+            names
+        });
         let suppression_used = vec![false; backlog.suppressions.len()];
         Context {
             backlog,
@@ -139,21 +151,13 @@ impl<'a> Context<'a> {
             story_backlog: OnceLock::new(),
             suppression_used,
             previous_moves: OnceLock::new(),
+            product_owner_names,
         }
     }
 
     /// Whether `by`/`email` name the Product Owner (their name or an alias); None with no Product Owner.
     fn is_product_owner(&self, by: Option<&str>, email: Option<&str>) -> Option<bool> {
-        let mut names: Vec<String> = match &self.product_owner.val {
-            Val::Text(t) => vec![t.trim().to_lowercase()],
-            Val::List(items) => items.iter().filter_map(text).map(|t| t.trim().to_lowercase()).collect(),
-            _ => Vec::new(),
-        };
-        names.retain(|n| !n.is_empty());
-        if names.is_empty() {
-            return None;
-        }
-        names.extend(self.settings.product_owner_aliases.iter().cloned());
+        let names = self.product_owner_names.as_ref()?;
         let matches =
             |v: Option<&str>| v.map(|v| v.trim().to_lowercase()).is_some_and(|v| !v.is_empty() && names.contains(&v));
         Some(matches(by) || matches(email))
@@ -382,17 +386,10 @@ impl<'a> Context<'a> {
                             if global == Global::Reorders
                                 && let Val::List(all) = &v.val
                             {
-                                // The file's own log: the entries that did not come from git alone.
-                                let file0 = &self.backlog.files[0];
+                                // The file's own log: not the moves that came from git alone.
                                 let logged: Vec<V<'a>> = all
                                     .iter()
-                                    .filter(|e| match e.val {
-                                        Val::Rec(Rec::Reorder(i)) => {
-                                            let rec = &self.backlog.reorders[i];
-                                            rec.node.span != rec.anchor || rec.text("commit", file0).is_none()
-                                        }
-                                        _ => true,
-                                    })
+                                    .filter(|e| !matches!(e.val, Val::Rec(Rec::Reorder(i)) if !self.backlog.reorders[i].in_file))
                                     .cloned()
                                     .collect();
                                 v = V::new(Val::List(logged.into()));

@@ -115,6 +115,12 @@ fn history_findings(json: &str) -> Vec<(u64, String, String)> {
         .collect()
 }
 
+/// The findings of one history rule when the Product Owner checks the repository.
+fn findings_of(repo: &Repo, rule: &str) -> Vec<(u64, String, String)> {
+    let (_, out, _) = repo.backlint(&["check", "--format", "json"], DANA);
+    history_findings(&out).into_iter().filter(|f| f.1 == rule).collect()
+}
+
 /// Several authors, a mailmap alias, a side branch merged back, a rename, items added and removed.
 fn busy_repo() -> Repo {
     let repo = Repo::new();
@@ -237,8 +243,7 @@ fn flip_flops_show_across_commits() {
     repo.commit_items("backlog.yaml", "A B C D", DANA, "2026-02-01", "Start");
     repo.commit_items("backlog.yaml", "D A B C", SAM, "2026-02-02", "D first\n\nTrade fair.");
     repo.commit_items("backlog.yaml", "A B C D", DANA, "2026-02-05", "D back\n\nNot in this goal.");
-    let (_, out, _) = repo.backlint(&["check", "--format", "json"], DANA);
-    let flips: Vec<_> = history_findings(&out).into_iter().filter(|f| f.1 == "ordering-flip-flop").collect();
+    let flips = findings_of(&repo, "ordering-flip-flop");
     assert_eq!(flips.len(), 1, "{flips:?}");
     assert_eq!(flips[0].0, 11, "at D, the fourth item");
     assert!(flips[0].2.contains("moved up in commit") && flips[0].2.contains("back down in commit"), "{}", flips[0].2);
@@ -254,8 +259,7 @@ fn an_order_that_stands_still_while_items_pile_up_is_stagnant() {
         ids += &format!(" N{i}");
         repo.commit_items("backlog.yaml", &ids, SAM, date, "Add an item");
     }
-    let (_, out, _) = repo.backlint(&["check", "--format", "json"], DANA);
-    let stagnant: Vec<_> = history_findings(&out).into_iter().filter(|f| f.1 == "ordering-stagnant").collect();
+    let stagnant = findings_of(&repo, "ordering-stagnant");
     assert_eq!(stagnant.len(), 1, "{stagnant:?}");
     assert_eq!(stagnant[0].0, 8, "at the top item");
     assert!(stagnant[0].2.starts_with("the order has not changed for 86 days"), "{}", stagnant[0].2);
@@ -263,8 +267,7 @@ fn an_order_that_stands_still_while_items_pile_up_is_stagnant() {
     // A reorder in the last commit resets the clock.
     ids = ids.replace("N4", "").replace("C A B", "C A B N4");
     repo.commit_items("backlog.yaml", &ids, DANA, "2026-04-02", "N4 up\n\nUrgent.");
-    let (_, out, _) = repo.backlint(&["check", "--format", "json"], DANA);
-    assert!(!history_findings(&out).iter().any(|f| f.1 == "ordering-stagnant"));
+    assert!(findings_of(&repo, "ordering-stagnant").is_empty());
 }
 
 #[test]
@@ -369,8 +372,7 @@ fn an_order_never_changed_while_items_pile_up_is_stagnant_too() {
         ids += &format!(" N{i}");
         repo.commit_items("backlog.yaml", &ids, SAM, date, "Add an item");
     }
-    let (_, out, _) = repo.backlint(&["check", "--format", "json"], DANA);
-    let stagnant: Vec<_> = history_findings(&out).into_iter().filter(|f| f.1 == "ordering-stagnant").collect();
+    let stagnant = findings_of(&repo, "ordering-stagnant");
     assert_eq!(stagnant.len(), 1, "{stagnant:?}");
     assert_eq!(
         stagnant[0].2,
