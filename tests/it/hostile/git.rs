@@ -1,0 +1,4 @@
+//! Hostile input: git.
+
+#[allow(unused_imports)]
+use super::*;

@@ -1,0 +1,4 @@
+//! Hostile input: reading.
+
+#[allow(unused_imports)]
+use super::*;

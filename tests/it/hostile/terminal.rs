@@ -1,0 +1,4 @@
+//! Hostile input: terminal.
+
+#[allow(unused_imports)]
+use super::*;

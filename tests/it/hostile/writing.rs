@@ -1,0 +1,4 @@
+//! Hostile input: writing.
+
+#[allow(unused_imports)]
+use super::*;
