@@ -29,7 +29,8 @@ pub struct Loaded {
     pub problems: Vec<Problem>,
 }
 
-pub fn load(root: &Path, read: impl Fn(&Path) -> Result<SourceFile, Problem> + Sync) -> Loaded {
+/// Reads the project at `root`; `read` reads one file, and no folder outside `repo` is walked.
+pub fn load(root: &Path, repo: &Path, read: impl Fn(&Path) -> Result<SourceFile, Problem> + Sync) -> Loaded {
     let mut problems = Vec::new();
     let config = match read(&root.join("config.yml")) {
         Ok(f) => f,
@@ -58,6 +59,14 @@ pub fn load(root: &Path, read: impl Fn(&Path) -> Result<SourceFile, Problem> + S
     for (folder, active) in FOLDERS {
         let dir = root.join(folder);
         if !dir.is_dir() {
+            continue;
+        }
+        // A committed `tasks -> /somewhere` link must not bring outside files in as tasks.
+        if !crate::input::inside(&dir, repo) {
+            problems.push(
+                Problem::error("I0032", format!("`{}` is a symlink that leads outside the repository", dir.display()))
+                    .help("backlint reads only files inside the repository; commit the folder itself, not a link"),
+            );
             continue;
         }
         for entry in walkdir::WalkDir::new(&dir).follow_links(false).sort_by_file_name() {

@@ -43,8 +43,13 @@ impl Baseline {
     }
 
     pub fn read(path: &Path) -> Result<Baseline, Problem> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Problem::error("I0050", format!("cannot read the baseline `{}`: {e}", path.display())))?;
+        let text = crate::input::read_source(path, &crate::input::root_of(path))
+            .map_err(|p| Problem {
+                code: "I0050".into(),
+                message: p.message.replacen("cannot read", "cannot read the baseline", 1),
+                ..p
+            })?
+            .text;
         let baseline: Baseline = serde_json::from_str(&text).map_err(|e| {
             Problem::error("I0051", format!("`{}` is not a backlint baseline: {e}", path.display()))
                 .help("write a new one with `backlint check --write-baseline FILE`")

@@ -21,6 +21,9 @@ use std::path::{Path, PathBuf};
 pub struct Args {
     #[command(subcommand)]
     pub command: Command,
+    /// Largest file backlint reads, in MB; bigger files are refused unread
+    #[arg(long, global = true, value_name = "MB", env = "BACKLINT_MAX_FILE_SIZE", default_value_t = crate::input::DEFAULT_MAX_FILE_MB)]
+    pub max_file_size: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -97,6 +100,7 @@ pub fn main() -> i32 {
             return if e.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN };
         }
     };
+    crate::input::set_max_file_mb(args.max_file_size);
     let out_style = Style::detect(std::io::stdout().is_terminal());
     let err_style = Style::detect(std::io::stderr().is_terminal());
     let mut out = std::io::stdout().lock();
@@ -148,24 +152,9 @@ impl Ui<'_> {
     }
 }
 
+/// A source file, read only if it is a regular file inside the repository around it.
 fn read_source(path: &Path) -> Result<SourceFile, Problem> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Problem::error("I0030", format!("cannot read `{}`: {}", path.display(), io_reason(&e)))
-            .help("check that the file exists and is readable")
-    })?;
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok(SourceFile::new(path, text)),
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let bytes = e.into_bytes();
-            let (line, col) = SourceFile::new(path, String::from_utf8_lossy(&bytes[..at]).into_owned()).line_col(at);
-            Err(Problem::error(
-                "I0031",
-                format!("`{}` is not UTF-8 text (invalid byte at line {line}, column {col})", path.display()),
-            )
-            .help("save the file as UTF-8"))
-        }
-    }
+    crate::input::read_source(path, &crate::input::root_of(path))
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -213,8 +202,17 @@ fn policy_files(
         for d in &parsed.declarations {
             if let policy::ast::Declaration::Include { path: target } = d {
                 let rel = target.as_plain().unwrap_or_default();
-                let resolved = path.parent().unwrap_or(Path::new(".")).join(&rel);
-                policy_files(&resolved, stack, out, problems, Some((&file, target.span)));
+                // The repository; outside git, the folder tree of the policy the chain started from.
+                let root = crate::input::root_of(stack.first().unwrap_or(&key));
+                match crate::input::resolve_include(path, &rel, &root) {
+                    Ok(resolved) => policy_files(&resolved, stack, out, problems, Some((&file, target.span))),
+                    Err(why) => problems.push(
+                        Problem::error("P0017", format!("`include \"{rel}\"` is refused: {why}"))
+                            .in_file(&file)
+                            .label(target.span, "included here")
+                            .help("copy the rules into a policy file inside the repository and include that"),
+                    ),
+                }
             }
         }
         stack.pop();
@@ -251,6 +249,27 @@ fn load_policy_files(ui: &mut Ui, policy_file: Option<&Path>) -> Option<(Compile
 
 fn cwd_policy() -> Option<PathBuf> {
     std::env::current_dir().ok().and_then(|d| discover::policy_for(&d))
+}
+
+/// The policy found above `start`, else above the current folder. A policy the search ignored
+/// because it lies in a shared folder is named once per run.
+fn discovered_policy(ui: &mut Ui, start: &Path) -> Option<PathBuf> {
+    static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let searches = [discover::policy_search(start), discover::policy_search(&cwd)];
+    if let Some(found) = searches.iter().find_map(|s| s.found.clone()) {
+        return Some(found);
+    }
+    if let Some((policy, shared)) = searches.iter().find_map(|s| s.ignored.as_ref())
+        && !SAID.swap(true, std::sync::atomic::Ordering::Relaxed)
+    {
+        ui.note(&format!(
+            "note: `{}` was not applied: the search for a policy stops at `{}`, a folder another user owns or anyone may write to; pass it with --policy if you trust it",
+            policy.display(),
+            shared.display()
+        ));
+    }
+    None
 }
 
 /// What `check` was asked to do: the arguments, used as they are.
@@ -583,7 +602,7 @@ pub fn analyse(ui: &mut Ui, paths: &[PathBuf], explicit_policy: Option<&Path>, h
         let path = found.path();
         let policy_key = match explicit_policy {
             Some(p) => Some(p.to_path_buf()),
-            None => discover::policy_for(path).or_else(cwd_policy),
+            None => discovered_policy(ui, path),
         };
         let policy = policies.entry(policy_key.clone()).or_insert_with(|| load_policy(ui, policy_key.as_deref()));
         let Some(policy) = policy else {
@@ -621,7 +640,8 @@ pub fn load(found: &discover::Found) -> (Option<Backlog>, Vec<Problem>) {
             Err(p) => (None, vec![p]),
         },
         discover::Found::Folder(root) => {
-            let loaded = crate::backlog_md::load(root, read_source);
+            let repo = crate::input::root_of(root);
+            let loaded = crate::backlog_md::load(root, &repo, |p| crate::input::read_source(p, &repo));
             (loaded.backlog, loaded.problems)
         }
     }
@@ -710,7 +730,7 @@ fn self_test(ui: &mut Ui, policies: &[PathBuf]) -> i32 {
 /// `check --show-policy`: the policy that checking the first path would use.
 fn show_policy(ui: &mut Ui, paths: &[PathBuf], explicit: Option<&Path>) -> i32 {
     let start = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
-    let path = explicit.map(Path::to_path_buf).or_else(|| discover::policy_for(&start)).or_else(cwd_policy);
+    let path = explicit.map(Path::to_path_buf).or_else(|| discovered_policy(ui, &start));
     let Some((policy, files)) = load_policy_files(ui, path.as_deref()) else { return EXIT_ERROR };
     ui.say("policy files, applied in this order:");
     ui.say("  built-in rules (rules/*.policy, embedded)");
@@ -755,7 +775,7 @@ fn show_policy(ui: &mut Ui, paths: &[PathBuf], explicit: Option<&Path>) -> i32 {
 }
 
 fn policy_for_listing(ui: &mut Ui, explicit: Option<&Path>) -> Option<CompiledPolicy> {
-    let path = explicit.map(Path::to_path_buf).or_else(cwd_policy);
+    let path = explicit.map(Path::to_path_buf).or_else(|| discovered_policy(ui, Path::new(".")));
     load_policy(ui, path.as_deref())
 }
 

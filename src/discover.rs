@@ -45,15 +45,29 @@ pub fn backlogs(paths: &[PathBuf]) -> (Vec<Found>, Vec<Problem>) {
     let mut found = Vec::new();
     let mut problems = Vec::new();
     for path in paths {
-        if path.is_file() {
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => {
+                let what = match e.kind() {
+                    std::io::ErrorKind::NotFound => "does not exist".to_string(),
+                    _ => format!("cannot be read: {}", crate::input::io_reason(&e)),
+                };
+                problems.push(
+                    Problem::error("I0020", format!("`{}` {what}", path.display()))
+                        .help("give a backlog file or a folder that holds one"),
+                );
+                continue;
+            }
+        };
+        if meta.is_file() {
             let csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
             found.push(if csv { Found::Csv(path.clone()) } else { Found::Yaml(path.clone()) });
             continue;
         }
-        if !path.is_dir() {
+        if !meta.is_dir() {
             problems.push(
-                Problem::error("I0020", format!("`{}` does not exist", path.display()))
-                    .help("give a backlog file or a folder that holds one"),
+                Problem::error("I0020", format!("`{}` is not a regular file or a folder", path.display()))
+                    .help("give a backlog file or a folder that holds one; FIFOs, sockets and devices are not read"),
             );
             continue;
         }
@@ -109,19 +123,53 @@ fn is_jira_export(path: &Path) -> bool {
 }
 
 /// The nearest `backlint.policy` in the folder of `start` or its ancestors, not above the
-/// repository root (the first folder holding `.git`).
+/// repository root (the first folder holding `.git`). Outside a repository the search stops below a
+/// folder that another user owns or anyone may write to (such as `/tmp`): a policy planted there
+/// must not apply. `stopped` is then the folder where it stopped, if it holds or lies below an
+/// ignored policy.
 pub fn policy_for(start: &Path) -> Option<PathBuf> {
-    let start = std::path::absolute(start).ok()?;
+    policy_search(start).found
+}
+
+#[derive(Debug, Default, PartialEq)]
+pub struct PolicySearch {
+    pub found: Option<PathBuf>,
+    /// A `backlint.policy` the search did not apply, and the shared folder that stopped it.
+    pub ignored: Option<(PathBuf, PathBuf)>,
+}
+
+pub fn policy_search(start: &Path) -> PolicySearch {
+    let Ok(start) = std::path::absolute(start) else { return PolicySearch::default() };
     let mut dir = if start.is_dir() { Some(start.as_path()) } else { start.parent() };
+    let in_repo = dir.is_some_and(|d| d.ancestors().any(|a| a.join(".git").exists()));
     while let Some(d) = dir {
+        if !in_repo && let Some(blocker) = shared_folder(d) {
+            let ignored = d.ancestors().map(|a| a.join(POLICY_FILE)).find(|p| p.is_file());
+            return PolicySearch { found: None, ignored: ignored.map(|p| (p, blocker)) };
+        }
         let candidate = d.join(POLICY_FILE);
-        if candidate.is_file() {
-            return Some(candidate);
+        // Anything by that name but a folder: a FIFO or a link out is refused when read, not skipped.
+        if std::fs::symlink_metadata(&candidate).is_ok_and(|m| !m.is_dir()) {
+            return PolicySearch { found: Some(candidate), ignored: None };
         }
         if d.join(".git").exists() {
-            return None;
+            return PolicySearch::default();
         }
         dir = d.parent();
     }
+    PolicySearch::default()
+}
+
+/// `dir` itself when someone other than the current user could have put a policy in it.
+#[cfg(unix)]
+fn shared_folder(dir: &Path) -> Option<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(dir).ok()?;
+    let me = rustix::process::geteuid().as_raw();
+    (meta.uid() != me || meta.mode() & 0o002 != 0).then(|| dir.to_path_buf())
+}
+
+#[cfg(not(unix))]
+fn shared_folder(_dir: &Path) -> Option<PathBuf> {
     None
 }

@@ -13,6 +13,7 @@ pub mod generate;
 pub mod history;
 pub mod html;
 pub mod init;
+pub mod input;
 pub mod jira_csv;
 pub mod model;
 pub mod parallel;
