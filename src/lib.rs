@@ -1,6 +1,5 @@
 //! backlint: a linter for Scrum Product Backlogs. See ARCHITECTURE.md for the map.
 
-pub mod atomic;
 pub mod backlog_md;
 pub mod baseline;
 pub mod charts;
@@ -15,6 +14,7 @@ pub mod html;
 pub mod init;
 pub mod jira_csv;
 pub mod model;
+pub mod output;
 pub mod parallel;
 pub mod policy;
 pub mod render;
