@@ -190,16 +190,10 @@ fn a_closed_pipe_is_exit_2_for_every_command() {
         &["test"],
     ];
     for args in commands {
-        let mut child = backlint()
-            .current_dir(dir.path())
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        // The reader goes away before backlint writes anything.
-        drop(child.stdout.take());
-        let o = child.wait_with_output().unwrap();
+        // The reader is gone before backlint starts: every write fails, however small or early.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let o = backlint().current_dir(dir.path()).args(args).stdout(writer).output().unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains("standard output"), "{args:?}: {err}");
