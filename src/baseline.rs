@@ -9,6 +9,10 @@ use std::path::{Path, PathBuf};
 
 pub const VERSION: u32 = 1;
 
+/// More findings of one rule on one item than any backlog holds: a count above this is a damaged
+/// or hostile baseline, refused rather than summed into an overflow.
+pub const MAX_COUNT: usize = 1_000_000;
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Baseline {
     pub version: u32,
@@ -60,12 +64,29 @@ impl Baseline {
                 format!("baseline version {} is not supported (expected {VERSION})", baseline.version),
             ));
         }
+        if let Some(e) = baseline.entries.iter().find(|e| e.count > MAX_COUNT) {
+            return Err(Problem::error(
+                "I0051",
+                format!(
+                    "`{}` records a count of {} for `{}` (at most {MAX_COUNT} is believable)",
+                    path.display(),
+                    e.count,
+                    e.rule
+                ),
+            )
+            .help("write a new one with `backlint check --write-baseline FILE`"));
+        }
         Ok(baseline)
     }
 
-    /// Counts per key, consumed as findings are matched.
+    /// Counts per key, consumed as findings are matched. Entries repeating a key add up.
     pub fn remaining(&self) -> BTreeMap<Key, usize> {
-        self.entries.iter().map(|e| ((e.backlog.clone(), e.rule.clone(), e.item.clone()), e.count)).collect()
+        let mut counts: BTreeMap<Key, usize> = BTreeMap::new();
+        for e in &self.entries {
+            let n = counts.entry((e.backlog.clone(), e.rule.clone(), e.item.clone())).or_default();
+            *n = n.saturating_add(e.count);
+        }
+        counts
     }
 }
 

@@ -103,17 +103,34 @@ pub fn main() -> i32 {
     crate::input::set_max_file_mb(args.max_file_size);
     let out_style = Style::detect(std::io::stdout().is_terminal());
     let err_style = Style::detect(std::io::stderr().is_terminal());
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::output::Checked::new(std::io::stdout().lock());
     let mut err = std::io::stderr().lock();
     let mut ui = Ui { out: &mut out, err: &mut err, out_style, err_style };
-    match args.command {
-        Command::Check(plan) if plan.show_policy => show_policy(&mut ui, &plan.paths, plan.policy.policy.as_deref()),
-        Command::Check(plan) => check(&mut ui, &plan),
-        Command::Report(plan) => crate::html::run(&mut ui, &plan),
-        Command::Rules { policy, group } => rules(&mut ui, policy.policy.as_deref(), group.as_deref()),
-        Command::Explain { rule, policy } => explain(&mut ui, &rule, policy.policy.as_deref()),
-        Command::Test { policies } => self_test(&mut ui, &policies),
-        Command::Init { force } => crate::init::run(&mut ui, force),
+    let exit = run(&mut ui, args.command);
+    // Output that did not arrive is a failed run, whichever command wrote it.
+    match out.finish() {
+        Some(e) => {
+            let reason = match e.kind() {
+                std::io::ErrorKind::BrokenPipe => "the reader closed the pipe".to_string(),
+                _ => io_reason(&e),
+            };
+            let problem = Problem::error("I0058", format!("cannot write to standard output: {reason}"));
+            let _ = write!(err, "{}", render::render(&problem, err_style));
+            EXIT_ERROR
+        }
+        None => exit,
+    }
+}
+
+fn run(ui: &mut Ui, command: Command) -> i32 {
+    match command {
+        Command::Check(plan) if plan.show_policy => show_policy(ui, &plan.paths, plan.policy.policy.as_deref()),
+        Command::Check(plan) => check(ui, &plan),
+        Command::Report(plan) => crate::html::run(ui, &plan),
+        Command::Rules { policy, group } => rules(ui, policy.policy.as_deref(), group.as_deref()),
+        Command::Explain { rule, policy } => explain(ui, &rule, policy.policy.as_deref()),
+        Command::Test { policies } => self_test(ui, &policies),
+        Command::Init { force } => crate::init::run(ui, force),
         Command::Completions { shell } => {
             // Rendered into memory first: clap_complete panics when its writer fails (a closed pipe).
             let mut script = Vec::new();
@@ -121,17 +138,25 @@ pub fn main() -> i32 {
             let _ = ui.out.write_all(&script);
             EXIT_CLEAN
         }
-        Command::Man => match clap_mangen::Man::new(<Args as clap::CommandFactory>::command()).render(&mut ui.out) {
-            Ok(()) => EXIT_CLEAN,
-            Err(e) => {
-                ui.problem(&Problem::error("I0054", format!("cannot write the man page: {e}")));
-                EXIT_ERROR
+        Command::Man => {
+            // A failed write to standard output is reported by `main`, as for every command.
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(<Args as clap::CommandFactory>::command()).render(&mut page) {
+                Ok(()) => {
+                    let _ = ui.out.write_all(&page);
+                    EXIT_CLEAN
+                }
+                Err(e) => {
+                    ui.problem(&Problem::error("I0054", format!("cannot render the man page: {e}")));
+                    EXIT_ERROR
+                }
             }
-        },
+        }
     }
 }
 
-/// Where output goes; findings go to stdout, problems that stop the run to stderr.
+/// Where output goes; findings go to stdout, problems that stop the run to stderr. Writes to `out`
+/// may ignore errors: `main` sees the first one and makes the run exit 2.
 pub struct Ui<'a> {
     pub out: &'a mut dyn Write,
     pub err: &'a mut dyn Write,
@@ -285,19 +310,21 @@ pub struct CheckPlan {
     /// Report only findings that are not in this baseline, and list baseline entries that no longer occur
     #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
     pub baseline: Option<PathBuf>,
-    /// Record today's findings (by rule and item id) in FILE, replacing it atomically, and exit 0
+    /// Record today's findings (by rule and item id) in FILE, replacing it atomically, and exit 0;
+    /// `-` writes the baseline to standard output (backlog paths then relative to the current folder)
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
     /// Output format
     #[arg(long, value_enum, default_value = "human")]
     pub format: crate::report::Format,
-    /// Write the report to FILE (atomically) instead of standard output
+    /// Write the report to FILE instead of standard output (`-`). A regular file is replaced
+    /// atomically and keeps its mode; a symlink is followed; a FIFO or device is written directly
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Exit 0 even when there are findings (input and policy errors still exit 2)
     #[arg(long)]
     pub exit_zero: bool,
-    /// Show only error-level findings (the exit code still follows --fail-on)
+    /// Show only error-level findings (the exit code still follows --fail-on; the summary counts all)
     #[arg(long, short)]
     pub quiet: bool,
     /// Also print the number of findings per rule (to standard error for machine formats)
@@ -330,7 +357,8 @@ pub struct ReportPlan {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub policy: PolicyArgs,
-    /// Write the report to FILE (atomically) [default: standard output, when it is not a terminal]
+    /// Write the report to FILE, as `check --output` does; `-` is standard output, even a terminal
+    /// [default: standard output, when it is not a terminal]
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Report format: one self-contained HTML page, or a Markdown summary for pull requests
@@ -371,8 +399,10 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
     let mut checked_rows: Vec<crate::report::Checked> = Vec::new();
     let mut summaries: Vec<crate::report::Summary> = Vec::new();
     let mut human = String::new();
+    let output_file = plan.output.as_deref().filter(|p| !crate::output::is_stdout(p));
     // Human output in a file is plain; on the terminal it follows the terminal.
-    let style = if plan.output.is_some() { Style::plain(100) } else { ui.out_style };
+    let style = if output_file.is_some() { Style::plain(100) } else { ui.out_style };
+    let mut hidden_by_quiet = 0;
     for Analysed { found, policy_key, backlog, mut findings } in analysis.backlogs {
         let path = found.path();
         let Some(policy) = analysis.policies.get(&policy_key).and_then(Option::as_ref) else { continue };
@@ -399,8 +429,14 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
         if findings.iter().any(|f| f.level >= threshold) {
             exit = EXIT_FINDINGS;
         }
+        // The summary counts every finding, so that a failing run never reads "no findings".
+        for (total, n) in counts.iter_mut().zip(render::count(findings.iter().map(|f| f.level))) {
+            *total += n;
+        }
         if plan.quiet {
+            let before = findings.len();
             findings.retain(|f| f.level == Level::Error);
+            hidden_by_quiet += before - findings.len();
         }
         if plan.format == crate::report::Format::Human {
             human +=
@@ -413,9 +449,6 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
             summaries.push(crate::report::Summary { name: name.clone(), figures, compare: None });
         }
         checked_rows.push(crate::report::Checked { name, rows });
-        for (total, n) in counts.iter_mut().zip(render::count(findings.iter().map(|f| f.level))) {
-            *total += n;
-        }
     }
     if let Some(target) = &plan.write_baseline {
         if failed {
@@ -423,15 +456,20 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
             return EXIT_ERROR;
         }
         let baseline = Baseline::from_keys(recorded);
-        let total: usize = baseline.entries.iter().map(|e| e.count).sum();
-        if let Err(e) = crate::atomic::write(target, baseline.to_json().as_bytes()) {
+        let total: usize = baseline.entries.iter().map(|e| e.count).fold(0, usize::saturating_add);
+        let plural = if checked == 1 { "" } else { "s" };
+        if crate::output::is_stdout(target) {
+            let _ = write!(ui.out, "{}", baseline.to_json());
+            ui.note(&format!("recorded {total} findings of {checked} backlog{plural}"));
+            return EXIT_CLEAN;
+        }
+        if let Err(e) = crate::output::write_file(target, baseline.to_json().as_bytes()) {
             ui.problem(&Problem::error(
                 "I0052",
                 format!("cannot write the baseline `{}`: {}", target.display(), io_reason(&e)),
             ));
             return EXIT_ERROR;
         }
-        let plural = if checked == 1 { "" } else { "s" };
         ui.say(&format!("recorded {total} findings of {checked} backlog{plural} in {}", target.display()));
         return EXIT_CLEAN;
     }
@@ -468,14 +506,17 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
         if hidden > 0 {
             text += &format!(" ({hidden} known from the baseline not shown)");
         }
+        if hidden_by_quiet > 0 {
+            text += &format!(" ({hidden_by_quiet} below error not shown: --quiet)");
+        }
         text += "\n";
-        if counts.iter().any(|&n| n > 0) && plan.format == Format::Human {
+        if counts.iter().sum::<usize>() > hidden_by_quiet && plan.format == Format::Human {
             text += "run `backlint explain RULE` to see why a rule matters and how to fix it\n";
         }
     }
-    match &plan.output {
+    match output_file {
         Some(path) => {
-            if let Err(e) = crate::atomic::write(path, text.as_bytes()) {
+            if let Err(e) = crate::output::write_file(path, text.as_bytes()) {
                 ui.problem(&Problem::error("I0053", format!("cannot write `{}`: {}", path.display(), io_reason(&e))));
                 return EXIT_ERROR;
             }
@@ -487,7 +528,7 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
     if let Some(known) = known {
         let gone: Vec<_> = known.into_iter().filter(|(_, n)| *n > 0).collect();
         if !gone.is_empty() {
-            let n: usize = gone.iter().map(|(_, n)| n).sum();
+            let n = gone.iter().map(|(_, n)| *n).fold(0, usize::saturating_add);
             let plural = if n == 1 { " no longer occurs" } else { "s no longer occur" };
             ui.note(&format!("{n} baseline finding{plural}; shrink the baseline with --write-baseline:"));
             for ((file, rule, item), count) in gone {

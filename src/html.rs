@@ -71,9 +71,9 @@ pub fn run(ui: &mut Ui, plan: &ReportPlan) -> i32 {
             }
         },
     };
-    match &plan.output {
+    match plan.output.as_deref().filter(|p| !crate::output::is_stdout(p)) {
         Some(path) => {
-            if let Err(e) = crate::atomic::write(path, text.as_bytes()) {
+            if let Err(e) = crate::output::write_file(path, text.as_bytes()) {
                 ui.problem(&Problem::error("I0053", format!("cannot write `{}`: {e}", path.display())));
                 return crate::cli::EXIT_ERROR;
             }

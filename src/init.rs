@@ -76,6 +76,20 @@ pub fn run(ui: &mut Ui, force: bool) -> i32 {
     if !backlog_exists || (force && backlog.exists()) {
         targets.push(backlog);
     }
+    // A planted link (even a dangling one) would make init write outside this folder: refuse it,
+    // and anything else that is not a plain file (a FIFO would block, a device would be written).
+    let special: Vec<&&Path> =
+        targets.iter().filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| !m.is_file())).collect();
+    if !special.is_empty() {
+        for p in special {
+            let what = if p.is_symlink() { "a symbolic link" } else { "not a regular file" };
+            ui.problem(
+                &Problem::error("I0059", format!("`{}` is {what}; init writes only plain files here", p.display()))
+                    .help("remove it, then run `backlint init` again"),
+            );
+        }
+        return EXIT_ERROR;
+    }
     let existing: Vec<&&Path> = targets.iter().filter(|p| p.exists()).collect();
     if !force && !existing.is_empty() {
         for p in existing {
@@ -93,7 +107,7 @@ pub fn run(ui: &mut Ui, force: bool) -> i32 {
         } else {
             backlog_text(&ask(ui, "What is the product called?", "My product"), &owner)
         };
-        if let Err(e) = crate::atomic::write(target, text.as_bytes()) {
+        if let Err(e) = crate::output::write_file(target, text.as_bytes()) {
             ui.problem(&Problem::error("I0052", format!("cannot write `{}`: {e}", target.display())));
             return EXIT_ERROR;
         }

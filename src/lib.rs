@@ -1,6 +1,5 @@
 //! backlint: a linter for Scrum Product Backlogs. See ARCHITECTURE.md for the map.
 
-pub mod atomic;
 pub mod backlog_md;
 pub mod baseline;
 pub mod charts;
@@ -16,6 +15,7 @@ pub mod init;
 pub mod input;
 pub mod jira_csv;
 pub mod model;
+pub mod output;
 pub mod parallel;
 pub mod policy;
 pub mod render;
