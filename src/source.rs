@@ -86,13 +86,13 @@ impl SourceFile {
 }
 
 /// Lines longer than this (in bytes) are never quoted whole: a diagnostic shows a window of them.
-pub const LONG_LINE: usize = 240;
+pub const LONG_LINE: usize = 1_000;
 /// Bytes quoted on each side of a span that sits in a long line.
-pub const SIDE: usize = 100;
+pub const SIDE: usize = 120;
 /// The longest span underlined, in bytes.
-pub const MAX_SHOWN_SPAN: usize = 160;
+pub const MAX_SHOWN_SPAN: usize = LONG_LINE;
 /// The most lines one underlined span covers.
-pub const MAX_SHOWN_LINES: usize = 24;
+pub const MAX_SHOWN_LINES: usize = 40;
 
 /// End of a 0-based line, before its line break.
 fn line_end(text: &str, starts: &[usize], line: usize) -> usize {
@@ -190,9 +190,10 @@ impl miette::SourceCode for SharedText {
         let starts = self.lines.starts(text);
         let first = self.lines.line_of(text, start);
         let last = self.lines.line_of(text, end.saturating_sub(1).max(start));
+        let long = |line: usize| line_end(text, starts, line) - starts[line] > LONG_LINE;
         // Labels are cut by `shown_span`; a larger span is two labels miette tries to show together,
         // which it shows apart when we refuse (and would otherwise quote everything between them).
-        let whole_lines_long = (first + 1..last).any(|l| line_end(text, starts, l) - starts[l] > LONG_LINE);
+        let whole_lines_long = (first + 1..last).any(long);
         let ends_long = if first == last {
             end - start > LONG_LINE
         } else {
@@ -203,14 +204,14 @@ impl miette::SourceCode for SharedText {
         }
         // A window around the span: whole lines of context, but at most SIDE bytes beside the span
         // in a long line and LONG_LINE bytes of each context line.
-        let window_start = if start - starts[first] > SIDE {
+        let window_start = if long(first) && start - starts[first] > SIDE {
             floor_char_boundary(text, start - SIDE)
         } else {
             let context = starts[first.saturating_sub(context_lines_before)];
             ceil_char_boundary(text, context.max(starts[first].saturating_sub(LONG_LINE * context_lines_before)))
         };
         let last_end = line_end(text, starts, last);
-        let window_end = if last_end.saturating_sub(end) > SIDE {
+        let window_end = if long(last) && last_end.saturating_sub(end) > SIDE {
             ceil_char_boundary(text, end + SIDE)
         } else {
             // Two spare lines: miette reads one line further when a span ends on a line break.
