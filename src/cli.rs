@@ -150,7 +150,7 @@ impl Ui<'_> {
     }
     /// A remark beside the results (standard error, so machine formats stay parseable).
     pub fn note(&mut self, text: &str) {
-        let _ = writeln!(self.err, "{}", crate::escape::visible(text));
+        let _ = writeln!(self.err, "{}", crate::escape::visible_line(text));
     }
 }
 

@@ -430,3 +430,21 @@ pub fn markdown(summaries: &[Summary], checked: &[Checked], rules: &BTreeMap<Str
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workflow_commands_escape_as_github_reads_them() {
+        assert_eq!(escape_data("50%\r\nnext\u{1b}[2J"), "50%25\\r%0Anext\\u{1b}[2J");
+        assert_eq!(escape_property("a:b,c\nd%"), "a%3Ab%2Cc\\nd%25");
+    }
+
+    #[test]
+    fn markdown_text_cannot_mention_link_load_or_break_a_table() {
+        assert_eq!(md_text("@dana #12 a|b"), "@<!-- -->dana \\#<!-- -->12 a\\|b");
+        assert_eq!(md_text("![x](http://e/) <img src=x>"), "\\!\\[x\\](http://e/) \\<img src=x\\>");
+        assert_eq!(md_text("a\u{202e}b\nc"), "a\\\\u{202e}b c");
+    }
+}

@@ -304,6 +304,33 @@ mod tests {
     }
 
     #[test]
+    fn long_lines_are_quoted_in_a_window_with_real_positions() {
+        use miette::SourceCode;
+        let text = format!("a: 1\nb: {}XYZ{}\nc: \u{1b}\u{202e}\r", "é".repeat(5_000), "x".repeat(5_000));
+        let file = SourceFile::new("x", text.as_str());
+        let at = text.find("XYZ").unwrap();
+        let span = file.shown_span(Span::new(at, at + 3));
+        for context in [0, 1] {
+            let c = file.named().read_span(&span.into(), context, context).unwrap();
+            assert!(c.data().len() < 4 * SIDE, "{} bytes quoted", c.data().len());
+            assert_eq!((c.line(), c.column()), (1, (c.span().offset() - 5 - 3) / 2 + 3));
+        }
+        let c = file.named().read_span(&Span::new(text.len() - 1, text.len()).into(), 0, 0).unwrap();
+        assert_eq!(std::str::from_utf8(c.data()).unwrap(), "\n", "a lone CR is shown as a line break");
+        let c = file.named().read_span(&Span::new(text.len() - 8, text.len() - 1).into(), 0, 0).unwrap();
+        assert_eq!(std::str::from_utf8(c.data()).unwrap(), "c: ?\u{fffd}");
+        // A 1 MB span is underlined in part.
+        assert_eq!(file.shown_span(Span::new(8, text.len())), Span::new(8, 8 + MAX_SHOWN_SPAN));
+    }
+
+    #[test]
+    fn old_mac_line_endings_end_lines() {
+        let f = SourceFile::new("x", "a: 1\rb: 2\r\nc: 3\n");
+        assert_eq!(f.line_col(5), (2, 1));
+        assert_eq!(f.line_col(11), (3, 1));
+    }
+
+    #[test]
     fn line_col_is_one_based() {
         let f = SourceFile::new("x", "ab\ncé d\n");
         assert_eq!(f.line_col(0), (1, 1));
