@@ -237,6 +237,16 @@ pub fn task(file: &SourceFile, index: usize) -> Result<Record, Problem> {
     let text: &str = &file.text;
     let first_line = Span::new(0, text.find('\n').unwrap_or(text.len()));
     let Some((fm_start, fm_end, body_start)) = front_matter(text) else {
+        if text.trim_end_matches(['\r', '\n']) == "---" || text.starts_with("---\n") || text.starts_with("---\r\n") {
+            return Err(problem_at(
+                file,
+                "I0061",
+                format!("the front matter of `{}` is not closed", file.name),
+                Span::new(0, 3),
+                "it starts here",
+                "add a `---` line after the task's fields",
+            ));
+        }
         return Err(problem_at(
             file,
             "I0060",
@@ -465,6 +475,8 @@ mod tests {
         assert_eq!(r.unwrap_err().code, "I0060");
         let (_, r) = read("---\nid: [unclosed\n---\n");
         assert_eq!(r.unwrap_err().code, "I0061");
+        let (_, r) = read("---\nid: task-3\ntitle: T\n\nThe body\n");
+        assert!(r.unwrap_err().message.ends_with("front matter of `task-1 - x.md` is not closed"));
     }
 
     #[test]

@@ -168,12 +168,18 @@ impl Ui<'_> {
     pub fn problem(&mut self, p: &Problem) {
         let _ = write!(self.err, "{}", render::render(p, self.err_style));
     }
+    /// Several problems, at most a bounded number per file.
+    pub fn problems(&mut self, problems: &[Problem]) {
+        let _ = write!(self.err, "{}", render::problems(problems, self.err_style));
+    }
+    /// Text for people: names, values and notes from files and git are shown with hidden characters
+    /// escaped, as everywhere a terminal reads them.
     pub fn say(&mut self, text: &str) {
-        let _ = writeln!(self.out, "{text}");
+        let _ = writeln!(self.out, "{}", crate::escape::visible(text));
     }
     /// A remark beside the results (standard error, so machine formats stay parseable).
     pub fn note(&mut self, text: &str) {
-        let _ = writeln!(self.err, "{text}");
+        let _ = writeln!(self.err, "{}", crate::escape::visible_line(text));
     }
 }
 
@@ -259,16 +265,12 @@ fn load_policy_files(ui: &mut Ui, policy_file: Option<&Path>) -> Option<(Compile
         policy_files(path, &mut Vec::new(), &mut files, &mut problems, None);
     }
     if !problems.is_empty() {
-        for p in &problems {
-            ui.problem(p);
-        }
+        ui.problems(&problems);
         return None;
     }
     let user: Vec<SourceFile> = files.into_iter().map(|(_, f)| f).collect();
     let (policy, problems) = policy::compile(&user);
-    for p in &problems {
-        ui.problem(p);
-    }
+    ui.problems(&problems);
     problems.is_empty().then(|| (policy, user.into_iter().map(|f| f.name).collect()))
 }
 
@@ -634,9 +636,7 @@ pub struct Analysis {
 pub fn analyse(ui: &mut Ui, paths: &[PathBuf], explicit_policy: Option<&Path>, history: &HistoryArgs) -> Analysis {
     let (files, problems) = discover::backlogs(paths);
     let mut failed = !problems.is_empty();
-    for p in &problems {
-        ui.problem(p);
-    }
+    ui.problems(&problems);
     let mut policies: BTreeMap<Option<PathBuf>, Option<CompiledPolicy>> = BTreeMap::new();
     let mut backlogs = Vec::new();
     for found in &files {
@@ -651,9 +651,7 @@ pub fn analyse(ui: &mut Ui, paths: &[PathBuf], explicit_policy: Option<&Path>, h
             continue;
         };
         let (backlog, problems) = if history.staged { load_staged(found) } else { load(found) };
-        for p in &problems {
-            ui.problem(p);
-        }
+        ui.problems(&problems);
         failed |= !problems.is_empty();
         let Some(mut backlog) = backlog else { continue };
         apply_policy_goal(&mut backlog, &policy.settings);

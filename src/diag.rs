@@ -127,3 +127,51 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
 }
+
+/// A file that fails to read and still holds merge-conflict markers is almost always the result of
+/// an unfinished merge: the problem names the conflict, at its markers, instead of the syntax
+/// error it caused. `None` for findings, and for files without a `<<<<<<<` or `>>>>>>>` line.
+pub fn merge_conflict(p: &Problem) -> Option<Problem> {
+    let is_input_problem = |code: &str| {
+        code.len() == 5 && matches!(code.as_bytes()[0], b'I' | b'P') && code[1..].bytes().all(|b| b.is_ascii_digit())
+    };
+    let file = p.file.as_deref()?;
+    if p.level != Level::Error || !is_input_problem(&p.code) {
+        return None;
+    }
+    let text: &str = &file.text;
+    let marker =
+        |line: &str, sign: &str| line.strip_prefix(sign).is_some_and(|rest| rest.is_empty() || rest.starts_with(' '));
+    let mut markers: Vec<(Span, &str)> = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        let label = if marker(content, "<<<<<<<") {
+            Some("the conflict starts here")
+        } else if content == "=======" && !markers.is_empty() {
+            Some("")
+        } else if marker(content, ">>>>>>>") {
+            Some("and ends here")
+        } else {
+            None
+        };
+        if let Some(label) = label {
+            markers.push((Span::new(at, at + content.len()), label));
+        }
+        at += line.len();
+    }
+    if !markers.iter().any(|(_, l)| !l.is_empty()) {
+        return None;
+    }
+    let mut conflict = Problem::error(&p.code, format!("unresolved merge conflict in `{}`", file.name)).in_file(file);
+    conflict.level = p.level;
+    // The first conflict is enough to point at; later ones are alike.
+    let end = markers.iter().position(|(_, l)| *l == "and ends here").map_or(markers.len(), |i| i + 1);
+    for (span, label) in &markers[..end.min(3)] {
+        conflict = conflict.label(*span, *label);
+    }
+    Some(conflict.help(format!(
+        "keep the lines you want and delete the `<<<<<<<`, `=======` and `>>>>>>>` lines, then check again (it fails with: {})",
+        p.message
+    )))
+}

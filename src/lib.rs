@@ -7,6 +7,7 @@ pub mod cli;
 pub mod diag;
 pub mod discover;
 pub mod engine;
+pub mod escape;
 pub mod figures;
 pub mod generate;
 pub mod history;

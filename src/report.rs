@@ -4,6 +4,7 @@
 
 use crate::diag::Level;
 use crate::engine::Finding;
+use crate::escape;
 use crate::model::Backlog;
 use crate::policy::ir::CompiledRule;
 use serde_json::json;
@@ -223,12 +224,14 @@ pub fn sarif(checked: &[Checked], rules: &BTreeMap<String, &CompiledRule>) -> St
 }
 
 /// Escaping of GitHub workflow commands: data, and property values (which also escape `:` and `,`).
+/// Hidden characters are first written visibly, as in every log; a message keeps its line breaks
+/// (as `%0A`, which GitHub shows as one annotation), a property is one line.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    escape::visible(s).replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+    escape_data(&escape::visible_line(s)).replace(':', "%3A").replace(',', "%2C")
 }
 
 pub fn github(checked: &[Checked]) -> String {
@@ -258,7 +261,9 @@ pub fn short(checked: &[Checked]) -> String {
         .iter()
         .flat_map(|c| &c.rows)
         .map(|r| {
-            format!("{}:{}:{}: {}[{}] {}\n", r.file, r.line, r.column, r.level, r.rule, r.message.replace('\n', " "))
+            // One finding per line, whatever the file is called or the message quotes.
+            let (file, message) = (escape::visible_line(&r.file), escape::visible_line(&r.message));
+            format!("{file}:{}:{}: {}[{}] {message}\n", r.line, r.column, r.level, escape::visible_line(&r.rule))
         })
         .collect()
 }
@@ -268,19 +273,24 @@ pub fn junit(checked: &[Checked]) -> String {
     use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
     let mut report = Report::new("backlint");
     for c in checked {
-        let mut suite = TestSuite::new(c.name.clone());
+        let mut suite = TestSuite::new(escape::visible_line(&c.name));
         let mut cases: BTreeMap<(String, String), Vec<&Row>> = BTreeMap::new();
         for r in &c.rows {
             cases.entry((r.rule.clone(), r.item.clone().unwrap_or_default())).or_default().push(r);
         }
         for ((rule, item), rows) in &cases {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            status.set_message(rows[0].message.clone());
+            // quick-junit drops what XML cannot hold; escaping first keeps it visible instead.
+            status.set_message(escape::visible_line(&rows[0].message));
             status.set_type(rows[0].level.as_str());
-            let details: Vec<String> =
-                rows.iter().map(|r| format!("{}:{}:{}: {}", r.file, r.line, r.column, r.message)).collect();
+            let details: Vec<String> = rows
+                .iter()
+                .map(|r| format!("{}:{}:{}: {}", r.file, r.line, r.column, r.message))
+                .map(|line| escape::visible_line(&line).into_owned())
+                .collect();
             status.set_description(details.join("\n"));
-            let name = if item.is_empty() { rule.clone() } else { format!("{rule} on {item}") };
+            let name = escape::visible_line(&if item.is_empty() { rule.clone() } else { format!("{rule} on {item}") })
+                .into_owned();
             let mut case = TestCase::new(name, status);
             case.set_classname(format!("backlint.{rule}"));
             suite.add_test_case(case);
@@ -306,16 +316,25 @@ pub struct Summary {
 /// GitHub rejects comments above 65,536 characters; stay well below.
 pub const MARKDOWN_LIMIT: usize = 60_000;
 
-/// Escapes text from the backlog for a Markdown table cell or line: no HTML, links or table breaks.
+/// Escapes text from backlogs, policies, file names and git for a Markdown table cell or line: no
+/// HTML, images, links or table breaks, hidden characters written visibly, and no `@mention` or
+/// `#123` reference that would notify people or link issues. GitHub ignores a backslash before `@`
+/// or `#` (and entities like `&#64;`) when it looks for mentions; an empty HTML comment after the
+/// sign splits the text it searches, and does not show.
 pub fn md_text(text: &str) -> String {
+    let text = escape::visible(text);
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '&' | '~' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '!' | '&' | '~' => {
                 out.push('\\');
                 out.push(c);
             }
-            '\n' | '\r' => out.push(' '),
+            '@' => out.push_str("@<!-- -->"),
+            '#' if chars.peek().is_some_and(char::is_ascii_digit) => out.push_str("\\#<!-- -->"),
+            '#' => out.push_str("\\#"),
+            '\n' | '\t' => out.push(' '),
             _ => out.push(c),
         }
     }
@@ -378,7 +397,7 @@ pub fn markdown(summaries: &[Summary], checked: &[Checked], rules: &BTreeMap<Str
     per_rule.sort_by(|a, b| b.1.iter().rev().cmp(a.1.iter().rev()).then(a.0.cmp(b.0)));
     out += "### Findings per rule\n\n| rule | findings | what it checks |\n|---|---:|---|\n";
     for (rule, n) in &per_rule {
-        let summary = rules.get(*rule).map_or(String::new(), |r| r.summary.replace('|', "\\|"));
+        let summary = rules.get(*rule).map_or(String::new(), |r| md_text(&r.summary));
         out += &format!("| `{rule}` | {} | {summary} |\n", n.iter().sum::<usize>());
     }
     // Items with the most serious findings first: the ones worth fixing before the next planning.
@@ -410,4 +429,22 @@ pub fn markdown(summaries: &[Summary], checked: &[Checked], rules: &BTreeMap<Str
         out += footer;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workflow_commands_escape_as_github_reads_them() {
+        assert_eq!(escape_data("50%\r\nnext\u{1b}[2J"), "50%25\\r%0Anext\\u{1b}[2J");
+        assert_eq!(escape_property("a:b,c\nd%"), "a%3Ab%2Cc\\nd%25");
+    }
+
+    #[test]
+    fn markdown_text_cannot_mention_link_load_or_break_a_table() {
+        assert_eq!(md_text("@dana #12 a|b"), "@<!-- -->dana \\#<!-- -->12 a\\|b");
+        assert_eq!(md_text("![x](http://e/) <img src=x>"), "\\!\\[x\\](http://e/) \\<img src=x\\>");
+        assert_eq!(md_text("a\u{202e}b\nc"), "a\\\\u{202e}b c");
+    }
 }

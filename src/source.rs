@@ -47,7 +47,8 @@ impl SourceFile {
         let name = display_path(&path);
         let text: Arc<str> = text.into();
         let lines = Arc::new(LineIndex::default());
-        let named = miette::NamedSource::new(name.clone(), SharedText { text: text.clone(), lines: lines.clone() });
+        let shared = SharedText { text: text.clone(), lines: lines.clone(), shown: Arc::default() };
+        let named = miette::NamedSource::new(crate::escape::visible_line(&name), shared);
         SourceFile { path, name, text, named, lines }
     }
 
@@ -63,6 +64,55 @@ impl SourceFile {
     pub fn named(&self) -> &miette::NamedSource<SharedText> {
         &self.named
     }
+
+    /// The part of a span a diagnostic underlines: a span over more than [`MAX_SHOWN_LINES`]
+    /// lines, or through a line longer than [`LONG_LINE`], is cut at the end of its first line, and
+    /// a span longer than [`MAX_SHOWN_SPAN`] bytes is cut there (a 1 MB value is shown truncated).
+    pub fn shown_span(&self, span: Span) -> Span {
+        let text: &str = &self.text;
+        let (start, mut end) = (span.start.min(text.len()), span.end.min(text.len()).max(span.start.min(text.len())));
+        let starts = self.lines.starts(text);
+        let (first, last) =
+            (self.lines.line_of(text, start), self.lines.line_of(text, end.saturating_sub(1).max(start)));
+        let long = |line: usize| line_end(text, starts, line) - starts[line] > LONG_LINE;
+        if last > first && (last - first >= MAX_SHOWN_LINES || (first..=last).any(long)) {
+            end = line_end(text, starts, first);
+        }
+        if end - start > MAX_SHOWN_SPAN {
+            end = floor_char_boundary(text, start + MAX_SHOWN_SPAN);
+        }
+        Span::new(start, end)
+    }
+}
+
+/// Lines longer than this (in bytes) are never quoted whole: a diagnostic shows a window of them.
+pub const LONG_LINE: usize = 1_000;
+/// Bytes quoted on each side of a span that sits in a long line.
+pub const SIDE: usize = 120;
+/// The longest span underlined, in bytes.
+pub const MAX_SHOWN_SPAN: usize = LONG_LINE;
+/// The most lines one underlined span covers.
+pub const MAX_SHOWN_LINES: usize = 40;
+
+/// End of a 0-based line, before its line break.
+fn line_end(text: &str, starts: &[usize], line: usize) -> usize {
+    let next = starts.get(line + 1).copied().unwrap_or(text.len());
+    let bytes = text.as_bytes();
+    let mut end = next;
+    if end > starts[line] && bytes[end - 1] == b'\n' {
+        end -= 1;
+    }
+    if end > starts[line] && bytes[end - 1] == b'\r' {
+        end -= 1;
+    }
+    end
+}
+
+fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i.min(s.len())
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
@@ -84,15 +134,19 @@ pub fn display_path(path: &Path) -> String {
 
 /// Byte offsets of line starts, computed on first use, so that each diagnostic reads only the lines
 /// it shows instead of scanning the file from the start (which made many findings quadratic).
+/// Lines end at `\n`, `\r\n` and a lone `\r`, as the YAML parser sees them.
 #[derive(Debug, Default)]
 pub struct LineIndex(OnceLock<Vec<usize>>);
 
 impl LineIndex {
     fn starts(&self, text: &str) -> &[usize] {
         self.0.get_or_init(|| {
-            std::iter::once(0)
-                .chain(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1))
-                .collect()
+            let bytes = text.as_bytes();
+            let breaks = bytes
+                .iter()
+                .enumerate()
+                .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')));
+            std::iter::once(0).chain(breaks.map(|(i, _)| i + 1)).collect()
         })
     }
     /// 0-based line of a byte offset.
@@ -101,11 +155,24 @@ impl LineIndex {
     }
 }
 
-/// `Arc<str>` as a miette source.
+/// `Arc<str>` as a miette source. What it quotes is bounded and safe to print: a window of long
+/// lines around the span, from a copy of the text whose control, bidi and invisible characters are
+/// replaced by visible ones of the same byte length (see [`crate::escape::same_length_visible`]).
 #[derive(Clone, Debug)]
 pub struct SharedText {
     text: Arc<str>,
     lines: Arc<LineIndex>,
+    /// The text as quoted, made on first use; `None` when it is the text itself.
+    shown: Arc<OnceLock<Option<Box<str>>>>,
+}
+
+impl SharedText {
+    fn shown(&self) -> &str {
+        self.shown
+            .get_or_init(|| crate::escape::same_length_visible(&self.text).map(String::into_boxed_str))
+            .as_deref()
+            .unwrap_or(&self.text)
+    }
 }
 
 impl miette::SourceCode for SharedText {
@@ -120,22 +187,51 @@ impl miette::SourceCode for SharedText {
         if end > text.len() {
             return Err(miette::MietteError::OutOfBounds);
         }
-        // Cut a window of whole lines around the span and let miette's own reader work inside it.
         let starts = self.lines.starts(text);
-        let first = self.lines.line_of(text, start).saturating_sub(context_lines_before);
-        // Two spare lines: miette reads one line further when a span ends on a line break.
-        let last = self.lines.line_of(text, end.saturating_sub(1).max(start)) + context_lines_after + 3;
-        let window_start = starts[first];
-        let window_end = starts.get(last).copied().unwrap_or(text.len());
-        let window: &'a [u8] = &text.as_bytes()[window_start..window_end];
+        let first = self.lines.line_of(text, start);
+        let last = self.lines.line_of(text, end.saturating_sub(1).max(start));
+        let long = |line: usize| line_end(text, starts, line) - starts[line] > LONG_LINE;
+        // Labels are cut by `shown_span`; a larger span is two labels miette tries to show together,
+        // which it shows apart when we refuse (and would otherwise quote everything between them).
+        let whole_lines_long = (first + 1..last).any(long);
+        let ends_long = if first == last {
+            end - start > LONG_LINE
+        } else {
+            line_end(text, starts, first) - start > LONG_LINE || end - starts[last] > LONG_LINE
+        };
+        if last - first > 2 * MAX_SHOWN_LINES || whole_lines_long || ends_long {
+            return Err(miette::MietteError::OutOfBounds);
+        }
+        // A window around the span: whole lines of context, but at most SIDE bytes beside the span
+        // in a long line and LONG_LINE bytes of each context line.
+        let window_start = if long(first) && start - starts[first] > SIDE {
+            floor_char_boundary(text, start - SIDE)
+        } else {
+            let context = starts[first.saturating_sub(context_lines_before)];
+            ceil_char_boundary(text, context.max(starts[first].saturating_sub(LONG_LINE * context_lines_before)))
+        };
+        let last_end = line_end(text, starts, last);
+        let window_end = if long(last) && last_end.saturating_sub(end) > SIDE {
+            ceil_char_boundary(text, end + SIDE)
+        } else {
+            // Two spare lines: miette reads one line further when a span ends on a line break.
+            let context = starts.get(last + context_lines_after + 3).copied().unwrap_or(text.len());
+            floor_char_boundary(text, context.min(last_end + LONG_LINE * (context_lines_after + 2)))
+        };
+        let window: &'a [u8] = &self.shown().as_bytes()[window_start..window_end];
         let local = miette::SourceSpan::new((start - window_start).into(), span.len());
         let inner = window.read_span(&local, context_lines_before, context_lines_after)?;
+        let data_start = inner.span().offset() + window_start;
+        let data_end = data_start + inner.span().len();
+        let line = self.lines.line_of(text, data_start);
+        // Columns in characters, as every other output format counts them.
+        let column = text[starts[line]..data_start].chars().count();
         Ok(Box::new(miette::MietteSpanContents::new(
             inner.data(),
-            (inner.span().offset() + window_start, inner.span().len()).into(),
-            inner.line() + first,
-            inner.column(),
-            inner.line_count() + first,
+            (data_start, inner.span().len()).into(),
+            line,
+            column,
+            self.lines.line_of(text, data_end),
         )))
     }
 }
@@ -193,7 +289,7 @@ mod tests {
         use miette::SourceCode;
         let text = "a: 1\nbb: 2\r\n\nccc: [x, y]\ndd: é\nlast";
         let file = SourceFile::new("x", text);
-        let shared = SharedText { text: file.text.clone(), lines: file.lines.clone() };
+        let shared = file.named().inner().clone();
         for (start, len) in [(0, 1), (3, 1), (6, 5), (14, 3), (19, 6), (28, 3), (text.len() - 4, 4), (text.len(), 0)] {
             for context in [0, 1, 2] {
                 let span = miette::SourceSpan::new(start.into(), len);
@@ -205,6 +301,33 @@ mod tests {
                 assert_eq!(key(&*ours), key(&*theirs), "span {start}+{len} context {context}");
             }
         }
+    }
+
+    #[test]
+    fn long_lines_are_quoted_in_a_window_with_real_positions() {
+        use miette::SourceCode;
+        let text = format!("a: 1\nb: {}XYZ{}\nc: \u{1b}\u{202e}\r", "é".repeat(5_000), "x".repeat(5_000));
+        let file = SourceFile::new("x", text.as_str());
+        let at = text.find("XYZ").unwrap();
+        let span = file.shown_span(Span::new(at, at + 3));
+        for context in [0, 1] {
+            let c = file.named().read_span(&span.into(), context, context).unwrap();
+            assert!(c.data().len() < 4 * SIDE, "{} bytes quoted", c.data().len());
+            assert_eq!((c.line(), c.column()), (1, (c.span().offset() - 5 - 3) / 2 + 3));
+        }
+        let c = file.named().read_span(&Span::new(text.len() - 1, text.len()).into(), 0, 0).unwrap();
+        assert_eq!(std::str::from_utf8(c.data()).unwrap(), "\n", "a lone CR is shown as a line break");
+        let c = file.named().read_span(&Span::new(text.len() - 8, text.len() - 1).into(), 0, 0).unwrap();
+        assert_eq!(std::str::from_utf8(c.data()).unwrap(), "c: ?\u{fffd}");
+        // A 1 MB span is underlined in part.
+        assert_eq!(file.shown_span(Span::new(8, text.len())), Span::new(8, 8 + MAX_SHOWN_SPAN));
+    }
+
+    #[test]
+    fn old_mac_line_endings_end_lines() {
+        let f = SourceFile::new("x", "a: 1\rb: 2\r\nc: 3\n");
+        assert_eq!(f.line_col(5), (2, 1));
+        assert_eq!(f.line_col(11), (3, 1));
     }
 
     #[test]
