@@ -253,7 +253,9 @@ pub(crate) fn git(dir: &Path) -> Command {
         .env("GIT_NO_LAZY_FETCH", "1")
         .args(["--no-pager", "--literal-pathspecs"])
         .args(["-c", "core.fsmonitor=false", "-c", "log.showSignature=false", "-c", "protocol.allow=never"])
-        .args(["-c", "core.quotePath=false"]);
+        // A folder committed to look like a bare repository (HEAD, objects, refs, a config of its
+        // own) must not be taken for the repository around the backlog: its history would be fake.
+        .args(["-c", "safe.bareRepository=explicit", "-c", "core.quotePath=false"]);
     command
 }
 
@@ -398,6 +400,10 @@ fn parse_log(text: &str, paths: &HashSet<String>) -> Vec<Commit> {
     commits
 }
 
+/// For commands that diff: `--raw` and `--name-only` print no patch, so neither an external diff nor
+/// a textconv filter would run; these say so to git as well.
+const NO_PROGRAMS: [&str; 2] = ["--no-ext-diff", "--no-textconv"];
+
 // Authors as written (`%an`, not `%aN`): the mailmap that applies to a commit is its parent's.
 const LOG_FORMAT: &str = "--format=%x01%H%x02%P%x02%an%x02%ae%x02%aI%x02%B%x03";
 
@@ -425,14 +431,28 @@ pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> R
         Some(s) => vec![format!("--since={s}"), end.to_string()],
         None => vec![end.to_string()],
     };
-    let mut args: Vec<String> =
-        ["log", "-m", "--raw", "--no-abbrev", "--topo-order", "--full-history", LOG_FORMAT].map(String::from).to_vec();
+    let mut args: Vec<String> = [
+        "log",
+        "-m",
+        "--raw",
+        "--no-abbrev",
+        "--topo-order",
+        "--full-history",
+        NO_PROGRAMS[0],
+        NO_PROGRAMS[1],
+        LOG_FORMAT,
+    ]
+    .map(String::from)
+    .to_vec();
     args.extend(range);
     args.push("--".into());
     // A renamed file keeps its history: every name it had takes part.
     let mut names: HashSet<String> = HashSet::new();
     if let Target::File(_) = target {
-        let followed = run_git(&place.top, &["log", "--follow", "--name-only", "--format=", end, "--", &place.rel])?;
+        let followed = run_git(
+            &place.top,
+            &["log", "--follow", "--name-only", NO_PROGRAMS[0], NO_PROGRAMS[1], "--format=", end, "--", &place.rel],
+        )?;
         names.extend(followed.lines().filter(|l| !l.is_empty()).map(String::from));
         names.insert(place.rel.clone());
         args.extend(names.iter().cloned());

@@ -435,3 +435,22 @@ fn staged_sees_the_index_and_committer_git_commit_is_about_to_write() {
     assert!(!commit.status.success(), "the hook stops the commit: {json}");
     assert!(json.contains("committee-reordering") && json.contains("Mallory Vance"), "{json}");
 }
+
+#[test]
+fn a_committed_bare_repository_does_not_stand_in_for_the_real_one() {
+    let repo = Repo::new();
+    repo.write("sub/backlog.yaml", &healthy());
+    repo.commit_all(PO, "Start the backlog");
+    repo.write("sub/backlog.yaml", &reordered(&healthy()));
+    repo.commit_all(MALLORY, "Swap the first two");
+    // `sub` is also a repository of its own, its own work tree, with only the Product Owner in its
+    // history: git finds it first when asked from `sub`.
+    repo.git(&["init", "-q", "--bare", "sub"]);
+    repo.git(&["--git-dir=sub", "config", "core.bare", "false"]);
+    repo.git(&["--git-dir=sub", "config", "core.worktree", "."]);
+    repo.git(&["--git-dir=sub", "--work-tree=sub", "add", "backlog.yaml"]);
+    repo.git(&["--git-dir=sub", "--work-tree=sub", "commit", "-q", "-m", "A history of our own"]);
+    repo.commit_all(MALLORY, "Tooling");
+    let (_, text) = repo.backlint(&["check", "--format", "json", "sub/backlog.yaml"], &[]);
+    assert!(text.contains("Mallory Vance") || text.contains("note: git refused"), "the fake history was read: {text}");
+}
