@@ -591,9 +591,9 @@ fn load_staged(found: &discover::Found) -> (Option<Backlog>, Vec<Problem>) {
     let discover::Found::Yaml(path) = found else { return load(found) };
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let staged = std::process::Command::new("git")
-        .current_dir(dir)
-        .args(["show", &format!(":./{name}")])
+    // `cat-file blob` gives the bytes as staged: no filter, textconv or pager can run.
+    let staged = crate::history::git_staged(dir)
+        .args(["cat-file", "blob", &format!(":./{name}")])
         .stderr(std::process::Stdio::null())
         .output();
     match staged {

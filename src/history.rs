@@ -4,7 +4,8 @@
 //! A move is a change in the relative order of items present in both versions: items added or
 //! removed shift positions without being reorders. Of the items present in both versions, the longest
 //! run that kept its relative order stays put (a longest increasing subsequence); every other item
-//! moved. Mailmap is applied by git itself (`%aN`/`%aE`, `git check-mailmap`).
+//! moved. A commit's author is mapped through the `.mailmap` of its first parent, never its own (see
+//! [`Mailmaps`]). Every git command comes from [`git`], which keeps the repository from running programs.
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -165,8 +166,9 @@ struct CatFile {
 }
 
 impl CatFile {
-    fn start(repo: &Path) -> std::io::Result<CatFile> {
-        let mut child = git(repo)
+    /// Starts `git cat-file --batch` on `command`, a [`git`] or [`git_staged`] command.
+    fn start(mut command: Command) -> std::io::Result<CatFile> {
+        let mut child = command
             .args(["cat-file", "--batch"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -175,6 +177,33 @@ impl CatFile {
         let input = child.stdin.take().expect("piped");
         let output = BufReader::new(child.stdout.take().expect("piped"));
         Ok(CatFile { child, input, output })
+    }
+
+    /// Starts `git cat-file --batch-check` on `command`: ids, types and sizes, no content.
+    fn start_check(mut command: Command) -> std::io::Result<CatFile> {
+        let mut child = command
+            .args(["cat-file", "--batch-check"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let input = child.stdin.take().expect("piped");
+        let output = BufReader::new(child.stdout.take().expect("piped"));
+        Ok(CatFile { child, input, output })
+    }
+
+    /// On a `--batch-check` process: the id, type and size of the object named `name`.
+    fn info(&mut self, name: &str) -> Option<(String, String, usize)> {
+        if name.contains('\n') {
+            return None;
+        }
+        writeln!(self.input, "{name}").ok()?;
+        self.input.flush().ok()?;
+        let mut header = String::new();
+        self.output.read_line(&mut header).ok()?;
+        let mut parts = header.split_whitespace();
+        let (id, kind, size) = (parts.next()?, parts.next()?, parts.next()?);
+        Some((id.to_string(), kind.to_string(), size.parse().ok()?))
     }
 
     /// The object named `name` (an id or `rev:path`): its id, type and content; None when missing.
@@ -203,14 +232,69 @@ impl Drop for CatFile {
     }
 }
 
-fn git(dir: &Path) -> Command {
+/// Every git command backlint runs. The repository is untrusted, and its config may name programs
+/// for git to run: `-c` outranks the repository's config, so each of those is switched off here
+/// (fsmonitor, signature checks, fetching missing objects; pager, filters, textconv and external
+/// diffs are never reached: no pager on a pipe, `cat-file` without `--filters`, no patches). The
+/// environment is not ours either (a hook of another repository sets `GIT_DIR`): every `GIT_*`
+/// variable is dropped; [`git_staged`] and [`committer_ident`] keep the few `git commit` would use.
+pub(crate) fn git(dir: &Path) -> Command {
     let mut command = Command::new("git");
-    command.current_dir(dir).env("GIT_OPTIONAL_LOCKS", "0").args(["-c", "core.quotePath=false"]);
+    command.current_dir(dir);
+    for (key, _) in std::env::vars_os() {
+        if key.as_encoded_bytes().starts_with(b"GIT_") {
+            command.env_remove(key);
+        }
+    }
+    command
+        .env_remove("PAGER")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_NO_LAZY_FETCH", "1")
+        .args(["--no-pager", "--literal-pathspecs"])
+        .args(["-c", "core.fsmonitor=false", "-c", "log.showSignature=false", "-c", "protocol.allow=never"])
+        // A folder committed to look like a bare repository (HEAD, objects, refs, a config of its
+        // own) must not be taken for the repository around the backlog: its history would be fake.
+        .args(["-c", "safe.bareRepository=explicit", "-c", "core.quotePath=false"]);
     command
 }
 
+/// [`git`] for the pre-commit view, which must read the index `git commit` is about to commit:
+/// `git commit -a` and `git commit <path>` name it in `GIT_INDEX_FILE` for their hooks.
+pub(crate) fn git_staged(dir: &Path) -> Command {
+    let mut command = git(dir);
+    if let Some(index) = std::env::var_os("GIT_INDEX_FILE") {
+        // Relative to where the hook runs (our working folder), not to where git will run.
+        command.env("GIT_INDEX_FILE", std::path::absolute(&index).unwrap_or_else(|_| index.clone().into()));
+    }
+    command
+}
+
+/// `git var GIT_COMMITTER_IDENT`: the committer `git commit` would record, which also comes from the
+/// environment (`GIT_COMMITTER_NAME`, …, and `git -c user.name=…`, passed on as `GIT_CONFIG_*`).
+/// `git var` reads config and runs nothing, so that environment is kept for it alone.
+fn committer_ident(dir: &Path) -> Result<String, Unavailable> {
+    let mut command = git(dir);
+    for (key, value) in std::env::vars_os() {
+        let name = key.to_string_lossy();
+        let identity = matches!(&*name, "GIT_COMMITTER_NAME" | "GIT_COMMITTER_EMAIL" | "GIT_COMMITTER_DATE")
+            || name == "GIT_CONFIG_PARAMETERS"
+            || name == "GIT_CONFIG_COUNT"
+            || name.starts_with("GIT_CONFIG_KEY_")
+            || name.starts_with("GIT_CONFIG_VALUE_");
+        if identity {
+            command.env(key, value);
+        }
+    }
+    output_of(command, &["var", "GIT_COMMITTER_IDENT"])
+}
+
 fn run_git(dir: &Path, args: &[&str]) -> Result<String, Unavailable> {
-    let out = git(dir).args(args).stderr(Stdio::piped()).output().map_err(|e| {
+    output_of(git(dir), args)
+}
+
+fn output_of(mut command: Command, args: &[&str]) -> Result<String, Unavailable> {
+    let out = command.args(args).stderr(Stdio::piped()).output().map_err(|e| {
         Unavailable::Note(if e.kind() == std::io::ErrorKind::NotFound {
             "git was not found, so the rules over the backlog's history were skipped".into()
         } else {
@@ -238,10 +322,22 @@ fn locate(target: Target) -> Result<Place, Unavailable> {
     };
     let abs = std::fs::canonicalize(path).map_err(|_| Unavailable::NotTracked)?;
     let dir = if abs.is_dir() { abs.clone() } else { abs.parent().map(Path::to_path_buf).unwrap_or_default() };
-    // Outside any work tree there is simply no history: say nothing.
     let out = match git(&dir).args(["rev-parse", "--show-toplevel", "--is-shallow-repository"]).output() {
         Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).into_owned(),
-        Ok(_) => return Err(Unavailable::NotTracked),
+        // Outside any work tree there is simply no history: say nothing. Inside one that git refuses
+        // (dubious ownership, an unknown repository format), say why the history is missing.
+        Ok(out) => {
+            let Some(repo) = dir.ancestors().find(|d| d.join(".git").symlink_metadata().is_ok()) else {
+                return Err(Unavailable::NotTracked);
+            };
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let reason = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("no reason given").trim();
+            let reason = reason.strip_prefix("fatal: ").unwrap_or(reason);
+            return Err(Unavailable::Note(format!(
+                "git refused the repository at `{}` ({reason}), so the rules over the backlog's history were skipped",
+                repo.display()
+            )));
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(Unavailable::Note(
                 "git was not found, so the rules over the backlog's history were skipped".into(),
@@ -304,7 +400,12 @@ fn parse_log(text: &str, paths: &HashSet<String>) -> Vec<Commit> {
     commits
 }
 
-const LOG_FORMAT: &str = "--format=%x01%H%x02%P%x02%aN%x02%aE%x02%aI%x02%B%x03";
+/// For commands that diff: `--raw` and `--name-only` print no patch, so neither an external diff nor
+/// a textconv filter would run; these say so to git as well.
+const NO_PROGRAMS: [&str; 2] = ["--no-ext-diff", "--no-textconv"];
+
+// Authors as written (`%an`, not `%aN`): the mailmap that applies to a commit is its parent's.
+const LOG_FORMAT: &str = "--format=%x01%H%x02%P%x02%an%x02%ae%x02%aI%x02%B%x03";
 
 /// Reads the history of the backlog at `target`. `since` is a date (`2026-01-31`, `3 months ago`)
 /// or a revision (`v1.2`): only later commits count.
@@ -330,14 +431,28 @@ pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> R
         Some(s) => vec![format!("--since={s}"), end.to_string()],
         None => vec![end.to_string()],
     };
-    let mut args: Vec<String> =
-        ["log", "-m", "--raw", "--no-abbrev", "--topo-order", "--full-history", LOG_FORMAT].map(String::from).to_vec();
+    let mut args: Vec<String> = [
+        "log",
+        "-m",
+        "--raw",
+        "--no-abbrev",
+        "--topo-order",
+        "--full-history",
+        NO_PROGRAMS[0],
+        NO_PROGRAMS[1],
+        LOG_FORMAT,
+    ]
+    .map(String::from)
+    .to_vec();
     args.extend(range);
     args.push("--".into());
     // A renamed file keeps its history: every name it had takes part.
     let mut names: HashSet<String> = HashSet::new();
     if let Target::File(_) = target {
-        let followed = run_git(&place.top, &["log", "--follow", "--name-only", "--format=", end, "--", &place.rel])?;
+        let followed = run_git(
+            &place.top,
+            &["log", "--follow", "--name-only", NO_PROGRAMS[0], NO_PROGRAMS[1], "--format=", end, "--", &place.rel],
+        )?;
         names.extend(followed.lines().filter(|l| !l.is_empty()).map(String::from));
         names.insert(place.rel.clone());
         args.extend(names.iter().cloned());
@@ -348,7 +463,7 @@ pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> R
     let log = run_git(&place.top, &args)?;
     let mut commits = parse_log(&log, &names);
     commits.reverse();
-    let mut cat = CatFile::start(&place.top).map_err(|e| Unavailable::Note(format!("cannot run git: {e}")))?;
+    let mut cat = CatFile::start(git(&place.top)).map_err(|e| Unavailable::Note(format!("cannot run git: {e}")))?;
     let mut reader = Reader { cat: &mut cat, target, rel: &place.rel, blobs: HashMap::new(), trees: HashMap::new() };
     if let Target::File(_) = target {
         reader.prefetch(&commits);
@@ -362,6 +477,7 @@ pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> R
     history.summary.shallow = place.shallow;
     let mut baseline: Option<Version> = None;
     let mut newest: Option<Version> = None;
+    let mut mailmaps = Mailmaps::default();
     for commit in &commits {
         let Some(now) = reader.version_at(commit, None) else { continue };
         let olds: Vec<Option<Version>> = (0..commit.parents.len().max(1))
@@ -385,14 +501,20 @@ pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> R
             _ => now.log.iter().collect(),
         };
         let reason = rationale(&commit.message);
+        let (author, email) = match commit.parents.first() {
+            Some(parent) if !found.is_empty() => {
+                mailmaps.map(reader.cat, &place.top, parent, &commit.author, &commit.email)
+            }
+            _ => (commit.author.clone(), commit.email.clone()),
+        };
         for (item, from, to) in found {
             let logged = added_log.iter().find(|(i, _)| *i == item).map(|(_, d)| d.clone());
             history.events.push(Event {
                 item,
                 from,
                 to,
-                author: commit.author.clone(),
-                email: commit.email.clone(),
+                author: author.clone(),
+                email: email.clone(),
                 date: commit.date.clone(),
                 commit: commit.hash.clone(),
                 rationale: reason.clone(),
@@ -424,6 +546,112 @@ fn commit_moves(olds: &[Option<Version>], now: &Version) -> Vec<(String, usize, 
         common.retain(|(id, _, _)| moved.contains(id));
     }
     common
+}
+
+/// A `.mailmap` read the way git reads one: an address, or an address and a name, maps to a proper
+/// name and/or address; names and addresses match regardless of ASCII case.
+#[derive(Debug, Default)]
+struct Mailmap {
+    /// By lowercased address.
+    by_email: HashMap<String, MailmapEntry>,
+}
+
+#[derive(Debug, Default)]
+struct MailmapEntry {
+    /// The proper name and address for any name at this address.
+    name: Option<String>,
+    email: Option<String>,
+    /// By lowercased name: the proper name and address for that name at this address.
+    by_name: HashMap<String, (Option<String>, Option<String>)>,
+}
+
+/// Git reads no more of a `.mailmap` than this here: real ones are a few kilobytes.
+const MAILMAP_MAX_BYTES: usize = 1 << 20;
+
+impl Mailmap {
+    fn parse(text: &str) -> Mailmap {
+        let mut map = Mailmap::default();
+        for line in text.split('\n').filter(|l| !l.starts_with('#')) {
+            let Some((new_name, new_email, rest)) = name_and_email(line, false) else { continue };
+            let (old_name, old_email) = match name_and_email(rest, true) {
+                Some((name, email, _)) => (name, Some(email)),
+                None => (None, None),
+            };
+            let (new_email, old_email) = match old_email {
+                Some(old) => (Some(new_email), old),
+                None => (None, new_email),
+            };
+            let entry = map.by_email.entry(old_email.to_ascii_lowercase()).or_default();
+            match old_name {
+                None => {
+                    if new_name.is_some() {
+                        entry.name = new_name.map(String::from);
+                    }
+                    if new_email.is_some() {
+                        entry.email = new_email.map(String::from);
+                    }
+                }
+                Some(old) => {
+                    entry
+                        .by_name
+                        .insert(old.to_ascii_lowercase(), (new_name.map(String::from), new_email.map(String::from)));
+                }
+            }
+        }
+        map
+    }
+
+    /// The proper name and address of `name <email>`.
+    fn map(&self, name: &str, email: &str) -> (String, String) {
+        let unchanged = (name.to_string(), email.to_string());
+        let Some(entry) = self.by_email.get(&email.to_ascii_lowercase()) else { return unchanged };
+        let (proper_name, proper_email) = match entry.by_name.get(&name.to_ascii_lowercase()) {
+            Some((n, e)) => (n.as_deref(), e.as_deref()),
+            None => (entry.name.as_deref(), entry.email.as_deref()),
+        };
+        (proper_name.unwrap_or(name).to_string(), proper_email.unwrap_or(email).to_string())
+    }
+}
+
+/// `Name <email>` at the start of `text`, as git's mailmap parser reads it: the trimmed name (None
+/// when empty), the email between the brackets, and the rest of the text after `>`.
+fn name_and_email(text: &str, allow_empty_email: bool) -> Option<(Option<&str>, &str, &str)> {
+    let left = text.find('<')?;
+    let right = left + 1 + text[left + 1..].find('>')?;
+    let email = &text[left + 1..right];
+    if email.is_empty() && !allow_empty_email {
+        return None;
+    }
+    let name = text[..left].trim_matches(|c: char| c.is_ascii_whitespace() || c == '\u{b}');
+    Some(((!name.is_empty()).then_some(name), email, &text[right + 1..]))
+}
+
+/// The `.mailmap` of each revision a commit is judged by, each version parsed once.
+#[derive(Default)]
+struct Mailmaps {
+    /// Finds a revision's `.mailmap` blob and its size without reading it.
+    check: Option<CatFile>,
+    parsed: HashMap<String, Mailmap>,
+}
+
+impl Mailmaps {
+    /// `name <email>` as the `.mailmap` of revision `rev` maps it: a commit's author is mapped with its
+    /// parent's, so that a commit cannot make its own author someone else by adding to `.mailmap`.
+    fn map(&mut self, cat: &mut CatFile, top: &Path, rev: &str, name: &str, email: &str) -> (String, String) {
+        if self.check.is_none() {
+            self.check = CatFile::start_check(git(top)).ok();
+        }
+        let blob = self.check.as_mut().and_then(|check| check.info(&format!("{rev}:.mailmap")));
+        let Some((id, kind, size)) = blob else { return (name.to_string(), email.to_string()) };
+        if kind != "blob" || size > MAILMAP_MAX_BYTES {
+            return (name.to_string(), email.to_string());
+        }
+        let map = self.parsed.entry(id).or_insert_with_key(|id| {
+            let text = cat.get(id).map(|(_, _, bytes)| String::from_utf8_lossy(&bytes).into_owned());
+            Mailmap::parse(&text.unwrap_or_default())
+        });
+        map.map(name, email)
+    }
 }
 
 /// Reads versions of the backlog through `cat-file`, each blob and tree parsed once.
@@ -573,8 +801,53 @@ fn yaml_version(bytes: &[u8]) -> Option<Version> {
     match skim(text) {
         Skim::Read(version) => Some(version),
         Skim::Invalid => None,
-        Skim::NeedsTree => tree_version(text),
+        Skim::NeedsTree => aliases_fit(text).then(|| tree_version(text)).flatten(),
     }
+}
+
+/// Whether the aliases in `text` add few enough values and bytes for the full parser, which copies
+/// what each alias names: a version of a few megabytes could otherwise ask for gigabytes. Any old
+/// version may be hostile, and one that does not fit is skipped like an unreadable one.
+fn aliases_fit(text: &str) -> bool {
+    use saphyr_parser::{Event, Parser};
+    const MAX_VALUES: usize = 100_000;
+    const MAX_BYTES: usize = 16 << 20;
+    // Per open container: its anchor (0 for none), then the values and bytes it holds so far.
+    let mut open: Vec<(usize, usize, usize)> = Vec::new();
+    let mut anchored: HashMap<usize, (usize, usize)> = HashMap::new();
+    let (mut values, mut bytes) = (0usize, 0usize);
+    for event in Parser::new_from_str(text) {
+        let Ok((event, _)) = event else { return false };
+        let (anchor, size) = match event {
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                open.push((anchor, 1, 0));
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some((anchor, n, b)) = open.pop() else { return false };
+                (anchor, (n, b))
+            }
+            Event::Scalar(value, _, anchor, _) => (anchor, (1, value.len())),
+            Event::Alias(id) => {
+                let Some(&(n, b)) = anchored.get(&id) else { return false };
+                values = values.saturating_add(n);
+                bytes = bytes.saturating_add(b);
+                if values > MAX_VALUES || bytes > MAX_BYTES {
+                    return false;
+                }
+                (0, (n, b))
+            }
+            _ => continue,
+        };
+        if anchor != 0 {
+            anchored.insert(anchor, size);
+        }
+        if let Some((_, n, b)) = open.last_mut() {
+            *n = n.saturating_add(size.0);
+            *b = b.saturating_add(size.1);
+        }
+    }
+    true
 }
 
 enum Skim {
@@ -691,14 +964,21 @@ fn tree_version(text: &str) -> Option<Version> {
 /// The moves the staged backlog makes against HEAD, by the committer git would record.
 pub fn staged(target: Target) -> Result<History, Unavailable> {
     let place = locate(target)?;
-    let ident = run_git(&place.top, &["var", "GIT_COMMITTER_IDENT"])?;
+    let ident = committer_ident(&place.top)?;
     let (person, when) = ident.trim().rsplit_once('>').unwrap_or((ident.trim(), ""));
-    let person = format!("{person}>");
-    let person = run_git(&place.top, &["check-mailmap", &person]).map(|p| p.trim().to_string()).unwrap_or(person);
-    let (name, email) = person.split_once('<').unwrap_or((&person, ""));
+    let (name, email) = person.split_once('<').unwrap_or((person, ""));
     let seconds: i64 = when.split_whitespace().next().and_then(|s| s.parse().ok()).unwrap_or(0);
     let date = date_of_unix(seconds);
-    let mut cat = CatFile::start(&place.top).map_err(|e| Unavailable::Note(format!("cannot run git: {e}")))?;
+    let mut cat =
+        CatFile::start(git_staged(&place.top)).map_err(|e| Unavailable::Note(format!("cannot run git: {e}")))?;
+    // HEAD's `.mailmap`, not the staged one: the change must not name its own committer.
+    let mailmap = match cat.get("HEAD:.mailmap") {
+        Some((_, kind, bytes)) if kind == "blob" && bytes.len() <= MAILMAP_MAX_BYTES => {
+            Mailmap::parse(&String::from_utf8_lossy(&bytes))
+        }
+        _ => Mailmap::default(),
+    };
+    let (name, email) = mailmap.map(name.trim(), email.trim());
     let (old, new) = match target {
         Target::File(_) => {
             let read = |cat: &mut CatFile, name: &str| cat.get(name).and_then(|(_, _, b)| yaml_version(&b));
@@ -708,7 +988,7 @@ pub fn staged(target: Target) -> Result<History, Unavailable> {
             let mut reader =
                 Reader { cat: &mut cat, target, rel: &place.rel, blobs: HashMap::new(), trees: HashMap::new() };
             let old = reader.folder_version("HEAD");
-            let listing = run_git(&place.top, &["ls-files", "-s", "--", &place.rel])?;
+            let listing = output_of(git_staged(&place.top), &["ls-files", "-s", "--", &place.rel])?;
             let mut tasks = Vec::new();
             for line in listing.lines() {
                 let Some((meta, path)) = line.split_once('\t') else { continue };
@@ -730,8 +1010,8 @@ pub fn staged(target: Target) -> Result<History, Unavailable> {
             item,
             from,
             to,
-            author: name.trim().to_string(),
-            email: email.trim().to_string(),
+            author: name.clone(),
+            email: email.clone(),
             date: date.clone(),
             commit: "staged".into(),
             rationale: None,
@@ -822,8 +1102,9 @@ fn text_entry(key: &str, value: &str, at: Span) -> Entry {
     Entry { key: key.into(), key_span: at, value: Node { span: at, value: Value::Str(value.into()) } }
 }
 
-/// Writes the backlog at `path` as it was at revision `rev` under `dest` (through `git archive`),
-/// and returns where it landed.
+/// Writes the backlog at `path` as it was at revision `rev` under `dest`, and returns where it
+/// landed. Blobs are read as stored (`git archive` would run the repository's filters) and written
+/// by us: symbolic links and submodules are skipped, and a path that could leave `dest` is refused.
 pub fn checkout_at(path: &Path, rev: &str, dest: &Path) -> Result<PathBuf, String> {
     let target = if path.is_dir() { Target::Folder(path) } else { Target::File(path) };
     let place = match locate(target) {
@@ -837,25 +1118,57 @@ pub fn checkout_at(path: &Path, rev: &str, dest: &Path) -> Result<PathBuf, Strin
     {
         return Err(format!("the repository has no revision `{rev}`"));
     }
-    let archive = git(&place.top)
-        .args(["archive", "--format=tar", rev, "--", &place.rel])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    let tar = Command::new("tar")
-        .arg("-x")
-        .arg("-C")
-        .arg(dest)
-        .stdin(archive.stdout.ok_or("no output from git archive")?)
-        .stderr(Stdio::piped())
-        .output()
-        .map_err(|e| format!("cannot run tar: {e}"))?;
+    let mut args = vec!["ls-tree", "-r", "-z", "--full-tree", rev];
+    if !place.rel.is_empty() {
+        args.extend(["--", &place.rel]);
+    }
+    let listing = run_git(&place.top, &args).map_err(|e| match e {
+        Unavailable::Note(n) => n,
+        Unavailable::NotTracked => "git failed".into(),
+    })?;
+    let mut cat = CatFile::start(git(&place.top)).map_err(|e| format!("cannot run git: {e}"))?;
+    let inside = |name: &str| place.rel.is_empty() || name == place.rel || name.starts_with(&format!("{}/", place.rel));
+    for record in listing.split('\0').filter(|r| !r.is_empty()) {
+        let Some((meta, name)) = record.split_once('\t') else { continue };
+        let mut meta = meta.split(' ');
+        let (Some(mode), Some("blob"), Some(id)) = (meta.next(), meta.next(), meta.next()) else { continue };
+        if name == place.rel && mode == "120000" {
+            return Err(format!(
+                "`{}` is a symbolic link at revision `{rev}`, which backlint does not follow",
+                place.rel
+            ));
+        }
+        if !matches!(mode, "100644" | "100755") || !inside(name) || !is_plain_relative(name) {
+            continue;
+        }
+        let Some((_, kind, content)) = cat.get(id) else { continue };
+        if kind != "blob" {
+            continue;
+        }
+        let file = dest.join(name);
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("cannot write `{name}`: {e}"))?;
+        }
+        // `dest` is fresh and holds only what this loop made, so nothing in it is a link to follow;
+        // a second entry of the same name (a malformed tree) is an error, not an overwrite.
+        let mut out = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&file)
+            .map_err(|e| format!("cannot write `{name}`: {e}"))?;
+        out.write_all(&content).map_err(|e| format!("cannot write `{name}`: {e}"))?;
+    }
     let landed = dest.join(&place.rel);
-    if !tar.status.success() || !landed.exists() {
+    if !landed.exists() {
         return Err(format!("`{}` does not exist at revision `{rev}`", place.rel));
     }
     Ok(landed)
+}
+
+/// A path of plain names under the folder it is joined to: not absolute, no `.`, `..` or empty
+/// parts, no `.git`.
+fn is_plain_relative(name: &str) -> bool {
+    name.split('/').all(|part| !matches!(part, "" | "." | "..") && !part.eq_ignore_ascii_case(".git"))
 }
 
 /// Days from 1970-01-01 of a date written `YYYY-MM-DD…` (the rest, such as a time, is ignored).
@@ -948,6 +1261,53 @@ mod tests {
         }
         assert!(matches!(skim("items:\n  - &a {id: A}\n  - *a\n"), Skim::NeedsTree));
         assert!(matches!(skim("items: [\n"), Skim::Invalid));
+    }
+
+    #[test]
+    fn aliases_that_expand_too_far_are_not_parsed() {
+        let big = "x".repeat(1 << 20);
+        let bytes = format!("a: &a {big}\nb: &b [*a, *a, *a, *a]\nc: &c [*b, *b, *b, *b]\nitems:\n  - id: *a\n");
+        assert!(!aliases_fit(&bytes), "16 copies of 1 MB");
+        assert!(yaml_version(bytes.as_bytes()).is_none());
+        let mut values = String::from("l0: &l0 [lol]\n");
+        for i in 1..=6 {
+            values += &format!("l{i}: &l{i} [{}]\n", vec![format!("*l{}", i - 1); 10].join(", "));
+        }
+        assert!(!aliases_fit(&values), "a million values");
+        let fine = "items:\n  - &a {id: A}\n  - *a\n  - {id: B}\n";
+        assert!(aliases_fit(fine));
+        assert_eq!(yaml_version(fine.as_bytes()).map(|v| v.ids), Some(ids("A A B")));
+    }
+
+    #[test]
+    fn mailmap_reads_as_git_does() {
+        let map = Mailmap::parse(
+            "# comment\n\
+             Dana Lee <dana@x.example>\n\
+             <dana@x.example> <DLee@old.example>\n\
+             Sam Ortiz <sam@x.example> sam <sam@home.example>\n\
+             Other Sam <other@x.example> <SAM@home.example>\n\
+             broken line\n\
+             Nobody <>\n",
+        );
+        let m = |name: &str, email: &str| map.map(name, email);
+        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(m("dana", "DANA@x.example"), pair("Dana Lee", "DANA@x.example"));
+        assert_eq!(m("dlee", "dlee@old.example"), pair("dlee", "dana@x.example"));
+        assert_eq!(m("Sam", "sam@home.example"), pair("Sam Ortiz", "sam@x.example"));
+        assert_eq!(m("Samuel", "sam@home.example"), pair("Other Sam", "other@x.example"));
+        assert_eq!(m("Eve", "eve@x.example"), pair("Eve", "eve@x.example"));
+        assert_eq!(m("Nobody", ""), pair("Nobody", ""));
+    }
+
+    #[test]
+    fn only_plain_relative_paths_are_written() {
+        for good in ["backlog.yaml", "backlog/tasks/task-1 - A.md", "a/.github/x", "..a/b.."] {
+            assert!(is_plain_relative(good), "{good}");
+        }
+        for bad in ["", "/etc/passwd", "a/../../b", "..", "./a", "a//b", ".git/hooks/pre-commit", "a/.GIT/config"] {
+            assert!(!is_plain_relative(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -86,7 +86,7 @@ pub fn run(ui: &mut Ui, plan: &ReportPlan) -> i32 {
     if failed { crate::cli::EXIT_ERROR } else { crate::cli::EXIT_CLEAN }
 }
 
-/// The figures of the same backlog as it was at `rev`: read through `git archive`, checked with the
+/// The figures of the same backlog as it was at `rev`: read from git's objects, checked with the
 /// same policy, with the history that led to `rev`.
 fn figures_at(
     ui: &mut Ui,
