@@ -594,24 +594,41 @@ fn load_staged(found: &discover::Found) -> (Option<Backlog>, Vec<Problem>) {
     // `cat-file blob` gives the bytes as staged: no filter, textconv or pager can run.
     let staged = crate::history::git_staged(dir)
         .args(["cat-file", "blob", &format!(":./{name}")])
+        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
-        .output();
-    match staged {
-        Ok(out) if out.status.success() => match String::from_utf8(out.stdout) {
-            Ok(text) => {
-                let file = SourceFile::new(path, text);
-                match yaml::parse(&file, yaml::Limits::default()) {
-                    Ok(root) => match Backlog::from_yaml(file, root) {
-                        Ok(b) => (Some(b), Vec::new()),
-                        Err(p) => (None, p),
-                    },
-                    Err(p) => (None, p),
-                }
-            }
-            Err(_) => load(found),
-        },
+        .spawn();
+    let Ok(mut child) = staged else { return load(found) };
+    // Read no more than the size cap allows, as for a file on disk.
+    let cap = crate::input::max_file_bytes();
+    let mut bytes = Vec::new();
+    let read =
+        child.stdout.take().map(|out| std::io::Read::read_to_end(&mut std::io::Read::take(out, cap + 1), &mut bytes));
+    if bytes.len() as u64 > cap {
+        let _ = child.kill();
+        let _ = child.wait();
+        let refusal = crate::input::Refusal::TooLarge(bytes.len() as u64);
+        let problem =
+            Problem::error("I0030", format!("cannot read the staged `{}`: {}", path.display(), refusal.reason()))
+                .help(refusal.help());
+        return (None, vec![problem]);
+    }
+    let staged = child.wait().is_ok_and(|status| status.success()) && matches!(read, Some(Ok(_)));
+    if !staged {
         // Not staged (or not in git): the file on disk is what will be committed.
-        _ => load(found),
+        return load(found);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            let file = SourceFile::new(path, text);
+            match yaml::parse(&file, yaml::Limits::default()) {
+                Ok(root) => match Backlog::from_yaml(file, root) {
+                    Ok(b) => (Some(b), Vec::new()),
+                    Err(p) => (None, p),
+                },
+                Err(p) => (None, p),
+            }
+        }
+        Err(_) => load(found),
     }
 }
 

@@ -218,6 +218,11 @@ impl CatFile {
         let mut parts = header.split_whitespace();
         let (id, kind, size) = (parts.next()?, parts.next()?, parts.next()?);
         let size: usize = size.parse().ok()?;
+        // A version over the size cap is skipped unread, as a file on disk would be refused.
+        if size as u64 > crate::input::max_file_bytes() {
+            std::io::copy(&mut (&mut self.output).take(size as u64 + 1), &mut std::io::sink()).ok()?;
+            return None;
+        }
         let mut content = vec![0; size + 1]; // the content, then a newline
         self.output.read_exact(&mut content).ok()?;
         content.pop();
