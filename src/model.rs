@@ -262,11 +262,29 @@ pub fn first_key_line(file: &SourceFile, root: &Node) -> Span {
 }
 
 pub fn validate(file: &SourceFile, node: &Node, schema: Schema, what: &str, problems: &mut Vec<Problem>) {
+    validate_fields(file, node, schema, what, true, problems);
+}
+
+/// Like [`validate`], without looking for typos in unknown field names: for sources whose field
+/// names are not typed by hand (Jira's column headers).
+pub fn validate_types(file: &SourceFile, node: &Node, schema: Schema, what: &str, problems: &mut Vec<Problem>) {
+    validate_fields(file, node, schema, what, false, problems);
+}
+
+fn validate_fields(
+    file: &SourceFile,
+    node: &Node,
+    schema: Schema,
+    what: &str,
+    typos: bool,
+    problems: &mut Vec<Problem>,
+) {
     let Value::Map(entries) = &node.value else { return };
     for entry in entries {
         let Some(&(_, ty)) = schema.iter().find(|(name, _)| *name == entry.key) else {
             // Unknown fields are a team's own data, unless the name is a near miss of a known one.
-            if let Some(suggestion) = did_you_mean(&entry.key, schema.iter().map(|(n, _)| *n)) {
+            if typos
+                && let Some(suggestion) = did_you_mean(&entry.key, schema.iter().map(|(n, _)| *n)) {
                 {
                     problems.push(
                         Problem::error("I0011", format!("unknown field `{}` in {what}", entry.key))
