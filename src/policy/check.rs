@@ -270,8 +270,26 @@ pub fn compile(parsed: &[Parsed]) -> (CompiledPolicy, Vec<Problem>) {
             }
         }
     }
+    // The horizons nest. A written `distant` below `near` is a mistake; a `near` beyond the default
+    // `distant` moves the distant horizon out with it.
     if settings.distant < settings.near {
-        settings.distant = settings.near;
+        match last_setting(parsed, "distant") {
+            Some((p, distant)) => {
+                let mut problem = Problem::error(
+                    "P0004",
+                    format!("`distant` ({}) is smaller than `near` ({})", settings.distant, settings.near),
+                )
+                .in_file(&p.file)
+                .label(distant.value.span, "the distant horizon would start inside the near one");
+                if let Some((q, near)) = last_setting(parsed, "near")
+                    && q.file.path == p.file.path
+                {
+                    problem = problem.label(near.value.span, "`near` is set here");
+                }
+                problems.push(problem.help("make `distant` at least as large as `near`"));
+            }
+            None => settings.distant = settings.near,
+        }
     }
     let mut tests = Vec::new();
     for p in parsed {
@@ -289,6 +307,17 @@ pub fn compile(parsed: &[Parsed]) -> (CompiledPolicy, Vec<Problem>) {
     }
     let origins = origins(parsed);
     (CompiledPolicy { settings, rules, tests, origins }, problems)
+}
+
+/// The assignment that sets `name` in the last file that sets it (later files override earlier ones).
+fn last_setting<'p>(parsed: &'p [Parsed], name: &str) -> Option<(&'p Parsed, &'p Assignment)> {
+    parsed.iter().rev().find_map(|p| {
+        let assignments = p.policy.declarations.iter().rev().filter_map(|d| match d {
+            Declaration::Settings { assignments, .. } => Some(assignments),
+            _ => None,
+        });
+        assignments.flat_map(|a| a.iter().rev()).find(|a| a.name.text == name).map(|a| (p, a))
+    })
 }
 
 /// Where each setting and each rule configuration was written, for `check --show-policy`.
