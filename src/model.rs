@@ -333,6 +333,23 @@ fn check_type(file: &SourceFile, field: &str, node: &Node, ty: FieldType, proble
             "a number",
             &format!("write `{field}` as a number, for example `{field}: 5`"),
         )),
+        // NaN and infinities break every sum and comparison a rule makes; a negative size means nothing.
+        Number => {
+            let Value::Num(n) = node.value else { return };
+            let (expected, found) = if !n.is_finite() {
+                ("a finite number", if n.is_nan() { "not a number (NaN)" } else { "an infinite number" })
+            } else if field == "estimate" && n < 0.0 {
+                ("a number of zero or more", "a negative number")
+            } else {
+                return;
+            };
+            problems.push(
+                Problem::error("I0012", format!("`{field}` must be {expected}, found {found}"))
+                    .in_file(file)
+                    .label(node.span, format!("expected {expected}"))
+                    .help(format!("write `{field}` as a number such as `{field}: 5`")),
+            );
+        }
         Allow => {
             let Value::Map(entries) = &node.value else {
                 problems.push(type_problem(
