@@ -148,6 +148,7 @@ const FUNCTIONS: &[(&str, Func, &[Param])] = &[
     ("words", Func::Words, &[Param::Text]),
     ("lower", Func::Lower, &[Param::Text]),
     ("upper", Func::Upper, &[Param::Text]),
+    ("nfc", Func::Nfc, &[Param::TextOrList]),
     ("trim", Func::Trim, &[Param::Text]),
     ("contains", Func::Contains, &[Param::TextOrList, Param::Any]),
     ("matches", Func::Matches, &[Param::Text, Param::Literal]),
@@ -1056,7 +1057,7 @@ fn ty_of(func: Func) -> Ty {
         | Func::Round
         | Func::DaysBetween => Ty::Num,
         Func::Lower | Func::Upper | Func::Trim | Func::Join => Ty::Text,
-        Func::Distinct | Func::Find | Func::MostCommon | Func::Recent => Ty::Any,
+        Func::Distinct | Func::Find | Func::MostCommon | Func::Recent | Func::Nfc => Ty::Any,
     }
 }
 
@@ -1135,7 +1136,7 @@ fn call(c: &mut Checker, scope: &Scope, f: &Name, args: &[Expr], span: Span) -> 
         }
     }
     let ty = match func {
-        Func::Distinct | Func::Recent => typed[0].1.clone(),
+        Func::Distinct | Func::Recent | Func::Nfc => typed[0].1.clone(),
         Func::Find | Func::MostCommon => match &typed[0].1 {
             Ty::List(elem) => (**elem).clone(),
             _ => Ty::Any,

@@ -751,6 +751,19 @@ fn text<'a>(v: &V<'a>) -> Option<Cow<'a, str>> {
     }
 }
 
+/// Texts in Unicode normalisation form C: texts that look the same compare equal ("é" written as one
+/// character or as "e" and a combining accent). Elements of a list keep where they were written.
+fn nfc<'a>(v: &V<'a>) -> V<'a> {
+    use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+    match &v.val {
+        Val::Text(t) if is_nfc_quick(t.chars()) != IsNormalized::Yes => {
+            V { val: Val::Text(Cow::Owned(t.nfc().collect())), at: v.at }
+        }
+        Val::List(items) => V { val: Val::List(items.iter().map(nfc).collect()), at: v.at },
+        _ => v.clone(),
+    }
+}
+
 fn call<'a>(cx: &Context<'a>, f: Func, args: &[Ir], var: &V<'a>, cache: &mut Cache<'a>) -> V<'a> {
     let num = |n: usize| V::new(Val::Num(n as f64));
     let bool_ = |x: bool| V::new(Val::Bool(x));
@@ -831,6 +844,7 @@ fn call<'a>(cx: &Context<'a>, f: Func, args: &[Ir], var: &V<'a>, cache: &mut Cac
         Func::Words => num(text(&a[0]).map_or(0, |t| t.split_whitespace().count())),
         Func::Lower => text(&a[0]).map_or_else(V::null, |t| txt(t.to_lowercase())),
         Func::Upper => text(&a[0]).map_or_else(V::null, |t| txt(t.to_uppercase())),
+        Func::Nfc => nfc(&a[0]),
         Func::Trim => text(&a[0]).map_or_else(V::null, |t| txt(t.trim().to_string())),
         Func::Contains => bool_(match (&a[0].val, &a[1].val) {
             (Val::Text(h), Val::Text(n)) => h.contains(n.as_ref()),
