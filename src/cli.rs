@@ -200,7 +200,8 @@ fn policy_files(
         None => p,
     };
     if let Some(&start) = includes.position_in_chain.get(&key) {
-        let chain: Vec<String> = includes.chain[start..].iter().chain([&key]).map(|k| crate::source::display_path(k)).collect();
+        let chain: Vec<String> =
+            includes.chain[start..].iter().chain([&key]).map(|k| crate::source::display_path(k)).collect();
         problems.push(
             located(Problem::error("P0016", format!("policy files include each other: {}", chain.join(" → "))))
                 .help("remove one of the `include` lines"),

@@ -102,7 +102,11 @@ fn misplaced_quote(text: &str, from: usize) -> Option<(usize, &'static str, &'st
                 i += 1;
                 loop {
                     let Some(q) = text[i..].find('"').map(|q| i + q) else {
-                        return Some((open, "a quoted field runs to the end of the file", "this quote is never closed"));
+                        return Some((
+                            open,
+                            "a quoted field runs to the end of the file",
+                            "this quote is never closed",
+                        ));
                     };
                     i = q + 1;
                     if b.get(i) != Some(&b'"') {

@@ -283,8 +283,7 @@ fn validate_fields(
     for entry in entries {
         let Some(&(_, ty)) = schema.iter().find(|(name, _)| *name == entry.key) else {
             // Unknown fields are a team's own data, unless the name is a near miss of a known one.
-            if typos
-                && let Some(suggestion) = did_you_mean(&entry.key, schema.iter().map(|(n, _)| *n)) {
+            if typos && let Some(suggestion) = did_you_mean(&entry.key, schema.iter().map(|(n, _)| *n)) {
                 {
                     problems.push(
                         Problem::error("I0011", format!("unknown field `{}` in {what}", entry.key))
