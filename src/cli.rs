@@ -10,7 +10,7 @@ use crate::render::{self, Style};
 use crate::source::SourceFile;
 use crate::yaml;
 use clap::{Parser, Subcommand, ValueEnum};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -196,11 +196,20 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// The policy files read so far, and the chain of includes being followed (indexed, so that
+/// following thousands of includes stays linear).
+#[derive(Default)]
+struct Includes {
+    chain: Vec<PathBuf>,
+    position_in_chain: HashMap<PathBuf, usize>,
+    read: HashSet<PathBuf>,
+}
+
 /// A policy file and, before it, every file it includes (each once), in the order they apply.
 /// An include cycle is reported at the `include` that closes it.
 fn policy_files(
     path: &Path,
-    stack: &mut Vec<PathBuf>,
+    includes: &mut Includes,
     out: &mut Vec<(PathBuf, SourceFile)>,
     problems: &mut Vec<Problem>,
     via: Option<(&SourceFile, crate::source::Span)>,
@@ -210,15 +219,16 @@ fn policy_files(
         Some((file, span)) => p.in_file(file).label(span, "included here"),
         None => p,
     };
-    if let Some(start) = stack.iter().position(|k| *k == key) {
-        let chain: Vec<String> = stack[start..].iter().chain([&key]).map(|k| crate::source::display_path(k)).collect();
+    if let Some(&start) = includes.position_in_chain.get(&key) {
+        let chain: Vec<String> =
+            includes.chain[start..].iter().chain([&key]).map(|k| crate::source::display_path(k)).collect();
         problems.push(
             located(Problem::error("P0016", format!("policy files include each other: {}", chain.join(" → "))))
                 .help("remove one of the `include` lines"),
         );
         return;
     }
-    if out.iter().any(|(k, _)| *k == key) {
+    if includes.read.contains(&key) {
         return;
     }
     let file = match read_source(path) {
@@ -229,14 +239,15 @@ fn policy_files(
         }
     };
     if let Ok(parsed) = policy::parse::parse(&file) {
-        stack.push(key.clone());
+        includes.position_in_chain.insert(key.clone(), includes.chain.len());
+        includes.chain.push(key.clone());
         for d in &parsed.declarations {
             if let policy::ast::Declaration::Include { path: target } = d {
                 let rel = target.as_plain().unwrap_or_default();
                 // The repository; outside git, the folder tree of the policy the chain started from.
-                let root = crate::input::root_of(stack.first().unwrap_or(&key));
+                let root = crate::input::root_of(includes.chain.first().unwrap_or(&key));
                 match crate::input::resolve_include(path, &rel, &root) {
-                    Ok(resolved) => policy_files(&resolved, stack, out, problems, Some((&file, target.span))),
+                    Ok(resolved) => policy_files(&resolved, includes, out, problems, Some((&file, target.span))),
                     Err(why) => problems.push(
                         Problem::error("P0017", format!("`include \"{rel}\"` is refused: {why}"))
                             .in_file(&file)
@@ -246,8 +257,10 @@ fn policy_files(
                 }
             }
         }
-        stack.pop();
+        includes.chain.pop();
+        includes.position_in_chain.remove(&key);
     }
+    includes.read.insert(key.clone());
     out.push((key, file));
 }
 
@@ -262,7 +275,7 @@ fn load_policy_files(ui: &mut Ui, policy_file: Option<&Path>) -> Option<(Compile
     let mut files = Vec::new();
     let mut problems = Vec::new();
     if let Some(path) = policy_file {
-        policy_files(path, &mut Vec::new(), &mut files, &mut problems, None);
+        policy_files(path, &mut Includes::default(), &mut files, &mut problems, None);
     }
     if !problems.is_empty() {
         ui.problems(&problems);

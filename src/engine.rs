@@ -3,7 +3,7 @@
 use crate::diag::{Level, Problem};
 use crate::model::Backlog;
 use crate::policy::ast::Mode;
-use crate::policy::eval::{Cache, Context, Loc, Rec, V, Val, eval, render};
+use crate::policy::eval::{Cache, Context, Loc, Rec, V, Val, eval, render_message};
 use crate::policy::ir::{CompiledPolicy, CompiledRule, Global, Ir, IrRange};
 use crate::source::Span;
 
@@ -111,14 +111,14 @@ fn run_rule<'a>(cx: &Context<'a>, rule: &CompiledRule, out: &mut Vec<Finding>) {
                 .or_else(|| cx.anchor(subject))
                 .unwrap_or(Loc { file: 0, span: cx.backlog.top.anchor });
             let help = match &check.help {
-                Some(h) => Some(render(cx, h, subject, &mut cache)),
+                Some(h) => Some(render_message(cx, h, subject, &mut cache)),
                 None => rule.help.clone(),
             };
             out.push(Finding {
                 rule: rule.name.clone(),
                 level: check.severity.unwrap_or(rule.severity),
-                message: render(cx, &check.message, subject, &mut cache),
-                label: check.label.as_ref().map(|l| render(cx, l, subject, &mut cache)),
+                message: render_message(cx, &check.message, subject, &mut cache),
+                label: check.label.as_ref().map(|l| render_message(cx, l, subject, &mut cache)),
                 help,
                 file: loc.file,
                 span: loc.span,

@@ -8,6 +8,7 @@ use crate::diag::Problem;
 use crate::model::{self, Backlog, Record};
 use crate::source::{SourceFile, Span};
 use crate::yaml::{Entry, Node, Value};
+use std::collections::HashMap;
 
 /// Whether the first line of a CSV file is a Jira export header.
 pub fn is_jira_header(text: &str) -> bool {
@@ -88,6 +89,50 @@ fn field_spans(text: &str, start: usize) -> Vec<Span> {
     }
 }
 
+/// The first quote that breaks CSV quoting as Jira writes it: a quote inside an unquoted field, text
+/// after a closing quote, or a quoted field that never closes. The csv crate reads all three
+/// leniently, the last by taking the rest of the file as one cell, so they are errors here.
+fn misplaced_quote(text: &str, from: usize) -> Option<(usize, &'static str, &'static str)> {
+    let b = text.as_bytes();
+    let (mut i, mut field_start) = (from, true);
+    while i < b.len() {
+        match b[i] {
+            b'"' if field_start => {
+                let open = i;
+                i += 1;
+                loop {
+                    let Some(q) = text[i..].find('"').map(|q| i + q) else {
+                        return Some((
+                            open,
+                            "a quoted field runs to the end of the file",
+                            "this quote is never closed",
+                        ));
+                    };
+                    i = q + 1;
+                    if b.get(i) != Some(&b'"') {
+                        break;
+                    }
+                    i += 1;
+                }
+                if i < b.len() && !matches!(b[i], b',' | b'\n' | b'\r') {
+                    return Some((i - 1, "text follows the closing quote of a field", "this quote closes the field"));
+                }
+                field_start = false;
+            }
+            b'"' => return Some((i, "a quote inside an unquoted field", "stray quote")),
+            b',' | b'\n' | b'\r' => {
+                field_start = true;
+                i += 1;
+            }
+            _ => {
+                field_start = false;
+                i += 1;
+            }
+        }
+    }
+    None
+}
+
 fn str_node(span: Span, s: &str) -> Node {
     Node { span, value: Value::Str(s.into()) }
 }
@@ -132,11 +177,21 @@ fn description_criteria(desc: &Entry, text: &str) -> Option<Entry> {
     }
     let cell = desc.value.span;
     let source = &text[cell.start..cell.end];
+    // Criteria appear in order: each search starts after the previous match, so the cost stays linear.
+    let mut from = 0;
     let list: Vec<Node> = found
         .iter()
-        .map(|c| match source.find(c.as_str()) {
-            Some(at) => str_node(Span::new(cell.start + at, cell.start + at + c.len()), c),
-            None => str_node(cell, c),
+        .map(|c| match source[from..].find(c.as_str()) {
+            Some(at) => {
+                let at = from + at;
+                from = at + c.len();
+                str_node(Span::new(cell.start + at, cell.start + from), c)
+            }
+            None => {
+                // Quoting changed the text: later criteria would be searched for in vain as well.
+                from = source.len();
+                str_node(cell, c)
+            }
         })
         .collect();
     let span = list.first().map_or(cell, |n| n.span);
@@ -146,6 +201,12 @@ fn description_criteria(desc: &Entry, text: &str) -> Option<Entry> {
 pub fn load(file: SourceFile) -> Result<Backlog, Vec<Problem>> {
     let text: &str = &file.text;
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    if let Some((at, what, label)) = misplaced_quote(text, bom) {
+        return Err(vec![Problem::error("I0070", format!("invalid CSV: {what}"))
+            .in_file(&file)
+            .label(Span::new(at, at + 1), label)
+            .help("a field with quotes, commas or line breaks is written inside quotes, each quote in it doubled (`\"\"`), as Jira exports it; the rest of the file was not read")]);
+    }
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(&text.as_bytes()[bom..]);
     let mut rows = reader.records();
     let mut problems = Vec::new();
@@ -184,6 +245,8 @@ pub fn load(file: SourceFile) -> Result<Backlog, Vec<Problem>> {
         let spans = field_spans(text, start);
         let row_span = Span::new(start, text[start..].find('\n').map_or(text.len(), |i| start + i));
         let mut entries: Vec<Entry> = Vec::new();
+        // Where each key sits in `entries`: rows may have any number of columns.
+        let mut entry_of: HashMap<&str, usize> = HashMap::new();
         for (col, value) in record.iter().enumerate() {
             let Some(header) = headers.get(col) else { continue };
             let value = value.trim();
@@ -218,7 +281,7 @@ pub fn load(file: SourceFile) -> Result<Backlog, Vec<Problem>> {
                 }
             };
             // Jira repeats a column once per value: join the repetitions.
-            match entries.iter_mut().find(|e| e.key == key) {
+            match entry_of.get(key).map(|&i| &mut entries[i]) {
                 Some(existing) => match (&mut existing.value.value, node.value) {
                     (Value::Seq(list), Value::Seq(more)) => list.extend(more),
                     (Value::Str(s), Value::Str(more)) => {
@@ -227,7 +290,10 @@ pub fn load(file: SourceFile) -> Result<Backlog, Vec<Problem>> {
                     }
                     _ => {}
                 },
-                None => entries.push(Entry { key: key.into(), key_span: span, value: node }),
+                None => {
+                    entry_of.insert(key, entries.len());
+                    entries.push(Entry { key: key.into(), key_span: span, value: node });
+                }
             }
         }
         if !entries.iter().any(|e| e.key == "acceptance_criteria")
@@ -237,9 +303,7 @@ pub fn load(file: SourceFile) -> Result<Backlog, Vec<Problem>> {
             entries.push(criteria);
         }
         let node = Node { span: row_span, value: Value::Map(entries) };
-        let mut check = Vec::new();
-        model::validate(&file, &node, model::ITEM_FIELDS, "a row", &mut check);
-        problems.extend(check.into_iter().filter(|p| p.code != "I0011"));
+        model::validate_types(&file, &node, model::ITEM_FIELDS, "a row", &mut problems);
         let record = Record::new(0, node, 0);
         let is_epic = record.text("type", &file).is_some_and(|t| t.eq_ignore_ascii_case("epic"));
         if is_epic {
@@ -309,6 +373,17 @@ mod tests {
         let spans = field_spans(text, 0);
         let cells: Vec<&str> = spans.iter().map(|s| &text[s.start..s.end]).collect();
         assert_eq!(cells, ["a", "b,\"\"c\"\"", "d"]);
+    }
+
+    #[test]
+    fn misplaced_quotes_are_found_where_they_are() {
+        let at = |text: &str| misplaced_quote(text, 0).map(|(at, what, _)| (at, what));
+        assert_eq!(at("a,\"b,\"\"c\"\"\",d\r\n\"x\"\n"), None);
+        assert_eq!(at("a,\"\"\n"), None);
+        assert_eq!(at("a,b\"c,d\n"), Some((3, "a quote inside an unquoted field")));
+        assert_eq!(at("a,\"b\"c,d\n"), Some((4, "text follows the closing quote of a field")));
+        assert_eq!(at("a,b\n\"c,d\ne,f\n"), Some((4, "a quoted field runs to the end of the file")));
+        assert_eq!(at("a,\"b\"\"\n"), Some((2, "a quoted field runs to the end of the file")));
     }
 
     #[test]

@@ -262,11 +262,28 @@ pub fn first_key_line(file: &SourceFile, root: &Node) -> Span {
 }
 
 pub fn validate(file: &SourceFile, node: &Node, schema: Schema, what: &str, problems: &mut Vec<Problem>) {
+    validate_fields(file, node, schema, what, true, problems);
+}
+
+/// Like [`validate`], without looking for typos in unknown field names: for sources whose field
+/// names are not typed by hand (Jira's column headers).
+pub fn validate_types(file: &SourceFile, node: &Node, schema: Schema, what: &str, problems: &mut Vec<Problem>) {
+    validate_fields(file, node, schema, what, false, problems);
+}
+
+fn validate_fields(
+    file: &SourceFile,
+    node: &Node,
+    schema: Schema,
+    what: &str,
+    typos: bool,
+    problems: &mut Vec<Problem>,
+) {
     let Value::Map(entries) = &node.value else { return };
     for entry in entries {
         let Some(&(_, ty)) = schema.iter().find(|(name, _)| *name == entry.key) else {
             // Unknown fields are a team's own data, unless the name is a near miss of a known one.
-            if let Some(suggestion) = did_you_mean(&entry.key, schema.iter().map(|(n, _)| *n)) {
+            if typos && let Some(suggestion) = did_you_mean(&entry.key, schema.iter().map(|(n, _)| *n)) {
                 {
                     problems.push(
                         Problem::error("I0011", format!("unknown field `{}` in {what}", entry.key))
@@ -315,6 +332,23 @@ fn check_type(file: &SourceFile, field: &str, node: &Node, ty: FieldType, proble
             "a number",
             &format!("write `{field}` as a number, for example `{field}: 5`"),
         )),
+        // NaN and infinities break every sum and comparison a rule makes; a negative size means nothing.
+        Number => {
+            let Value::Num(n) = node.value else { return };
+            let (expected, found) = if !n.is_finite() {
+                ("a finite number", if n.is_nan() { "not a number (NaN)" } else { "an infinite number" })
+            } else if field == "estimate" && n < 0.0 {
+                ("a number of zero or more", "a negative number")
+            } else {
+                return;
+            };
+            problems.push(
+                Problem::error("I0012", format!("`{field}` must be {expected}, found {found}"))
+                    .in_file(file)
+                    .label(node.span, format!("expected {expected}"))
+                    .help(format!("write `{field}` as a number such as `{field}: 5`")),
+            );
+        }
         Allow => {
             let Value::Map(entries) = &node.value else {
                 problems.push(type_problem(

@@ -12,18 +12,41 @@ use saphyr_parser::{Event, Parser, ScalarStyle};
 use std::collections::HashMap;
 
 /// Budgets that keep hostile input from exhausting the stack or memory.
+///
+/// Aliases are charged twice: by the values they copy and by the text (string values and keys)
+/// they copy, so neither many small copies nor a few copies of one long string can blow up. The
+/// text budget is at least twice the file's own size, so a large backlog may still share lists
+/// with aliases; it is at most 16 MiB otherwise (the defaults take well under a second to expand).
+/// Every YAML reader goes through [`parse`] with these budgets: backlogs (whole or split), Backlog.md
+/// front matter and config, the example backlogs of policy `test` blocks, and historical versions.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     /// Deepest allowed nesting of sequences and mappings (a backlog needs about 5).
     pub max_depth: usize,
     /// Most nodes that aliases may add by expansion, beyond the nodes written in the file.
     pub max_alias_nodes: usize,
+    /// Most bytes of text that aliases may add by expansion (raised to twice the file's size).
+    pub max_alias_bytes: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_depth: 64, max_alias_nodes: 100_000 }
+        Limits { max_depth: 64, max_alias_nodes: 100_000, max_alias_bytes: 16 << 20 }
     }
+}
+
+impl Limits {
+    /// The budgets for a file of `len` bytes.
+    fn for_file(self, len: usize) -> Limits {
+        Limits { max_alias_bytes: self.max_alias_bytes.max(len.saturating_mul(2)), ..self }
+    }
+}
+
+/// What an alias copy costs: its values and the bytes of its text.
+#[derive(Clone, Copy, Debug, Default)]
+struct Weight {
+    nodes: usize,
+    bytes: usize,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -80,11 +103,31 @@ impl Node {
         }
     }
 
-    fn count(&self) -> usize {
-        1 + match &self.value {
-            Value::Seq(items) => items.iter().map(Node::count).sum(),
-            Value::Map(entries) => entries.iter().map(|e| e.value.count()).sum(),
-            _ => 0,
+    fn weight(&self) -> Weight {
+        let mut total = Weight::default();
+        let mut pending = vec![self];
+        while let Some(node) = pending.pop() {
+            total.nodes += 1;
+            match &node.value {
+                Value::Str(s) => total.bytes += s.len(),
+                Value::Seq(items) => pending.extend(items),
+                Value::Map(entries) => {
+                    for e in entries {
+                        total.bytes += e.key.len();
+                        pending.push(&e.value);
+                    }
+                }
+                _ => {}
+            }
+        }
+        total
+    }
+
+    fn child(&self, index: usize) -> Option<&Node> {
+        match &self.value {
+            Value::Seq(items) => items.get(index),
+            Value::Map(entries) => entries.get(index).map(|e| &e.value),
+            _ => None,
         }
     }
 }
@@ -104,11 +147,65 @@ enum Frame {
     },
 }
 
+impl Frame {
+    /// Where the child being read now will sit once it is complete.
+    fn next_index(&self) -> usize {
+        match self {
+            Frame::Seq { items, .. } => items.len(),
+            Frame::Map { entries, .. } => entries.len(),
+        }
+    }
+    fn child(&self, index: usize) -> Option<&Node> {
+        match self {
+            Frame::Seq { items, .. } => items.get(index),
+            Frame::Map { entries, .. } => entries.get(index).map(|e| &e.value),
+        }
+    }
+}
+
+/// An anchored node. Collections are not copied when their anchor completes (nested anchors would
+/// copy a subtree once per level): the anchor keeps where the node sits in the tree being built,
+/// and only an alias copies it.
+enum Anchored {
+    Scalar(Node),
+    /// Child indexes from the root: one per frame open when the node completed, then its own.
+    At(Vec<usize>),
+}
+
+struct Anchor {
+    node: Anchored,
+    /// Computed on first use by an alias.
+    weight: Option<Weight>,
+}
+
+/// The completed node at `path` (see [`Anchored::At`]), whether it is still inside open frames or
+/// already in a completed collection.
+fn anchored<'t>(stack: &'t [Frame], root: Option<&'t Node>, path: &[usize]) -> Option<&'t Node> {
+    // Follow the open frames while the path runs through the child each is still reading.
+    let mut level = 0;
+    while level < stack.len() && level < path.len() && path[level] == stack[level].next_index() {
+        level += 1;
+    }
+    let (mut node, rest) = match stack.get(level) {
+        None if level == 0 => (root?, path),
+        None => return None,
+        Some(frame) => {
+            let (&index, rest) = path[level..].split_first()?;
+            (frame.child(index)?, rest)
+        }
+    };
+    for &index in rest {
+        node = node.child(index)?;
+    }
+    Some(node)
+}
+
 /// Files from this size up parse their `items:` list on every core.
 const SPLIT_FROM_BYTES: usize = 1 << 20;
 
 /// Parses one YAML document. On error returns every problem found before parsing had to stop.
 pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Vec<Problem>> {
+    let limits = limits.for_file(file.text.len());
     if file.text.len() >= SPLIT_FROM_BYTES
         && let Some(node) = parse_split(file, limits)
     {
@@ -226,6 +323,7 @@ fn parse_split(file: &SourceFile, limits: Limits) -> Option<Node> {
     let slice_limits = Limits {
         max_depth: limits.max_depth.saturating_sub(1),
         max_alias_nodes: limits.max_alias_nodes / bounds.len().max(1),
+        max_alias_bytes: limits.max_alias_bytes / bounds.len().max(1),
     };
     // The document around the list: the part before it (ending in `items:`) and the part after it,
     // each parsed on its own, without copying the text.
@@ -294,8 +392,9 @@ fn parse_text(text: &str, file: &SourceFile, limits: Limits) -> Result<Node, Vec
     let span_of = |s: saphyr_parser::Span| Span::new(chars.byte(s.start.index()), chars.byte(s.end.index()));
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
-    let mut alias_budget = limits.max_alias_nodes;
+    let mut anchors: HashMap<usize, Anchor> = HashMap::new();
+    let mut nodes_left = limits.max_alias_nodes;
+    let mut bytes_left = limits.max_alias_bytes;
     let mut root: Option<Node> = None;
     let mut documents = 0;
     let mut problems = Vec::new();
@@ -355,18 +454,16 @@ fn parse_text(text: &str, file: &SourceFile, limits: Limits) -> Result<Node, Vec
             Event::SequenceEnd => match stack.pop() {
                 Some(Frame::Seq { start, anchor, items }) => {
                     let end = items.last().map_or(span.end, |n| n.span.end.max(span.end).min(text.len()));
-                    let node = Node { span: Span::new(start, end.max(start)), value: Value::Seq(items) };
-                    remember(&mut anchors, anchor, &node);
-                    node
+                    remember_at(&mut anchors, anchor, &stack);
+                    Node { span: Span::new(start, end.max(start)), value: Value::Seq(items) }
                 }
                 _ => unreachable_frame(file, span, &mut problems)?,
             },
             Event::MappingEnd => match stack.pop() {
                 Some(Frame::Map { start, anchor, entries, .. }) => {
                     let end = entries.last().map_or(span.end, |e| e.value.span.end.max(span.end).min(text.len()));
-                    let node = Node { span: Span::new(start, end.max(start)), value: Value::Map(entries) };
-                    remember(&mut anchors, anchor, &node);
-                    node
+                    remember_at(&mut anchors, anchor, &stack);
+                    Node { span: Span::new(start, end.max(start)), value: Value::Map(entries) }
                 }
                 _ => unreachable_frame(file, span, &mut problems)?,
             },
@@ -378,38 +475,52 @@ fn parse_text(text: &str, file: &SourceFile, limits: Limits) -> Result<Node, Vec
                     Value::Str(CompactString::from(&*value))
                 };
                 let node = Node { span, value };
-                remember(&mut anchors, anchor, &node);
+                if anchor > 0 {
+                    anchors.insert(anchor, Anchor { node: Anchored::Scalar(node.clone()), weight: None });
+                }
                 node
             }
-            Event::Alias(id) => match anchors.get(&id) {
-                Some((node, count)) => {
-                    if *count > alias_budget {
-                        problems.push(
-                            Problem::error("I0004", "aliases expand to too many values")
-                                .in_file(file)
-                                .label(span, "this alias pushes the expansion over the limit")
-                                .help(format!(
-                                    "backlint expands at most {} values from aliases; write the values out or use fewer aliases",
-                                    limits.max_alias_nodes
-                                )),
-                        );
-                        return Err(problems);
-                    }
-                    alias_budget -= count;
-                    // The copy points at the alias, so findings on it land where the reader looks.
-                    let mut copy = node.clone();
-                    copy.span = span;
-                    copy
-                }
-                None => {
+            Event::Alias(id) => {
+                let found = anchors.get_mut(&id).and_then(|Anchor { node, weight }| {
+                    let node = match &*node {
+                        Anchored::Scalar(node) => node,
+                        Anchored::At(path) => anchored(&stack, root.as_ref(), path)?,
+                    };
+                    Some((node, *weight.get_or_insert_with(|| node.weight())))
+                });
+                let Some((node, weight)) = found else {
                     problems.push(
                         Problem::error("I0001", "invalid YAML: unknown alias")
                             .in_file(file)
                             .label(span, "no anchor with this name"),
                     );
                     return Err(problems);
+                };
+                let over = if weight.nodes > nodes_left {
+                    Some(("too many values", format!("{} values", limits.max_alias_nodes)))
+                } else if weight.bytes > bytes_left {
+                    Some(("too much text", format!("{} MiB of text", limits.max_alias_bytes.div_ceil(1 << 20))))
+                } else {
+                    None
+                };
+                if let Some((what, most)) = over {
+                    problems.push(
+                        Problem::error("I0004", format!("aliases expand to {what}"))
+                            .in_file(file)
+                            .label(span, "this alias pushes the expansion over the limit")
+                            .help(format!(
+                                "backlint expands at most {most} from aliases; write the values out or use fewer aliases"
+                            )),
+                    );
+                    return Err(problems);
                 }
-            },
+                nodes_left -= weight.nodes;
+                bytes_left -= weight.bytes;
+                // The copy points at the alias, so findings on it land where the reader looks.
+                let mut copy = node.clone();
+                copy.span = span;
+                copy
+            }
         };
         // Attach the finished node to its parent.
         match stack.last_mut() {
@@ -467,9 +578,11 @@ fn parse_text(text: &str, file: &SourceFile, limits: Limits) -> Result<Node, Vec
     Ok(root.unwrap_or(Node { span: Span::new(0, 0), value: Value::Null }))
 }
 
-fn remember(anchors: &mut HashMap<usize, (Node, usize)>, anchor: usize, node: &Node) {
+/// Records where the collection that just completed (its frame already popped) will sit.
+fn remember_at(anchors: &mut HashMap<usize, Anchor>, anchor: usize, stack: &[Frame]) {
     if anchor > 0 {
-        anchors.insert(anchor, (node.clone(), node.count()));
+        let path = stack.iter().map(Frame::next_index).collect();
+        anchors.insert(anchor, Anchor { node: Anchored::At(path), weight: None });
     }
 }
 
@@ -669,6 +782,49 @@ mod tests {
         assert!(parse_str(&flow).is_err());
         let block: String = (0..100).map(|i| format!("{}k:\n", "  ".repeat(i))).collect();
         assert_eq!(parse_str(&(block + &"  ".repeat(100) + "v: 1\n")).unwrap_err()[0].code, "I0003");
+    }
+
+    /// Plain data of a node, to compare trees without spans.
+    fn plain(node: &Node) -> String {
+        match &node.value {
+            Value::Seq(items) => format!("[{}]", items.iter().map(plain).collect::<Vec<_>>().join(",")),
+            Value::Map(entries) => format!(
+                "{{{}}}",
+                entries.iter().map(|e| format!("{}:{}", e.key, plain(&e.value))).collect::<Vec<_>>().join(",")
+            ),
+            Value::Str(s) => s.to_string(),
+            Value::Num(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Null => "~".into(),
+        }
+    }
+
+    #[test]
+    fn aliases_copy_the_anchored_node_wherever_it_sits() {
+        let text = "a: &A\n  b: &B [1, 2]\n  c: *B\nd: *A\ne: *B\nf: [&C x, *C, {g: &D {h: 1}, i: *D}, *D]\nj: *D\n&K k: *K\nl: [[&E [&F y]], *E, *F]\n";
+        let root = parse_str(text).unwrap();
+        assert_eq!(
+            plain(&root),
+            "{a:{b:[1,2],c:[1,2]},d:{b:[1,2],c:[1,2]},e:[1,2],f:[x,x,{g:{h:1},i:{h:1}},{h:1}],j:{h:1},k:k,l:[[[y]],[y],y]}"
+        );
+        // An alias inside its own anchor's node is unknown, as the anchor is not complete yet.
+        assert_eq!(parse_str("a: &A [1, *A]\n").unwrap_err()[0].message, "invalid YAML: unknown alias");
+        let d = parse_str("&R {a: 1}\n").unwrap();
+        assert_eq!(plain(&d), "{a:1}");
+    }
+
+    #[test]
+    fn aliases_of_long_text_exhaust_the_text_budget() {
+        let long = "x".repeat(10_000);
+        let with_aliases = |n: usize| format!("s: &s \"{long}\"\nl: [{}]\n", vec!["*s"; n].join(", "));
+        let parse_with = |text: String, max_alias_bytes: usize| {
+            parse(&SourceFile::new("t.yaml", text), Limits { max_alias_bytes, ..Limits::default() })
+        };
+        // The budget is at least twice the file's size (here just over 20 kB).
+        assert!(parse_with(with_aliases(2), 0).is_ok());
+        let err = parse_with(with_aliases(3), 0).unwrap_err();
+        assert_eq!((err[0].code.as_str(), err[0].message.as_str()), ("I0004", "aliases expand to too much text"));
+        assert!(parse_with(with_aliases(3), 30_000).is_ok());
     }
 
     #[test]

@@ -148,6 +148,7 @@ const FUNCTIONS: &[(&str, Func, &[Param])] = &[
     ("words", Func::Words, &[Param::Text]),
     ("lower", Func::Lower, &[Param::Text]),
     ("upper", Func::Upper, &[Param::Text]),
+    ("nfc", Func::Nfc, &[Param::TextOrList]),
     ("trim", Func::Trim, &[Param::Text]),
     ("contains", Func::Contains, &[Param::TextOrList, Param::Any]),
     ("matches", Func::Matches, &[Param::Text, Param::Literal]),
@@ -270,8 +271,26 @@ pub fn compile(parsed: &[Parsed]) -> (CompiledPolicy, Vec<Problem>) {
             }
         }
     }
+    // The horizons nest. A written `distant` below `near` is a mistake; a `near` beyond the default
+    // `distant` moves the distant horizon out with it.
     if settings.distant < settings.near {
-        settings.distant = settings.near;
+        match last_setting(parsed, "distant") {
+            Some((p, distant)) => {
+                let mut problem = Problem::error(
+                    "P0004",
+                    format!("`distant` ({}) is smaller than `near` ({})", settings.distant, settings.near),
+                )
+                .in_file(&p.file)
+                .label(distant.value.span, "the distant horizon would start inside the near one");
+                if let Some((q, near)) = last_setting(parsed, "near")
+                    && q.file.path == p.file.path
+                {
+                    problem = problem.label(near.value.span, "`near` is set here");
+                }
+                problems.push(problem.help("make `distant` at least as large as `near`"));
+            }
+            None => settings.distant = settings.near,
+        }
     }
     let mut tests = Vec::new();
     for p in parsed {
@@ -289,6 +308,17 @@ pub fn compile(parsed: &[Parsed]) -> (CompiledPolicy, Vec<Problem>) {
     }
     let origins = origins(parsed);
     (CompiledPolicy { settings, rules, tests, origins }, problems)
+}
+
+/// The assignment that sets `name` in the last file that sets it (later files override earlier ones).
+fn last_setting<'p>(parsed: &'p [Parsed], name: &str) -> Option<(&'p Parsed, &'p Assignment)> {
+    parsed.iter().rev().find_map(|p| {
+        let assignments = p.policy.declarations.iter().rev().filter_map(|d| match d {
+            Declaration::Settings { assignments, .. } => Some(assignments),
+            _ => None,
+        });
+        assignments.flat_map(|a| a.iter().rev()).find(|a| a.name.text == name).map(|a| (p, a))
+    })
 }
 
 /// Where each setting and each rule configuration was written, for `check --show-policy`.
@@ -1027,7 +1057,7 @@ fn ty_of(func: Func) -> Ty {
         | Func::Round
         | Func::DaysBetween => Ty::Num,
         Func::Lower | Func::Upper | Func::Trim | Func::Join => Ty::Text,
-        Func::Distinct | Func::Find | Func::MostCommon | Func::Recent => Ty::Any,
+        Func::Distinct | Func::Find | Func::MostCommon | Func::Recent | Func::Nfc => Ty::Any,
     }
 }
 
@@ -1106,7 +1136,7 @@ fn call(c: &mut Checker, scope: &Scope, f: &Name, args: &[Expr], span: Span) -> 
         }
     }
     let ty = match func {
-        Func::Distinct | Func::Recent => typed[0].1.clone(),
+        Func::Distinct | Func::Recent | Func::Nfc => typed[0].1.clone(),
         Func::Find | Func::MostCommon => match &typed[0].1 {
             Ty::List(elem) => (**elem).clone(),
             _ => Ty::Any,

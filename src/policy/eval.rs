@@ -751,6 +751,19 @@ fn text<'a>(v: &V<'a>) -> Option<Cow<'a, str>> {
     }
 }
 
+/// Texts in Unicode normalisation form C: texts that look the same compare equal ("é" written as one
+/// character or as "e" and a combining accent). Elements of a list keep where they were written.
+fn nfc<'a>(v: &V<'a>) -> V<'a> {
+    use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+    match &v.val {
+        Val::Text(t) if is_nfc_quick(t.chars()) != IsNormalized::Yes => {
+            V { val: Val::Text(Cow::Owned(t.nfc().collect())), at: v.at }
+        }
+        Val::List(items) => V { val: Val::List(items.iter().map(nfc).collect()), at: v.at },
+        _ => v.clone(),
+    }
+}
+
 fn call<'a>(cx: &Context<'a>, f: Func, args: &[Ir], var: &V<'a>, cache: &mut Cache<'a>) -> V<'a> {
     let num = |n: usize| V::new(Val::Num(n as f64));
     let bool_ = |x: bool| V::new(Val::Bool(x));
@@ -831,6 +844,7 @@ fn call<'a>(cx: &Context<'a>, f: Func, args: &[Ir], var: &V<'a>, cache: &mut Cac
         Func::Words => num(text(&a[0]).map_or(0, |t| t.split_whitespace().count())),
         Func::Lower => text(&a[0]).map_or_else(V::null, |t| txt(t.to_lowercase())),
         Func::Upper => text(&a[0]).map_or_else(V::null, |t| txt(t.to_uppercase())),
+        Func::Nfc => nfc(&a[0]),
         Func::Trim => text(&a[0]).map_or_else(V::null, |t| txt(t.trim().to_string())),
         Func::Contains => bool_(match (&a[0].val, &a[1].val) {
             (Val::Text(h), Val::Text(n)) => h.contains(n.as_ref()),
@@ -938,6 +952,68 @@ pub fn display(v: &V) -> String {
     }
 }
 
+/// Longest interpolated value in a finding's message, label or help, in characters.
+const MAX_VALUE_CHARS: usize = 500;
+/// Longest message, label or help of a finding, in characters.
+const MAX_MESSAGE_CHARS: usize = 2_000;
+
+/// Appends how `v` reads inside a message, stopping once `out` holds `max_bytes` or more.
+fn display_into(v: &V, out: &mut String, max_bytes: usize) {
+    match &v.val {
+        Val::Text(t) => {
+            let mut end = max_bytes.saturating_sub(out.len()).min(t.len());
+            while !t.is_char_boundary(end) {
+                end -= 1;
+            }
+            out.push_str(&t[..end]);
+        }
+        Val::List(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if out.len() >= max_bytes {
+                    break;
+                }
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                display_into(item, out, max_bytes);
+            }
+        }
+        _ => out.push_str(&display(v)),
+    }
+}
+
+/// `text` cut to at most `max` characters, the last one "…" when anything was cut.
+fn cut(mut text: String, max: usize) -> String {
+    if let Some((at, _)) = text.char_indices().nth(max) {
+        let keep = text[..at].char_indices().next_back().map_or(0, |(i, _)| i);
+        text.truncate(keep);
+        text.push('…');
+    }
+    text
+}
+
+/// Renders a finding's message, label or help. Each value and the whole text are cut (ending in
+/// "…"), so a long list or text in the backlog cannot make a finding, or the output, huge.
+pub fn render_message<'a>(cx: &Context<'a>, parts: &[IrPart], var: &V<'a>, cache: &mut Cache<'a>) -> String {
+    // A character takes at most 4 bytes: this many bytes always show whether the text is too long.
+    let bytes_for = |chars: usize| (chars + 1) * 4;
+    let mut out = String::new();
+    for p in parts {
+        if out.len() >= bytes_for(MAX_MESSAGE_CHARS) {
+            break;
+        }
+        match p {
+            IrPart::Text(t) => out.push_str(t),
+            IrPart::Expr(e) => {
+                let mut value = String::new();
+                display_into(&eval(cx, e, var, cache), &mut value, bytes_for(MAX_VALUE_CHARS));
+                out.push_str(&cut(value, MAX_VALUE_CHARS));
+            }
+        }
+    }
+    cut(out, MAX_MESSAGE_CHARS)
+}
+
 pub fn render<'a>(cx: &Context<'a>, parts: &[IrPart], var: &V<'a>, cache: &mut Cache<'a>) -> String {
     let mut out = String::new();
     for p in parts {
@@ -947,4 +1023,24 @@ pub fn render<'a>(cx: &Context<'a>, parts: &[IrPart], var: &V<'a>, cache: &mut C
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_are_cut_on_character_boundaries() {
+        assert_eq!(cut("abc".into(), 3), "abc");
+        assert_eq!(cut("abcd".into(), 3), "ab…");
+        assert_eq!(cut("éééé".into(), 3), "éé…");
+        let list = V::new(Val::List((0..10_000).map(|_| V::new(Val::Text(Cow::Borrowed("ü")))).collect()));
+        let mut out = String::new();
+        display_into(&list, &mut out, 100);
+        assert!(out.len() < 110 && out.starts_with("ü, ü"), "{out}");
+        let long = V::new(Val::Text(Cow::Borrowed("日本語のテキスト")));
+        let mut out = String::new();
+        display_into(&long, &mut out, 7);
+        assert_eq!(out, "日本");
+    }
 }

@@ -55,6 +55,7 @@ pub enum Func {
     Words,
     Lower,
     Upper,
+    Nfc,
     Trim,
     Contains,
     Matches,
