@@ -220,8 +220,13 @@ fn policy_files(
         None => p,
     };
     if let Some(&start) = includes.position_in_chain.get(&key) {
-        let chain: Vec<String> =
+        let mut chain: Vec<String> =
             includes.chain[start..].iter().chain([&key]).map(|k| crate::source::display_path(k)).collect();
+        // A long cycle is named by its ends: where it starts, and the include that closes it.
+        if chain.len() > 8 {
+            let hidden = chain.len() - 6;
+            chain.splice(3..chain.len() - 3, [format!("… {hidden} more …")]);
+        }
         problems.push(
             located(Problem::error("P0016", format!("policy files include each other: {}", chain.join(" → "))))
                 .help("remove one of the `include` lines"),
