@@ -1,0 +1,42 @@
+#![no_main]
+//! What a hostile file can make the renderers print: the YAML source, the built-in rules, then every
+//! finding and every input problem through the human, short and github renderers (quoted windows of
+//! long lines, escaped control characters, merge-conflict naming). None may panic, and no rendered
+//! text may carry a raw control character other than a line break.
+use backlint::policy::ir::CompiledPolicy;
+use backlint::render::{self, Style};
+use backlint::report::{Checked, Row};
+use backlint::source::SourceFile;
+use libfuzzer_sys::fuzz_target;
+use std::sync::LazyLock;
+
+static POLICY: LazyLock<CompiledPolicy> = LazyLock::new(|| backlint::policy::compile(&[]).0);
+
+fn assert_visible(text: &str) {
+    assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "raw control character in {text:?}");
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let file = SourceFile::new("f\u{1b}.yaml", text);
+    let problems = match backlint::yaml::parse(&file, Default::default()) {
+        Ok(root) => match backlint::model::Backlog::from_yaml(file, root) {
+            Ok(backlog) => {
+                let findings = backlint::engine::run(&POLICY, &backlog);
+                for f in findings.iter().take(50) {
+                    assert_visible(&render::render(&f.to_problem(&backlog), Style::plain(80)));
+                }
+                let rows = findings.iter().take(50).map(|f| Row::new(&backlog, f)).collect();
+                let checked = [Checked { name: "f\u{1b}.yaml".into(), rows }];
+                assert_visible(&backlint::report::short(&checked));
+                assert_visible(&backlint::report::github(&checked));
+                return;
+            }
+            Err(problems) => problems,
+        },
+        Err(problems) => problems,
+    };
+    for p in problems.iter().take(50) {
+        assert_visible(&render::render(p, Style::plain(80)));
+    }
+});
