@@ -167,22 +167,18 @@ struct CatFile {
 
 impl CatFile {
     /// Starts `git cat-file --batch` on `command`, a [`git`] or [`git_staged`] command.
-    fn start(mut command: Command) -> std::io::Result<CatFile> {
-        let mut child = command
-            .args(["cat-file", "--batch"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()?;
-        let input = child.stdin.take().expect("piped");
-        let output = BufReader::new(child.stdout.take().expect("piped"));
-        Ok(CatFile { child, input, output })
+    fn start(command: Command) -> std::io::Result<CatFile> {
+        Self::spawn(command, "--batch")
     }
 
     /// Starts `git cat-file --batch-check` on `command`: ids, types and sizes, no content.
-    fn start_check(mut command: Command) -> std::io::Result<CatFile> {
+    fn start_check(command: Command) -> std::io::Result<CatFile> {
+        Self::spawn(command, "--batch-check")
+    }
+
+    fn spawn(mut command: Command, mode: &str) -> std::io::Result<CatFile> {
         let mut child = command
-            .args(["cat-file", "--batch-check"])
+            .args(["cat-file", mode])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -2,16 +2,11 @@
 //! the assertions are on results (an error, a finding, a size), never on time.
 
 use super::*;
-use std::process::{Command, Output};
 
 fn write(dir: &Path, name: &str, text: &str) {
     let path = dir.join(name);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
-}
-
-fn backlint_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_backlint")).args(args).current_dir(dir).env("NO_COLOR", "1").output().unwrap()
 }
 
 /// A one-megabyte string and `aliases` aliases of it: a megabyte file that expands to `aliases` MB.

@@ -2,7 +2,8 @@
 //! panic, a hang or unbounded memory; a bad file is reported and the rest of the run continues.
 
 use super::*;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 pub fn check_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_backlint"))
@@ -12,6 +13,35 @@ pub fn check_in(dir: &Path, args: &[&str]) -> Output {
         .env("NO_COLOR", "1")
         .output()
         .unwrap()
+}
+
+/// A value every child's environment carries, which no output may ever show.
+pub const SECRET: &str = "ci-token-5f3a9c1e";
+
+/// `backlint ARGS` in `dir`; a run that never ends fails the test instead of hanging the suite.
+pub fn backlint_in(dir: &Path, args: &[&str]) -> Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_backlint"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("BACKLINT_TEST_SECRET", SECRET)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A FIFO used to hang the run for ever: give up loudly instead of hanging the test suite. The
+    // output is read meanwhile, so a large one cannot fill the pipe and pass for a hang.
+    let pid = rustix::process::Pid::from_child(&child);
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || sender.send(child.wait_with_output()));
+    match receiver.recv_timeout(Duration::from_secs(60)) {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+            panic!("backlint {args:?} hung");
+        }
+    }
 }
 
 pub fn assert_handled(o: &Output, what: &str) -> String {

@@ -3,34 +3,7 @@
 
 use super::*;
 use std::os::unix::fs::symlink;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
-
-/// A value the child's environment carries, which no output may ever show.
-const SECRET: &str = "ci-token-5f3a9c1e";
-
-fn backlint_in(dir: &Path, args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_backlint"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("BACKLINT_TEST_SECRET", SECRET)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A FIFO used to hang the run for ever: give up loudly instead of hanging the test suite.
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(60) {
-            child.kill().unwrap();
-            panic!("backlint {args:?} hung");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
-}
+use std::process::{Command, Output};
 
 fn no_secret(o: &Output, what: &str) -> String {
     let text = assert_handled(o, what);
