@@ -181,3 +181,23 @@ fn a_policy_planted_in_a_shared_folder_does_not_apply() {
     assert!(text.contains("was not applied"), "{text}");
     assert_eq!(o.status.code(), Some(0), "{text}");
 }
+
+#[test]
+fn a_staged_version_over_the_cap_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let o = Command::new("git").args(args).current_dir(dir.path()).output().unwrap();
+        assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    git(&["init", "-q"]);
+    let items: String =
+        (0..30_000).map(|i| format!("  - {{id: I{i}, title: Improve the export number {i}}}\n")).collect();
+    std::fs::write(dir.path().join("backlog.yaml"), format!("product: X\nitems:\n{items}")).unwrap();
+    git(&["add", "backlog.yaml"]);
+    // The file on disk is small now; only the staged blob is over the 1 MB cap.
+    std::fs::write(dir.path().join("backlog.yaml"), "product: X\nitems: []\n").unwrap();
+    let o = backlint_in(dir.path(), &["check", "--staged", "--max-file-size", "1", "backlog.yaml"]);
+    let text = assert_handled(&o, "staged over the cap");
+    assert_eq!(o.status.code(), Some(2), "{text}");
+    assert!(text.contains("cannot read the staged") && text.contains("over the 1 MB limit"), "{text}");
+}
