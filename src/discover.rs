@@ -124,8 +124,8 @@ fn is_jira_export(path: &Path) -> bool {
 
 /// The nearest `backlint.policy` in the folder of `start` or its ancestors, not above the
 /// repository root (the first folder holding `.git`). Outside a repository the search stops below a
-/// folder that another user owns or anyone may write to (such as `/tmp`): a policy planted there
-/// must not apply. `stopped` is then the folder where it stopped, if it holds or lies below an
+/// folder above `start` that another user owns or anyone may write to (such as `/tmp`): a policy
+/// planted there must not apply. `stopped` is then the folder where it stopped, if it holds or lies below an
 /// ignored policy.
 pub fn policy_for(start: &Path) -> Option<PathBuf> {
     policy_search(start).found
@@ -142,8 +142,13 @@ pub fn policy_search(start: &Path) -> PolicySearch {
     let Ok(start) = std::path::absolute(start) else { return PolicySearch::default() };
     let mut dir = if start.is_dir() { Some(start.as_path()) } else { start.parent() };
     let in_repo = dir.is_some_and(|d| d.ancestors().any(|a| a.join(".git").exists()));
+    let first = dir.map(Path::to_path_buf);
     while let Some(d) = dir {
-        if !in_repo && let Some(blocker) = shared_folder(d) {
+        // The backlog's own folder is what the user asked to check; the folders above it are not.
+        if !in_repo
+            && Some(d) != first.as_deref()
+            && let Some(blocker) = shared_folder(d)
+        {
             let ignored = d.ancestors().map(|a| a.join(POLICY_FILE)).find(|p| p.is_file());
             return PolicySearch { found: None, ignored: ignored.map(|p| (p, blocker)) };
         }

@@ -201,3 +201,24 @@ fn a_staged_version_over_the_cap_is_refused() {
     assert_eq!(o.status.code(), Some(2), "{text}");
     assert!(text.contains("cannot read the staged") && text.contains("over the 1 MB limit"), "{text}");
 }
+
+#[test]
+fn the_backlogs_own_folder_keeps_its_policy_even_when_shared() {
+    use std::os::unix::fs::PermissionsExt;
+    // A checkout owned by another user or writable by all (a CI container's workspace): its own
+    // policy applies; only the folders above it are not searched.
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::set_permissions(&project, std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::copy(root().join("examples/healthy/backlog.yaml"), project.join("backlog.yaml")).unwrap();
+    std::fs::write(
+        project.join("backlint.policy"),
+        "rule own { group = x severity = error summary = \"o\" for item in items forbid true message \"own rule\" }\n",
+    )
+    .unwrap();
+    let o = backlint_in(&project, &["check"]);
+    let text = assert_handled(&o, "own policy");
+    assert!(text.contains("own rule"), "{text}");
+    assert!(!text.contains("was not applied"), "{text}");
+}
