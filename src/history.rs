@@ -203,17 +203,9 @@ impl CatFile {
     }
 
     /// The object named `name` (an id or `rev:path`): its id, type and content; None when missing.
+    /// `--batch` answers with the same header as `--batch-check`, then the content.
     fn get(&mut self, name: &str) -> Option<(String, String, Vec<u8>)> {
-        if name.contains('\n') {
-            return None;
-        }
-        writeln!(self.input, "{name}").ok()?;
-        self.input.flush().ok()?;
-        let mut header = String::new();
-        self.output.read_line(&mut header).ok()?;
-        let mut parts = header.split_whitespace();
-        let (id, kind, size) = (parts.next()?, parts.next()?, parts.next()?);
-        let size: usize = size.parse().ok()?;
+        let (id, kind, size) = self.info(name)?;
         // A version over the size cap is skipped unread, as a file on disk would be refused.
         if size as u64 > crate::input::max_file_bytes() {
             std::io::copy(&mut (&mut self.output).take(size as u64 + 1), &mut std::io::sink()).ok()?;
@@ -222,7 +214,7 @@ impl CatFile {
         let mut content = vec![0; size + 1]; // the content, then a newline
         self.output.read_exact(&mut content).ok()?;
         content.pop();
-        Some((id.to_string(), kind.to_string(), content))
+        Some((id, kind, content))
     }
 }
 
