@@ -200,6 +200,9 @@ fn io_reason(e: &std::io::Error) -> String {
 /// following thousands of includes stays linear).
 #[derive(Default)]
 struct Includes {
+    /// Where includes must stay: the repository, or outside git the first policy's folder tree;
+    /// found once, with the first policy file.
+    root: Option<PathBuf>,
     chain: Vec<PathBuf>,
     position_in_chain: HashMap<PathBuf, usize>,
     read: HashSet<PathBuf>,
@@ -249,9 +252,8 @@ fn policy_files(
         for d in &parsed.declarations {
             if let policy::ast::Declaration::Include { path: target } = d {
                 let rel = target.as_plain().unwrap_or_default();
-                // The repository; outside git, the folder tree of the policy the chain started from.
-                let root = crate::input::root_of(includes.chain.first().unwrap_or(&key));
-                match crate::input::resolve_include(path, &rel, &root) {
+                let root = includes.root.get_or_insert_with(|| crate::input::root_of(path));
+                match crate::input::resolve_include(path, &rel, root) {
                     Ok(resolved) => policy_files(&resolved, includes, out, problems, Some((&file, target.span))),
                     Err(why) => problems.push(
                         Problem::error("P0017", format!("`include \"{rel}\"` is refused: {why}"))
@@ -300,12 +302,16 @@ fn cwd_policy() -> Option<PathBuf> {
 /// because it lies in a shared folder is named once per run.
 fn discovered_policy(ui: &mut Ui, start: &Path) -> Option<PathBuf> {
     static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let searches = [discover::policy_search(start), discover::policy_search(&cwd)];
-    if let Some(found) = searches.iter().find_map(|s| s.found.clone()) {
-        return Some(found);
+    let near = discover::policy_search(start);
+    if near.found.is_some() {
+        return near.found;
     }
-    if let Some((policy, shared)) = searches.iter().find_map(|s| s.ignored.as_ref())
+    // The current folder is searched only when the backlog's own search found nothing.
+    let cwd = discover::policy_search(&std::env::current_dir().unwrap_or_default());
+    if cwd.found.is_some() {
+        return cwd.found;
+    }
+    if let Some((policy, shared)) = near.ignored.as_ref().or(cwd.ignored.as_ref())
         && !SAID.swap(true, std::sync::atomic::Ordering::Relaxed)
     {
         ui.note(&format!(

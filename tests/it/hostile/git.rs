@@ -59,6 +59,16 @@ impl Repo {
         self.git_as(who, &["commit", "-q", "-m", message]);
     }
 
+    /// The history most cases need: the Product Owner starts `name`, then Mallory reorders it.
+    fn reordered_by_mallory(name: &str) -> Repo {
+        let repo = Repo::new();
+        repo.write(name, &healthy());
+        repo.commit_all(PO, "Start the backlog");
+        repo.write(name, &reordered(&healthy()));
+        repo.commit_all(MALLORY, "Swap the first two");
+        repo
+    }
+
     /// Runs backlint in the repository with these extra environment variables.
     fn backlint(&self, args: &[&str], env: &[(&str, &Path)]) -> (Output, String) {
         let mut command = Command::new(env!("CARGO_BIN_EXE_backlint"));
@@ -186,11 +196,7 @@ fn programs_named_by_the_repository_never_run() {
 
 #[test]
 fn git_environment_variables_do_not_redirect_backlint() {
-    let repo = Repo::new();
-    repo.write("backlog.yaml", &healthy());
-    repo.commit_all(PO, "Start the backlog");
-    repo.write("backlog.yaml", &reordered(&healthy()));
-    repo.commit_all(MALLORY, "Swap the first two");
+    let repo = Repo::reordered_by_mallory("backlog.yaml");
     let other = Repo::new();
     other.write("backlog.yaml", &healthy());
     other.commit_all(PO, "Start another backlog");
@@ -222,11 +228,7 @@ fn give_away(dir: &Path) -> bool {
 
 #[test]
 fn a_repository_git_refuses_is_a_note() {
-    let repo = Repo::new();
-    repo.write("backlog.yaml", &healthy());
-    repo.commit_all(PO, "Start the backlog");
-    repo.write("backlog.yaml", &reordered(&healthy()));
-    repo.commit_all(MALLORY, "Swap the first two");
+    let repo = Repo::reordered_by_mallory("backlog.yaml");
     if !give_away(repo.path()) {
         eprintln!("note: skipped a_repository_git_refuses_is_a_note: cannot chown the repository (not root)");
         return;
@@ -259,11 +261,7 @@ fn a_mailmap_added_with_a_reorder_does_not_make_the_intruder_the_product_owner()
 
 #[test]
 fn a_partial_clone_fetches_nothing() {
-    let origin = Repo::new();
-    origin.write("backlog.yaml", &healthy());
-    origin.commit_all(PO, "Start the backlog");
-    origin.write("backlog.yaml", &reordered(&healthy()));
-    origin.commit_all(MALLORY, "Swap the first two");
+    let origin = Repo::reordered_by_mallory("backlog.yaml");
     origin.write("backlog.yaml", &healthy());
     origin.commit_all(PO, "Swap back");
     origin.git(&["config", "uploadpack.allowFilter", "true"]);
@@ -438,11 +436,7 @@ fn staged_sees_the_index_and_committer_git_commit_is_about_to_write() {
 
 #[test]
 fn a_committed_bare_repository_does_not_stand_in_for_the_real_one() {
-    let repo = Repo::new();
-    repo.write("sub/backlog.yaml", &healthy());
-    repo.commit_all(PO, "Start the backlog");
-    repo.write("sub/backlog.yaml", &reordered(&healthy()));
-    repo.commit_all(MALLORY, "Swap the first two");
+    let repo = Repo::reordered_by_mallory("sub/backlog.yaml");
     // `sub` is also a repository of its own, its own work tree, with only the Product Owner in its
     // history: git finds it first when asked from `sub`.
     repo.git(&["init", "-q", "--bare", "sub"]);
