@@ -13,7 +13,7 @@ cp ../tests/fixtures/rules/*/fires.yaml corpus/yaml/ 2>/dev/null || true
 cp corpus/yaml/* corpus/render/
 find ../tests/fixtures/backlog_md -name '*.md' -exec cp {} corpus/markdown/ \;
 cp ../tests/fixtures/jira/*.csv corpus/csv/
-cp ../rules/*.policy ../examples/backlint.policy corpus/policy/
+cp ../rules/*/*.policy ../examples/backlint.policy corpus/policy/
 export RUSTC_BOOTSTRAP=1
 cargo fuzz build -O
 run() { cargo fuzz run -O "$1" "corpus/$1" -- -max_total_time="$seconds" -rss_limit_mb=4096 -max_len=65536; }

@@ -813,7 +813,7 @@ fn show_policy(ui: &mut Ui, paths: &[PathBuf], explicit: Option<&Path>) -> i32 {
     let path = explicit.map(Path::to_path_buf).or_else(|| discovered_policy(ui, &start));
     let Some((policy, files)) = load_policy_files(ui, path.as_deref()) else { return EXIT_ERROR };
     ui.say("policy files, applied in this order:");
-    ui.say("  built-in rules (rules/*.policy, embedded)");
+    ui.say("  built-in rules (rules/*/*.policy, embedded)");
     for name in &files {
         ui.say(&format!("  {name}"));
     }

@@ -11,16 +11,7 @@ use crate::source::SourceFile;
 use check::Parsed;
 use ir::CompiledPolicy;
 
-/// The built-in rules, embedded in the binary. `tests` checks this list against `rules/`.
-pub const BUILTIN: &[(&str, &str)] = &[
-    ("rules/done.policy", include_str!("../../rules/done.policy")),
-    ("rules/goal.policy", include_str!("../../rules/goal.policy")),
-    ("rules/ordering.policy", include_str!("../../rules/ordering.policy")),
-    ("rules/refinement.policy", include_str!("../../rules/refinement.policy")),
-    ("rules/role.policy", include_str!("../../rules/role.policy")),
-    ("rules/story.policy", include_str!("../../rules/story.policy")),
-    ("rules/suppression.policy", include_str!("../../rules/suppression.policy")),
-];
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
 /// Compiles the built-in rules followed by the given user policy files. Returns the policy built
 /// from everything that compiled, and every problem found.

@@ -10,15 +10,45 @@ fn builtin_rules() -> Vec<backlint::policy::ir::CompiledRule> {
 
 #[test]
 fn every_rules_file_is_embedded() {
-    let mut on_disk: Vec<String> = std::fs::read_dir(root().join("rules"))
-        .unwrap()
-        .map(|e| format!("rules/{}", e.unwrap().file_name().to_string_lossy()))
-        .filter(|n| n.ends_with(".policy"))
-        .collect();
+    let mut on_disk: Vec<String> = Vec::new();
+    for group in std::fs::read_dir(root().join("rules")).unwrap() {
+        let group = group.unwrap();
+        if !group.file_type().unwrap().is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(group.path()).unwrap() {
+            let name = file.unwrap().file_name().to_string_lossy().into_owned();
+            if name.ends_with(".policy") {
+                on_disk.push(format!("rules/{}/{name}", group.file_name().to_string_lossy()));
+            }
+        }
+    }
     on_disk.sort();
     let mut embedded: Vec<String> = backlint::policy::BUILTIN.iter().map(|(p, _)| p.to_string()).collect();
     embedded.sort();
     assert_eq!(on_disk, embedded);
+}
+
+/// `backlint explain X` and `rules/<group>/X.policy` are one thought apart.
+#[test]
+fn every_rule_file_holds_the_one_rule_it_is_named_after() {
+    let rules = builtin_rules();
+    for (path, text) in backlint::policy::BUILTIN {
+        let parsed =
+            backlint::policy::parse::parse(&SourceFile::new(path, *text)).unwrap_or_else(|_| panic!("{path} parses"));
+        let names: Vec<&str> = parsed
+            .declarations
+            .iter()
+            .filter_map(|d| match d {
+                backlint::policy::ast::Declaration::Rule(r) => Some(r.name.text.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(names.len(), 1, "{path} holds one rule");
+        let name = names[0];
+        let rule = rules.iter().find(|r| r.name == name).unwrap();
+        assert_eq!(*path, format!("rules/{}/{name}.policy", rule.group), "{name} lives in its group's folder");
+    }
 }
 
 #[test]

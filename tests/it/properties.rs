@@ -141,7 +141,11 @@ fn the_csv_source_never_panics() {
 
 #[test]
 fn the_policy_compiler_never_panics() {
-    let seeds = [corpus("examples/backlint.policy"), corpus("rules/refinement.policy"), corpus("rules/story.policy")];
+    let seeds = [
+        corpus("examples/backlint.policy"),
+        corpus("rules/refinement/duplicate-item.policy"),
+        corpus("rules/story/story-not-atomic.policy"),
+    ];
     never_panics("policy", &seeds, 600, |text| {
         let _ = backlint::policy::compile(&[SourceFile::new("p.policy", text)]);
     });
