@@ -3,7 +3,7 @@
 //! speed is measured here, never in tests.
 
 use backlint::model::Backlog;
-use backlint::source::SourceFile;
+use backlint::text::SourceFile;
 use std::process::Command;
 use std::time::{Duration, Instant};
 

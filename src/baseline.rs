@@ -47,7 +47,7 @@ impl Baseline {
     }
 
     pub fn read(path: &Path) -> Result<Baseline, Problem> {
-        let text = crate::input::read_source(path, &crate::input::root_of(path))
+        let text = crate::files::input::read_source(path, &crate::files::input::root_of(path))
             .map_err(|p| Problem {
                 code: "I0050".into(),
                 message: p.message.replacen("cannot read", "cannot read the baseline", 1),

@@ -1,6 +1,6 @@
 //! One diagnostic type for everything backlint reports: input errors, policy errors and findings.
 
-use crate::source::{SourceFile, Span};
+use crate::text::{SourceFile, Span};
 use miette::{Diagnostic, LabeledSpan, Severity};
 use std::fmt;
 

@@ -5,7 +5,7 @@ use crate::model::Backlog;
 use crate::policy::ast::Mode;
 use crate::policy::eval::{Cache, Context, Loc, Rec, V, Val, eval, render_message};
 use crate::policy::ir::{CompiledPolicy, CompiledRule, Global, Ir, IrRange};
-use crate::source::Span;
+use crate::text::Span;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {

@@ -99,7 +99,7 @@ mod tests {
     #[test]
     fn generation_is_deterministic_and_valid() {
         assert_eq!(super::yaml(300), super::yaml(300));
-        let file = crate::source::SourceFile::new("g.yaml", super::yaml(300));
+        let file = crate::text::SourceFile::new("g.yaml", super::yaml(300));
         let root = crate::yaml::parse(&file, Default::default()).unwrap();
         let backlog = crate::model::Backlog::from_yaml(file, root).unwrap();
         assert_eq!(backlog.items.len(), 300);

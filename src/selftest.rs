@@ -5,7 +5,7 @@ use crate::diag::Problem;
 use crate::engine;
 use crate::model::Backlog;
 use crate::policy::ir::{CompiledPolicy, PolicyTest};
-use crate::source::SourceFile;
+use crate::text::SourceFile;
 use crate::yaml;
 use std::collections::{BTreeMap, BTreeSet};
 

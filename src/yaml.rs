@@ -6,7 +6,7 @@
 //! so the model needs a spanned generic tree, not only spanned typed structs.
 
 use crate::diag::Problem;
-use crate::source::{CharIndex, SourceFile, Span};
+use crate::text::{CharIndex, SourceFile, Span};
 use compact_str::CompactString;
 use saphyr_parser::{Event, Parser, ScalarStyle};
 use std::collections::HashMap;

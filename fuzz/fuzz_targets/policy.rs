@@ -2,7 +2,7 @@
 //! The policy compiler on the input alone (parse, check, IR), without the built-in rules, so each
 //! run is fast.
 use backlint::policy::check::{compile, Parsed};
-use backlint::source::SourceFile;
+use backlint::text::SourceFile;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

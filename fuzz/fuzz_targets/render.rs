@@ -5,9 +5,9 @@
 //! text may carry a raw control character other than a line break or a tab (which terminals and
 //! logs show as space).
 use backlint::policy::ir::CompiledPolicy;
-use backlint::render::{self, Style};
+use backlint::report::human::{self, Style};
 use backlint::report::{Checked, Row};
-use backlint::source::SourceFile;
+use backlint::text::SourceFile;
 use libfuzzer_sys::fuzz_target;
 use std::sync::LazyLock;
 
@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
             Ok(backlog) => {
                 let findings = backlint::engine::run(&POLICY, &backlog);
                 for f in findings.iter().take(50) {
-                    assert_visible(&render::render(&f.to_problem(&backlog), Style::plain(80)));
+                    assert_visible(&human::render(&f.to_problem(&backlog), Style::plain(80)));
                 }
                 let rows = findings.iter().take(50).map(|f| Row::new(&backlog, f)).collect();
                 let checked = [Checked { name: "f\u{1b}.yaml".into(), rows }];
@@ -38,6 +38,6 @@ fuzz_target!(|data: &[u8]| {
         Err(problems) => problems,
     };
     for p in problems.iter().take(50) {
-        assert_visible(&render::render(p, Style::plain(80)));
+        assert_visible(&human::render(p, Style::plain(80)));
     }
 });

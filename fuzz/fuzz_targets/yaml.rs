@@ -1,7 +1,7 @@
 #![no_main]
 //! The YAML source and the built-in rules over whatever it accepts.
 use backlint::policy::ir::CompiledPolicy;
-use backlint::source::SourceFile;
+use backlint::text::SourceFile;
 use libfuzzer_sys::fuzz_target;
 use std::sync::LazyLock;
 

@@ -1,6 +1,6 @@
 //! The policy AST: our own types, a span on every node. Nothing outside `parse` sees pest.
 
-use crate::source::Span;
+use crate::text::Span;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Policy {

@@ -5,7 +5,7 @@ use super::ast::*;
 use super::ir::*;
 use crate::diag::{Level, Problem, did_you_mean};
 use crate::model::{self, FieldType, Schema};
-use crate::source::{SourceFile, Span};
+use crate::text::{SourceFile, Span};
 
 /// A parsed policy file, in the order it applies: built-in rules first, the user's policy last.
 pub struct Parsed {

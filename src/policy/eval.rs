@@ -2,9 +2,9 @@
 
 use super::ast::BinaryOp;
 use super::ir::*;
+use crate::model::story::{self, Story};
 use crate::model::{BACKLOG_FIELDS, Backlog, FieldType, GOAL_FIELDS, ITEM_FIELDS, REORDER_FIELDS, Record};
-use crate::source::Span;
-use crate::story::{self, Story};
+use crate::text::Span;
 use crate::yaml::{Node, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;

@@ -3,7 +3,7 @@
 
 use super::ast::{BinaryOp, Mode};
 use crate::diag::Level;
-use crate::source::{SourceFile, Span};
+use crate::text::{SourceFile, Span};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Const {

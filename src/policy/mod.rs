@@ -7,7 +7,7 @@ pub mod ir;
 pub mod parse;
 
 use crate::diag::Problem;
-use crate::source::SourceFile;
+use crate::text::SourceFile;
 use check::Parsed;
 use ir::CompiledPolicy;
 

@@ -2,7 +2,7 @@
 
 use super::ast::*;
 use crate::diag::Problem;
-use crate::source::{SourceFile, Span};
+use crate::text::{SourceFile, Span};
 use pest::Parser as _;
 use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::{Pair, Pairs};

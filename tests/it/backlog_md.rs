@@ -2,7 +2,7 @@
 //! broken files reported and skipped while the rest is checked.
 
 use super::*;
-use backlint::discover::Found;
+use backlint::source::discover::Found;
 
 fn basic() -> (Backlog, Vec<String>) {
     let root = fixture("backlog_md/basic/backlog");

@@ -2,7 +2,7 @@
 //! goals, and findings at the row and column of the cell.
 
 use super::*;
-use backlint::discover::Found;
+use backlint::source::discover::Found;
 use backlint::yaml::Value;
 
 fn export() -> Backlog {

@@ -16,7 +16,7 @@ mod snapshots;
 use backlint::engine::{self, Finding};
 use backlint::model::Backlog;
 use backlint::policy::{self, ir::CompiledPolicy};
-use backlint::source::SourceFile;
+use backlint::text::SourceFile;
 use std::path::{Path, PathBuf};
 
 pub fn root() -> PathBuf {

@@ -3,7 +3,7 @@
 use super::*;
 use backlint::policy::ast::{BinaryOp, ExprKind};
 use backlint::policy::parse::parse;
-use backlint::render::{Style, render};
+use backlint::report::human::{Style, render};
 
 #[test]
 fn ast_snapshot() {

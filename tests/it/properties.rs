@@ -124,7 +124,7 @@ fn the_markdown_source_never_panics() {
         corpus("tests/fixtures/backlog_md/basic/backlog/completed/task-4 - Sign-in.md"),
     ];
     never_panics("markdown", &seeds, 1500, |text| {
-        let _ = backlint::backlog_md::task(&SourceFile::new("t.md", text), 1);
+        let _ = backlint::source::backlog_md::task(&SourceFile::new("t.md", text), 1);
     });
 }
 
@@ -133,7 +133,7 @@ fn the_csv_source_never_panics() {
     let policy = policy_with(None);
     let seeds = [corpus("tests/fixtures/jira/export.csv")];
     never_panics("csv", &seeds, 1500, |text| {
-        if let Ok(backlog) = backlint::jira_csv::load(SourceFile::new("e.csv", text)) {
+        if let Ok(backlog) = backlint::source::jira_csv::load(SourceFile::new("e.csv", text)) {
             let _ = check(&policy, &backlog);
         }
     });

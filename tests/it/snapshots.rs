@@ -1,11 +1,11 @@
 //! Rendered diagnostics, as a user sees them without colour at 80 columns.
 
 use super::*;
-use backlint::render::{Style, render};
+use backlint::report::human::{Style, render};
 
 fn render_findings(path: &Path) -> String {
     let backlog = load(path);
-    let policy_path = backlint::discover::policy_for(path);
+    let policy_path = backlint::source::discover::policy_for(path);
     let user: Vec<SourceFile> = policy_path
         .iter()
         .map(|p| SourceFile::new(p.strip_prefix(root()).unwrap(), std::fs::read_to_string(p).unwrap()))

@@ -5,7 +5,7 @@
 
 use crate::diag::Problem;
 use crate::model::{self, Backlog, Record};
-use crate::source::{SourceFile, Span};
+use crate::text::{SourceFile, Span};
 use crate::yaml::{self, Entry, Node, Value};
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::path::{Path, PathBuf};
@@ -62,7 +62,7 @@ pub fn load(root: &Path, repo: &Path, read: impl Fn(&Path) -> Result<SourceFile,
             continue;
         }
         // A committed `tasks -> /somewhere` link must not bring outside files in as tasks.
-        if !crate::input::inside(&dir, repo) {
+        if !crate::files::input::inside(&dir, repo) {
             problems.push(
                 Problem::error("I0032", format!("`{}` is a symlink that leads outside the repository", dir.display()))
                     .help("backlint reads only files inside the repository; commit the folder itself, not a link"),

@@ -6,7 +6,7 @@
 
 use crate::diag::Problem;
 use crate::model::{self, Backlog, Record};
-use crate::source::{SourceFile, Span};
+use crate::text::{SourceFile, Span};
 use crate::yaml::{Entry, Node, Value};
 use std::collections::HashMap;
 

@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::figures::{Figures, Stability};
+use crate::report::figures::{Figures, Stability};
 
 const WIDTH: u32 = 720;
 const HEIGHT: u32 = 320;

@@ -1,8 +1,10 @@
 //! The backlog model every source fills and every rule reads. It is a thin, validated view over spanned
 //! YAML-shaped nodes: known fields are type-checked on load, a team's extra fields are kept as they are.
 
+pub mod story;
+
 use crate::diag::{Problem, did_you_mean};
-use crate::source::{SourceFile, Span};
+use crate::text::{SourceFile, Span};
 use crate::yaml::{Node, Value};
 
 /// The type a known field must have.

@@ -1,13 +1,15 @@
 //! Command-line interface: arguments are lowered to one resolved plan per command, then run.
 
+pub mod init;
+
 use crate::baseline::{self, Baseline};
 use crate::diag::{Level, Problem, did_you_mean};
-use crate::discover;
 use crate::engine;
 use crate::model::Backlog;
 use crate::policy::{self, ir::CompiledPolicy};
-use crate::render::{self, Style};
-use crate::source::SourceFile;
+use crate::report::human::{self, Style};
+use crate::source::discover;
+use crate::text::SourceFile;
 use crate::yaml;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -22,7 +24,7 @@ pub struct Args {
     #[command(subcommand)]
     pub command: Command,
     /// Largest file backlint reads, in MB; bigger files are refused unread
-    #[arg(long, global = true, value_name = "MB", env = "BACKLINT_MAX_FILE_SIZE", default_value_t = crate::input::DEFAULT_MAX_FILE_MB)]
+    #[arg(long, global = true, value_name = "MB", env = "BACKLINT_MAX_FILE_SIZE", default_value_t = crate::files::input::DEFAULT_MAX_FILE_MB)]
     pub max_file_size: u64,
 }
 
@@ -100,10 +102,10 @@ pub fn main() -> i32 {
             return if e.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN };
         }
     };
-    crate::input::set_max_file_mb(args.max_file_size);
+    crate::files::input::set_max_file_mb(args.max_file_size);
     let out_style = Style::detect(std::io::stdout().is_terminal());
     let err_style = Style::detect(std::io::stderr().is_terminal());
-    let mut out = crate::output::Checked::new(std::io::stdout().lock());
+    let mut out = crate::files::output::Checked::new(std::io::stdout().lock());
     let mut err = std::io::stderr().lock();
     let mut ui = Ui { out: &mut out, err: &mut err, out_style, err_style };
     let exit = run(&mut ui, args.command);
@@ -115,7 +117,7 @@ pub fn main() -> i32 {
                 _ => io_reason(&e),
             };
             let problem = Problem::error("I0058", format!("cannot write to standard output: {reason}"));
-            let _ = write!(err, "{}", render::render(&problem, err_style));
+            let _ = write!(err, "{}", human::render(&problem, err_style));
             EXIT_ERROR
         }
         None => exit,
@@ -126,11 +128,11 @@ fn run(ui: &mut Ui, command: Command) -> i32 {
     match command {
         Command::Check(plan) if plan.show_policy => show_policy(ui, &plan.paths, plan.policy.policy.as_deref()),
         Command::Check(plan) => check(ui, &plan),
-        Command::Report(plan) => crate::html::run(ui, &plan),
+        Command::Report(plan) => crate::report::html::run(ui, &plan),
         Command::Rules { policy, group } => rules(ui, policy.policy.as_deref(), group.as_deref()),
         Command::Explain { rule, policy } => explain(ui, &rule, policy.policy.as_deref()),
         Command::Test { policies } => self_test(ui, &policies),
-        Command::Init { force } => crate::init::run(ui, force),
+        Command::Init { force } => crate::cli::init::run(ui, force),
         Command::Completions { shell } => {
             // Rendered into memory first: clap_complete panics when its writer fails (a closed pipe).
             let mut script = Vec::new();
@@ -166,11 +168,11 @@ pub struct Ui<'a> {
 
 impl Ui<'_> {
     pub fn problem(&mut self, p: &Problem) {
-        let _ = write!(self.err, "{}", render::render(p, self.err_style));
+        let _ = write!(self.err, "{}", human::render(p, self.err_style));
     }
     /// Several problems, at most a bounded number per file.
     pub fn problems(&mut self, problems: &[Problem]) {
-        let _ = write!(self.err, "{}", render::problems(problems, self.err_style));
+        let _ = write!(self.err, "{}", human::problems(problems, self.err_style));
     }
     /// Text for people: names, values and notes from files and git are shown with hidden characters
     /// escaped, as everywhere a terminal reads them.
@@ -185,7 +187,7 @@ impl Ui<'_> {
 
 /// A source file, read only if it is a regular file inside the repository around it.
 fn read_source(path: &Path) -> Result<SourceFile, Problem> {
-    crate::input::read_source(path, &crate::input::root_of(path))
+    crate::files::input::read_source(path, &crate::files::input::root_of(path))
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -215,7 +217,7 @@ fn policy_files(
     includes: &mut Includes,
     out: &mut Vec<(PathBuf, SourceFile)>,
     problems: &mut Vec<Problem>,
-    via: Option<(&SourceFile, crate::source::Span)>,
+    via: Option<(&SourceFile, crate::text::Span)>,
 ) {
     let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let located = |p: Problem| match via {
@@ -224,7 +226,7 @@ fn policy_files(
     };
     if let Some(&start) = includes.position_in_chain.get(&key) {
         let mut chain: Vec<String> =
-            includes.chain[start..].iter().chain([&key]).map(|k| crate::source::display_path(k)).collect();
+            includes.chain[start..].iter().chain([&key]).map(|k| crate::text::display_path(k)).collect();
         // A long cycle is named by its ends: where it starts, and the include that closes it.
         if chain.len() > 8 {
             let hidden = chain.len() - 6;
@@ -252,8 +254,8 @@ fn policy_files(
         for d in &parsed.declarations {
             if let policy::ast::Declaration::Include { path: target } = d {
                 let rel = target.as_plain().unwrap_or_default();
-                let root = includes.root.get_or_insert_with(|| crate::input::root_of(path));
-                match crate::input::resolve_include(path, &rel, root) {
+                let root = includes.root.get_or_insert_with(|| crate::files::input::root_of(path));
+                match crate::files::input::resolve_include(path, &rel, root) {
                     Ok(resolved) => policy_files(&resolved, includes, out, problems, Some((&file, target.span))),
                     Err(why) => problems.push(
                         Problem::error("P0017", format!("`include \"{rel}\"` is refused: {why}"))
@@ -425,7 +427,7 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
     let mut checked_rows: Vec<crate::report::Checked> = Vec::new();
     let mut summaries: Vec<crate::report::Summary> = Vec::new();
     let mut human = String::new();
-    let output_file = plan.output.as_deref().filter(|p| !crate::output::is_stdout(p));
+    let output_file = plan.output.as_deref().filter(|p| !crate::files::output::is_stdout(p));
     // Human output in a file is plain; on the terminal it follows the terminal.
     let style = if output_file.is_some() { Style::plain(100) } else { ui.out_style };
     let mut hidden_by_quiet = 0;
@@ -456,7 +458,7 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
             exit = EXIT_FINDINGS;
         }
         // The summary counts every finding, so that a failing run never reads "no findings".
-        for (total, n) in counts.iter_mut().zip(render::count(findings.iter().map(|f| f.level))) {
+        for (total, n) in counts.iter_mut().zip(human::count(findings.iter().map(|f| f.level))) {
             *total += n;
         }
         if plan.quiet {
@@ -466,12 +468,12 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
         }
         if plan.format == crate::report::Format::Human {
             human +=
-                &crate::parallel::map(&findings, 2_000, |f| render::render(&f.to_problem(&backlog), style)).concat();
+                &crate::parallel::map(&findings, 2_000, |f| human::render(&f.to_problem(&backlog), style)).concat();
         }
-        let name = crate::source::display_path(path);
+        let name = crate::text::display_path(path);
         let rows = crate::parallel::map(&findings, 2_000, |f| crate::report::Row::new(&backlog, f));
         if plan.format == crate::report::Format::Markdown {
-            let figures = crate::figures::compute(policy, &backlog, &findings);
+            let figures = crate::report::figures::compute(policy, &backlog, &findings);
             summaries.push(crate::report::Summary { name: name.clone(), figures, compare: None });
         }
         checked_rows.push(crate::report::Checked { name, rows });
@@ -484,12 +486,12 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
         let baseline = Baseline::from_keys(recorded);
         let total: usize = baseline.entries.iter().map(|e| e.count).fold(0, usize::saturating_add);
         let plural = if checked == 1 { "" } else { "s" };
-        if crate::output::is_stdout(target) {
+        if crate::files::output::is_stdout(target) {
             let _ = write!(ui.out, "{}", baseline.to_json());
             ui.note(&format!("recorded {total} findings of {checked} backlog{plural}"));
             return EXIT_CLEAN;
         }
-        if let Err(e) = crate::output::write_file(target, baseline.to_json().as_bytes()) {
+        if let Err(e) = crate::files::output::write_file(target, baseline.to_json().as_bytes()) {
             ui.problem(&Problem::error(
                 "I0052",
                 format!("cannot write the baseline `{}`: {}", target.display(), io_reason(&e)),
@@ -528,7 +530,7 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
         }
     }
     if checked > 0 && !machine {
-        text += &render::summary(counts, checked);
+        text += &human::summary(counts, checked);
         if hidden > 0 {
             text += &format!(" ({hidden} known from the baseline not shown)");
         }
@@ -542,7 +544,7 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
     }
     match output_file {
         Some(path) => {
-            if let Err(e) = crate::output::write_file(path, text.as_bytes()) {
+            if let Err(e) = crate::files::output::write_file(path, text.as_bytes()) {
                 ui.problem(&Problem::error("I0053", format!("cannot write `{}`: {}", path.display(), io_reason(&e))));
                 return EXIT_ERROR;
             }
@@ -623,14 +625,14 @@ fn load_staged(found: &discover::Found) -> (Option<Backlog>, Vec<Problem>) {
         .spawn();
     let Ok(mut child) = staged else { return load(found) };
     // Read no more than the size cap allows, as for a file on disk.
-    let cap = crate::input::max_file_bytes();
+    let cap = crate::files::input::max_file_bytes();
     let mut bytes = Vec::new();
     let read =
         child.stdout.take().map(|out| std::io::Read::read_to_end(&mut std::io::Read::take(out, cap + 1), &mut bytes));
     if bytes.len() as u64 > cap {
         let _ = child.kill();
         let _ = child.wait();
-        let refusal = crate::input::Refusal::TooLarge(bytes.len() as u64);
+        let refusal = crate::files::input::Refusal::TooLarge(bytes.len() as u64);
         let problem =
             Problem::error("I0030", format!("cannot read the staged `{}`: {}", path.display(), refusal.reason()))
                 .help(refusal.help());
@@ -713,15 +715,15 @@ pub fn load(found: &discover::Found) -> (Option<Backlog>, Vec<Problem>) {
             Err(p) => (None, p),
         },
         discover::Found::Csv(path) => match read_source(path) {
-            Ok(file) => match crate::jira_csv::load(file) {
+            Ok(file) => match crate::source::jira_csv::load(file) {
                 Ok(b) => (Some(b), Vec::new()),
                 Err(p) => (None, p),
             },
             Err(p) => (None, vec![p]),
         },
         discover::Found::Folder(root) => {
-            let repo = crate::input::root_of(root);
-            let loaded = crate::backlog_md::load(root, &repo, |p| crate::input::read_source(p, &repo));
+            let repo = crate::files::input::root_of(root);
+            let loaded = crate::source::backlog_md::load(root, &repo, |p| crate::files::input::read_source(p, &repo));
             (loaded.backlog, loaded.problems)
         }
     }
@@ -798,7 +800,7 @@ fn self_test(ui: &mut Ui, policies: &[PathBuf]) -> i32 {
             Some(path) => t.file.path == *path,
         });
         for f in &outcome.failures {
-            let _ = write!(ui.out, "{}", render::render(f, ui.out_style));
+            let _ = write!(ui.out, "{}", human::render(f, ui.out_style));
         }
         passed += outcome.passed;
         failed += outcome.failures.len();

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use crate::model::{Backlog, Record};
-use crate::source::{SourceFile, Span};
+use crate::text::{SourceFile, Span};
 use crate::yaml::{self, Entry, Node, Value};
 
 /// What git says about one item's move in one commit (or in the staged change).
@@ -207,7 +207,7 @@ impl CatFile {
     fn get(&mut self, name: &str) -> Option<(String, String, Vec<u8>)> {
         let (id, kind, size) = self.info(name)?;
         // A version over the size cap is skipped unread, as a file on disk would be refused.
-        if size as u64 > crate::input::max_file_bytes() {
+        if size as u64 > crate::files::input::max_file_bytes() {
             std::io::copy(&mut (&mut self.output).take(size as u64 + 1), &mut std::io::sink()).ok()?;
             return None;
         }
@@ -725,7 +725,7 @@ impl Reader<'_> {
         if let Some(v) = self.trees.get(&tree) {
             return v.clone();
         }
-        let mut tasks: Vec<(crate::backlog_md::SortKey, String)> = Vec::new();
+        let mut tasks: Vec<(crate::source::backlog_md::SortKey, String)> = Vec::new();
         self.collect_tasks(&content, "", &mut tasks, 0);
         tasks.sort_by(|a, b| a.0.cmp(&b.0));
         let version = Some(Version { ids: tasks.into_iter().map(|(_, id)| id).collect(), log: HashSet::new() });
@@ -737,7 +737,7 @@ impl Reader<'_> {
         &mut self,
         tree: &[u8],
         prefix: &str,
-        out: &mut Vec<(crate::backlog_md::SortKey, String)>,
+        out: &mut Vec<(crate::source::backlog_md::SortKey, String)>,
         depth: usize,
     ) {
         for (mode, name, id) in tree_entries(tree) {
@@ -756,13 +756,13 @@ impl Reader<'_> {
         }
     }
 
-    fn task(&mut self, blob: &str, name: &str) -> Option<(crate::backlog_md::SortKey, String)> {
+    fn task(&mut self, blob: &str, name: &str) -> Option<(crate::source::backlog_md::SortKey, String)> {
         let (_, _, bytes) = self.cat.get(blob)?;
         let text = String::from_utf8(bytes).ok()?;
         let file = SourceFile::new(name, text);
-        let record = crate::backlog_md::task(&file, 0).ok()?;
+        let record = crate::source::backlog_md::task(&file, 0).ok()?;
         let id = record.text("id", &file)?;
-        Some((crate::backlog_md::SortKey::of(&record, &file, false), id))
+        Some((crate::source::backlog_md::SortKey::of(&record, &file, false), id))
     }
 }
 

@@ -9,8 +9,8 @@ use serde_json::{Value as Json, json};
 
 use crate::cli::{Analysed, ReportFormat, ReportPlan, Ui};
 use crate::diag::{Level, Problem};
-use crate::figures::{self, Figures, Share};
 use crate::policy::ir::CompiledPolicy;
+use crate::report::figures::{self, Figures, Share};
 
 const TEMPLATE: &str = include_str!("templates/report.html");
 /// Findings listed per rule, and items listed beyond those with findings, before "…and N more".
@@ -52,7 +52,7 @@ pub fn run(ui: &mut Ui, plan: &ReportPlan) -> i32 {
             let mut summaries = Vec::new();
             let mut checked = Vec::new();
             for (a, _, now, then) in &reports {
-                let name = crate::source::display_path(a.found.path());
+                let name = crate::text::display_path(a.found.path());
                 let rows = a.findings.iter().map(|f| crate::report::Row::new(&a.backlog, f)).collect();
                 summaries.push(crate::report::Summary {
                     name: name.clone(),
@@ -71,9 +71,9 @@ pub fn run(ui: &mut Ui, plan: &ReportPlan) -> i32 {
             }
         },
     };
-    match plan.output.as_deref().filter(|p| !crate::output::is_stdout(p)) {
+    match plan.output.as_deref().filter(|p| !crate::files::output::is_stdout(p)) {
         Some(path) => {
-            if let Err(e) = crate::output::write_file(path, text.as_bytes()) {
+            if let Err(e) = crate::files::output::write_file(path, text.as_bytes()) {
                 ui.problem(&Problem::error("I0053", format!("cannot write `{}`: {e}", path.display())));
                 return crate::cli::EXIT_ERROR;
             }
@@ -96,7 +96,7 @@ fn figures_at(
     history: &crate::cli::HistoryArgs,
 ) -> Result<Figures, Problem> {
     let problem = |why: String| {
-        let name = crate::source::display_path(a.found.path());
+        let name = crate::text::display_path(a.found.path());
         Problem::error("I0057", format!("cannot read `{name}` at `{rev}`: {why}"))
             .help("give a revision where the backlog exists, such as a tag, a branch or `HEAD~10`")
     };
@@ -133,8 +133,7 @@ type Report<'a> = (&'a Analysed, &'a CompiledPolicy, Figures, Option<(String, Fi
 
 fn html(reports: &[Report], compare: Option<&str>) -> Result<String, minijinja::Error> {
     let backlogs: Vec<Json> = reports.iter().enumerate().map(|(n, r)| backlog_context(n + 1, r)).collect();
-    let title =
-        reports.iter().map(|(a, ..)| crate::source::display_path(a.found.path())).collect::<Vec<_>>().join(", ");
+    let title = reports.iter().map(|(a, ..)| crate::text::display_path(a.found.path())).collect::<Vec<_>>().join(", ");
     let mut env = minijinja::Environment::new();
     // The name ends in .html, so every value is HTML-escaped unless marked `safe` (only our charts).
     env.add_template("report.html", TEMPLATE)?;
@@ -240,16 +239,16 @@ fn backlog_context(n: usize, (a, policy, f, then): &Report) -> Json {
     let count = |level: Level| a.findings.iter().filter(|f| f.level == level).count();
     let has_reorders = s.reorders > 0;
     json!({
-        "name": crate::source::display_path(a.found.path()),
+        "name": crate::text::display_path(a.found.path()),
         "open": f.items.len(),
         "errors": count(Level::Error), "warnings": count(Level::Warning), "infos": count(Level::Info),
         "figures": figures,
         "stability": s.describe(),
         "charts": {
-            "funnel": crate::charts::funnel(f),
-            "goals": crate::charts::goals(f),
-            "per_person": has_reorders.then(|| crate::charts::per_person(s)),
-            "per_week": has_reorders.then(|| crate::charts::per_week(s)),
+            "funnel": crate::report::charts::funnel(f),
+            "goals": crate::report::charts::goals(f),
+            "per_person": has_reorders.then(|| crate::report::charts::per_person(s)),
+            "per_week": has_reorders.then(|| crate::report::charts::per_week(s)),
         },
         "rules": rules,
         "items": items,
@@ -264,8 +263,8 @@ pub fn render_file(path: &Path) -> String {
     let mut ui = Ui {
         out: &mut out,
         err: &mut err,
-        out_style: crate::render::Style::plain(100),
-        err_style: crate::render::Style::plain(100),
+        out_style: crate::report::human::Style::plain(100),
+        err_style: crate::report::human::Style::plain(100),
     };
     let analysis = crate::cli::analyse(&mut ui, &[path.to_path_buf()], None, &crate::cli::HistoryArgs::default());
     let reports: Vec<Report> = analysis

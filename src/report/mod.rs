@@ -2,6 +2,11 @@
 //! schema-generated types of serde-sarif), github (workflow commands), junit (quick-junit), short,
 //! and markdown (a summary with the health figures for pull requests).
 
+pub mod charts;
+pub mod figures;
+pub mod html;
+pub mod human;
+
 use crate::diag::Level;
 use crate::engine::Finding;
 use crate::escape;
@@ -107,7 +112,7 @@ pub fn json(checked: &[Checked], rules: &BTreeMap<String, &CompiledRule>) -> Str
             explanation: explanations.get(r.rule.as_str()).map_or("", String::as_str),
         })
         .collect();
-    let counts = crate::render::count(checked.iter().flat_map(|c| c.rows.iter().map(|r| r.level)));
+    let counts = crate::report::human::count(checked.iter().flat_map(|c| c.rows.iter().map(|r| r.level)));
     let doc = json!({
         "version": JSON_VERSION,
         "tool": { "name": "backlint", "version": env!("CARGO_PKG_VERSION") },
@@ -308,9 +313,9 @@ pub fn junit(checked: &[Checked]) -> String {
 /// What the Markdown summary needs of one backlog besides its findings.
 pub struct Summary {
     pub name: String,
-    pub figures: crate::figures::Figures,
+    pub figures: crate::report::figures::Figures,
     /// The figures at an earlier revision, for `report --compare`.
-    pub compare: Option<(String, crate::figures::Figures)>,
+    pub compare: Option<(String, crate::report::figures::Figures)>,
 }
 
 /// GitHub rejects comments above 65,536 characters; stay well below.

@@ -69,8 +69,8 @@ items:
 }
 
 pub fn run(ui: &mut Ui, force: bool) -> i32 {
-    let policy = Path::new(crate::discover::POLICY_FILE);
-    let backlog_exists = !crate::discover::backlogs(&[".".into()]).0.is_empty();
+    let policy = Path::new(crate::source::discover::POLICY_FILE);
+    let backlog_exists = !crate::source::discover::backlogs(&[".".into()]).0.is_empty();
     let backlog = Path::new("backlog.yaml");
     let mut targets = vec![policy];
     if !backlog_exists || (force && backlog.exists()) {
@@ -107,7 +107,7 @@ pub fn run(ui: &mut Ui, force: bool) -> i32 {
         } else {
             backlog_text(&ask(ui, "What is the product called?", "My product"), &owner)
         };
-        if let Err(e) = crate::output::write_file(target, text.as_bytes()) {
+        if let Err(e) = crate::files::output::write_file(target, text.as_bytes()) {
             ui.problem(&Problem::error("I0052", format!("cannot write `{}`: {e}", target.display())));
             return EXIT_ERROR;
         }

@@ -3,7 +3,7 @@
 //! and never more than a size cap, so a FIFO cannot hang the run and `/dev/zero` cannot eat memory.
 
 use crate::diag::Problem;
-use crate::source::SourceFile;
+use crate::text::SourceFile;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -50,7 +50,7 @@ pub fn backlogs(paths: &[PathBuf]) -> (Vec<Found>, Vec<Problem>) {
             Err(e) => {
                 let what = match e.kind() {
                     std::io::ErrorKind::NotFound => "does not exist".to_string(),
-                    _ => format!("cannot be read: {}", crate::input::io_reason(&e)),
+                    _ => format!("cannot be read: {}", crate::files::input::io_reason(&e)),
                 };
                 problems.push(
                     Problem::error("I0020", format!("`{}` {what}", path.display()))
@@ -71,7 +71,7 @@ pub fn backlogs(paths: &[PathBuf]) -> (Vec<Found>, Vec<Problem>) {
             );
             continue;
         }
-        if let Some(root) = crate::backlog_md::root_at(path) {
+        if let Some(root) = crate::source::backlog_md::root_at(path) {
             found.push(Found::Folder(root));
             continue;
         }
@@ -119,7 +119,7 @@ fn is_jira_export(path: &Path) -> bool {
     use std::io::Read;
     let mut head = [0u8; 4096];
     let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
-    crate::jira_csv::is_jira_header(&String::from_utf8_lossy(&head[..n]))
+    crate::source::jira_csv::is_jira_header(&String::from_utf8_lossy(&head[..n]))
 }
 
 /// The nearest `backlint.policy` in the folder of `start` or its ancestors, not above the
