@@ -1,7 +1,9 @@
 //! backlint: a linter for Scrum Product Backlogs. See ARCHITECTURE.md for the map.
 
+pub mod analysis;
 pub mod baseline;
 pub mod cli;
+pub mod date;
 pub mod diag;
 pub mod engine;
 pub mod escape;

@@ -1,7 +1,7 @@
 //! `backlint init`: a starter policy, and a starter backlog when the folder has none. Both pass
 //! `backlint check`. Asks for names only on a terminal; never overwrites without `--force`.
 
-use crate::cli::{EXIT_CLEAN, EXIT_ERROR, Ui};
+use super::ui::{EXIT_CLEAN, EXIT_ERROR, Ui};
 use crate::diag::Problem;
 use std::io::{BufRead, IsTerminal};
 use std::path::Path;

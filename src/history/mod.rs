@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use crate::model::{Backlog, Record};
+// The summary is part of the model (rules read it); the history computes it.
+use crate::date::{date_of_unix, days_between};
+pub use crate::model::HistorySummary as Summary;
 use crate::text::{SourceFile, Span};
 use crate::yaml::{self, Entry, Node, Value};
 
@@ -32,21 +35,6 @@ pub struct Event {
     pub rationale: Option<String>,
     /// The date of the in-file `ordering_log` entry this same commit added for this item, if any.
     pub logged: Option<String>,
-}
-
-/// What the history says beyond single moves: how long the order has stood still.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Summary {
-    /// Commits in the window that changed the backlog.
-    pub commits: usize,
-    pub first_date: Option<String>,
-    pub last_date: Option<String>,
-    pub last_reorder_date: Option<String>,
-    pub last_reorder_commit: Option<String>,
-    /// Items in the newest version that were not there at the last reorder (or at the window's start).
-    pub added_without_reorder: usize,
-    pub days_without_reorder: Option<i64>,
-    pub shallow: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -1158,52 +1146,45 @@ pub fn checkout_at(path: &Path, rev: &str, dest: &Path) -> Result<PathBuf, Strin
     Ok(landed)
 }
 
+/// The staged text of the file at `path` (what the commit will hold), or `None` when it is not
+/// staged, not in git or not text. Read no further than the size cap allows, as for a file on disk.
+pub fn staged_text(path: &Path) -> Result<Option<String>, crate::diag::Problem> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    // `cat-file blob` gives the bytes as staged: no filter, textconv or pager can run.
+    let staged = git_staged(dir)
+        .args(["cat-file", "blob", &format!(":./{name}")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn();
+    let Ok(mut child) = staged else { return Ok(None) };
+    let cap = crate::files::input::max_file_bytes();
+    let mut bytes = Vec::new();
+    let read = child.stdout.take().map(|out| out.take(cap + 1).read_to_end(&mut bytes));
+    if bytes.len() as u64 > cap {
+        let _ = child.kill();
+        let _ = child.wait();
+        let refusal = crate::files::input::Refusal::TooLarge(bytes.len() as u64);
+        return Err(crate::diag::Problem::error(
+            "I0030",
+            format!("cannot read the staged `{}`: {}", path.display(), refusal.reason()),
+        )
+        .help(refusal.help()));
+    }
+    let staged = child.wait().is_ok_and(|status| status.success()) && matches!(read, Some(Ok(_)));
+    Ok(staged.then(|| String::from_utf8(bytes).ok()).flatten())
+}
+
 /// A path of plain names under the folder it is joined to: not absolute, no `.`, `..` or empty
 /// parts, no `.git`.
 fn is_plain_relative(name: &str) -> bool {
     name.split('/').all(|part| !matches!(part, "" | "." | "..") && !part.eq_ignore_ascii_case(".git"))
 }
 
-/// Days from 1970-01-01 of a date written `YYYY-MM-DD…` (the rest, such as a time, is ignored).
-pub fn day_number(date: &str) -> Option<i64> {
-    let date = date.trim();
-    let (y, rest) = date.split_once('-')?;
-    let (m, rest) = rest.split_once('-')?;
-    let d: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    let (y, m, d): (i64, i64, i64) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    // Howard Hinnant's days_from_civil.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
-}
-
-pub fn days_between(a: &str, b: &str) -> Option<i64> {
-    Some(day_number(b)? - day_number(a)?)
-}
-
-/// `YYYY-MM-DD` of a Unix time (UTC).
-pub fn date_of_unix(seconds: i64) -> String {
-    let z = seconds.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::date::day_number;
 
     fn ids(s: &str) -> Vec<String> {
         s.split_whitespace().map(String::from).collect()

@@ -165,7 +165,7 @@ pub struct Backlog {
     /// `allow:` entries of the items and of the whole backlog.
     pub suppressions: Vec<Suppression>,
     /// What the git history says about the order, when it was read.
-    pub history: Option<crate::history::Summary>,
+    pub history: Option<HistorySummary>,
 }
 
 /// One `allow: {rule: reason}` entry. A suppression without a reason does not suppress anything.
@@ -456,4 +456,19 @@ mod tests {
         assert_eq!(&text[b.items[0].anchor.start..b.items[0].anchor.end], "A");
         assert_eq!(&text[b.items[1].anchor.start..b.items[1].anchor.end], "title");
     }
+}
+
+/// What the history says beyond single moves: how long the order has stood still.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HistorySummary {
+    /// Commits in the window that changed the backlog.
+    pub commits: usize,
+    pub first_date: Option<String>,
+    pub last_date: Option<String>,
+    pub last_reorder_date: Option<String>,
+    pub last_reorder_commit: Option<String>,
+    /// Items in the newest version that were not there at the last reorder (or at the window's start).
+    pub added_without_reorder: usize,
+    pub days_without_reorder: Option<i64>,
+    pub shallow: bool,
 }

@@ -905,13 +905,13 @@ fn call<'a>(cx: &Context<'a>, f: Func, args: &[Ir], var: &V<'a>, cache: &mut Cac
         },
         Func::DaysBetween => match (text(&a[0]), text(&a[1])) {
             (Some(x), Some(y)) => {
-                crate::history::days_between(&x, &y).map_or_else(V::null, |d| V::new(Val::Num(d as f64)))
+                crate::date::days_between(&x, &y).map_or_else(V::null, |d| V::new(Val::Num(d as f64)))
             }
             _ => V::null(),
         },
         Func::Recent => match (&a[0].val, &a[1].val) {
             (Val::List(items), Val::Num(days)) => {
-                let day = |v: &V<'a>| text(&cx.field(v, "date")).and_then(|d| crate::history::day_number(&d));
+                let day = |v: &V<'a>| text(&cx.field(v, "date")).and_then(|d| crate::date::day_number(&d));
                 let days_of: Vec<Option<i64>> = items.iter().map(day).collect();
                 match days_of.iter().flatten().max() {
                     Some(&latest) => V::new(Val::List(
@@ -936,16 +936,12 @@ fn call<'a>(cx: &Context<'a>, f: Func, args: &[Ir], var: &V<'a>, cache: &mut Cac
     }
 }
 
-pub fn format_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { format!("{n}") }
-}
-
 /// How a value reads inside a message.
 pub fn display(v: &V) -> String {
     match &v.val {
         Val::Null => "none".into(),
         Val::Bool(b) => b.to_string(),
-        Val::Num(n) => format_number(*n),
+        Val::Num(n) => super::ir::format_number(*n),
         Val::Text(t) => t.to_string(),
         Val::List(items) => items.iter().map(display).collect::<Vec<_>>().join(", "),
         Val::Rec(_) => "a record".into(),

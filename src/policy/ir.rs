@@ -25,7 +25,7 @@ impl Const {
         match self {
             Const::Null => "null".into(),
             Const::Bool(b) => b.to_string(),
-            Const::Num(n) => super::eval::format_number(*n),
+            Const::Num(n) => format_number(*n),
             Const::Text(t) => format!("\"{t}\""),
             Const::List(items) => format!("[{}]", items.iter().map(Const::describe).collect::<Vec<_>>().join(", ")),
         }
@@ -254,4 +254,9 @@ impl CompiledPolicy {
     pub fn rule(&self, name: &str) -> Option<&CompiledRule> {
         self.rules.iter().find(|r| r.name == name)
     }
+}
+
+/// A number as messages and descriptions show it: whole numbers without a decimal point.
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { format!("{n}") }
 }

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::date::day_number;
 use crate::engine::Finding;
-use crate::history::day_number;
 use crate::model::Backlog;
 use crate::policy::eval::{Context, Horizon};
 use crate::policy::ir::{CompiledPolicy, Const};
@@ -203,7 +203,7 @@ fn stability(backlog: &Backlog, near: usize) -> Stability {
         let last = last.max(weeks.keys().last().copied().unwrap_or(last));
         while week <= last {
             let (all, near) = weeks.get(&week).copied().unwrap_or_default();
-            s.per_week.push((crate::history::date_of_unix(week * 86_400), all, near));
+            s.per_week.push((crate::date::date_of_unix(week * 86_400), all, near));
             week += 7;
         }
         s.weeks = s.per_week.len();
@@ -250,9 +250,9 @@ impl Stability {
 mod tests {
     #[test]
     fn weeks_start_on_monday() {
-        let day = crate::history::day_number("2026-11-26").unwrap(); // a Thursday
-        assert_eq!(crate::history::date_of_unix(super::monday(day) * 86_400), "2026-11-23");
-        let monday = crate::history::day_number("2026-11-23").unwrap();
+        let day = crate::date::day_number("2026-11-26").unwrap(); // a Thursday
+        assert_eq!(crate::date::date_of_unix(super::monday(day) * 86_400), "2026-11-23");
+        let monday = crate::date::day_number("2026-11-23").unwrap();
         assert_eq!(super::monday(monday), monday);
     }
 }

@@ -1,120 +1,20 @@
-//! `backlint report`: one self-contained HTML page (minijinja template, plotters charts), or the
-//! Markdown summary, with the figures at an earlier revision beside today's for `--compare`.
+//! The HTML report: one self-contained page (minijinja template, plotters charts) of each backlog's
+//! figures, charts and findings, with the figures at an earlier revision beside today's.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::IsTerminal;
-use std::path::Path;
 
 use serde_json::{Value as Json, json};
 
-use crate::cli::{Analysed, ReportFormat, ReportPlan, Ui};
-use crate::diag::{Level, Problem};
+use crate::diag::Level;
+use crate::engine::Finding;
+use crate::model::Backlog;
 use crate::policy::ir::CompiledPolicy;
-use crate::report::figures::{self, Figures, Share};
+use crate::report::figures::{Figures, Share};
 
 const TEMPLATE: &str = include_str!("templates/report.html");
 /// Findings listed per rule, and items listed beyond those with findings, before "…and N more".
 const MAX_FINDINGS_PER_RULE: usize = 200;
 const MAX_QUIET_ITEMS: usize = 200;
-
-pub fn run(ui: &mut Ui, plan: &ReportPlan) -> i32 {
-    let paths = if plan.paths.is_empty() { vec![std::path::PathBuf::from(".")] } else { plan.paths.clone() };
-    if plan.output.is_none() && plan.format == ReportFormat::Html && std::io::stdout().is_terminal() {
-        ui.problem(
-            &Problem::error("I0055", "the HTML report needs somewhere to go")
-                .help("give `--output report.html`, or redirect standard output to a file"),
-        );
-        return crate::cli::EXIT_ERROR;
-    }
-    let analysis = crate::cli::analyse(ui, &paths, plan.policy.policy.as_deref(), &plan.history);
-    let mut failed = analysis.failed;
-    let mut reports = Vec::new();
-    for a in &analysis.backlogs {
-        let Some(policy) = analysis.policies.get(&a.policy_key).and_then(Option::as_ref) else { continue };
-        let now = figures::compute(policy, &a.backlog, &a.findings);
-        let then = match &plan.compare {
-            Some(rev) => match figures_at(ui, a, policy, rev, &plan.history) {
-                Ok(f) => Some((rev.clone(), f)),
-                Err(p) => {
-                    ui.problem(&p);
-                    failed = true;
-                    None
-                }
-            },
-            None => None,
-        };
-        reports.push((a, policy, now, then));
-    }
-    let rules: BTreeMap<String, &crate::policy::ir::CompiledRule> =
-        analysis.policies.values().flatten().flat_map(|p| p.rules.iter()).map(|r| (r.name.clone(), r)).collect();
-    let text = match plan.format {
-        ReportFormat::Markdown => {
-            let mut summaries = Vec::new();
-            let mut checked = Vec::new();
-            for (a, _, now, then) in &reports {
-                let name = crate::text::display_path(a.found.path());
-                let rows = a.findings.iter().map(|f| crate::report::Row::new(&a.backlog, f)).collect();
-                summaries.push(crate::report::Summary {
-                    name: name.clone(),
-                    figures: now.clone(),
-                    compare: then.clone(),
-                });
-                checked.push(crate::report::Checked { name, rows });
-            }
-            crate::report::markdown(&summaries, &checked, &rules)
-        }
-        ReportFormat::Html => match html(&reports, plan.compare.as_deref()) {
-            Ok(page) => page,
-            Err(e) => {
-                ui.problem(&Problem::error("I0056", format!("cannot render the report: {e}")));
-                return crate::cli::EXIT_ERROR;
-            }
-        },
-    };
-    match plan.output.as_deref().filter(|p| !crate::files::output::is_stdout(p)) {
-        Some(path) => {
-            if let Err(e) = crate::files::output::write_file(path, text.as_bytes()) {
-                ui.problem(&Problem::error("I0053", format!("cannot write `{}`: {e}", path.display())));
-                return crate::cli::EXIT_ERROR;
-            }
-            ui.note(&format!("wrote {} ({} bytes)", path.display(), text.len()));
-        }
-        None => {
-            let _ = ui.out.write_all(text.as_bytes());
-        }
-    }
-    if failed { crate::cli::EXIT_ERROR } else { crate::cli::EXIT_CLEAN }
-}
-
-/// The figures of the same backlog as it was at `rev`: read from git's objects, checked with the
-/// same policy, with the history that led to `rev`.
-fn figures_at(
-    ui: &mut Ui,
-    a: &Analysed,
-    policy: &CompiledPolicy,
-    rev: &str,
-    history: &crate::cli::HistoryArgs,
-) -> Result<Figures, Problem> {
-    let problem = |why: String| {
-        let name = crate::text::display_path(a.found.path());
-        Problem::error("I0057", format!("cannot read `{name}` at `{rev}`: {why}"))
-            .help("give a revision where the backlog exists, such as a tag, a branch or `HEAD~10`")
-    };
-    let dir = tempfile::tempdir().map_err(|e| problem(e.to_string()))?;
-    let old_path = crate::history::checkout_at(a.found.path(), rev, dir.path()).map_err(problem)?;
-    let found = a.found.at(old_path);
-    let (backlog, problems) = crate::cli::load(&found);
-    let Some(mut backlog) = backlog else {
-        return Err(problem(problems.first().map_or("it does not load".into(), |p| p.message.clone())));
-    };
-    crate::cli::apply_policy_goal(&mut backlog, &policy.settings);
-    if !history.no_history {
-        // The history is the current backlog's, up to `rev`.
-        crate::cli::read_history(ui, &a.found, &mut backlog, history, Some(rev));
-    }
-    let findings = crate::engine::run(policy, &backlog);
-    Ok(figures::compute(policy, &backlog, &findings))
-}
 
 fn tone(share: &Share) -> &'static str {
     match share.percent() {
@@ -129,11 +29,20 @@ fn percent(share: &Share) -> String {
     share.percent().map_or("n/a".into(), |p| format!("{p}%"))
 }
 
-type Report<'a> = (&'a Analysed, &'a CompiledPolicy, Figures, Option<(String, Figures)>);
+/// One backlog as the report shows it: analysed, its policy, today's figures, and the figures at
+/// the revision it is compared with.
+pub type Report<'a> = (Checked<'a>, &'a CompiledPolicy, Figures, Option<(String, Figures)>);
 
-fn html(reports: &[Report], compare: Option<&str>) -> Result<String, minijinja::Error> {
+/// A backlog and its findings, under the name the report gives it.
+pub struct Checked<'a> {
+    pub name: String,
+    pub backlog: &'a Backlog,
+    pub findings: &'a [Finding],
+}
+
+pub fn page(reports: &[Report], compare: Option<&str>) -> Result<String, minijinja::Error> {
     let backlogs: Vec<Json> = reports.iter().enumerate().map(|(n, r)| backlog_context(n + 1, r)).collect();
-    let title = reports.iter().map(|(a, ..)| crate::text::display_path(a.found.path())).collect::<Vec<_>>().join(", ");
+    let title = reports.iter().map(|(a, ..)| a.name.clone()).collect::<Vec<_>>().join(", ");
     let mut env = minijinja::Environment::new();
     // The name ends in .html, so every value is HTML-escaped unless marked `safe` (only our charts).
     env.add_template("report.html", TEMPLATE)?;
@@ -182,7 +91,7 @@ fn backlog_context(n: usize, (a, policy, f, then): &Report) -> Json {
     let anchor_of: HashMap<&str, String> =
         f.items.iter().map(|i| (i.id.as_str(), format!("b{n}-item-{}", i.rank))).collect();
     let mut by_rule: BTreeMap<&str, Vec<&crate::engine::Finding>> = BTreeMap::new();
-    for finding in &a.findings {
+    for finding in a.findings {
         by_rule.entry(&finding.rule).or_default().push(finding);
     }
     let mut rules: Vec<(&str, Vec<&crate::engine::Finding>)> = by_rule.into_iter().collect();
@@ -199,7 +108,7 @@ fn backlog_context(n: usize, (a, policy, f, then): &Report) -> Json {
                 .iter()
                 .take(MAX_FINDINGS_PER_RULE)
                 .map(|finding| {
-                    let row = crate::report::Row::new(&a.backlog, finding);
+                    let row = crate::report::Row::new(a.backlog, finding);
                     let item = finding
                         .item
                         .and_then(|i| a.backlog.items[i].text("id", &a.backlog.files[a.backlog.items[i].file]));
@@ -239,7 +148,7 @@ fn backlog_context(n: usize, (a, policy, f, then): &Report) -> Json {
     let count = |level: Level| a.findings.iter().filter(|f| f.level == level).count();
     let has_reorders = s.reorders > 0;
     json!({
-        "name": crate::text::display_path(a.found.path()),
+        "name": a.name.clone(),
         "open": f.items.len(),
         "errors": count(Level::Error), "warnings": count(Level::Warning), "infos": count(Level::Info),
         "figures": figures,
@@ -254,26 +163,4 @@ fn backlog_context(n: usize, (a, policy, f, then): &Report) -> Json {
         "items": items,
         "items_more": f.items.len() - items.len(),
     })
-}
-
-/// For tests: the report of the backlog at `path`, as `backlint report` writes it.
-pub fn render_file(path: &Path) -> String {
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let mut ui = Ui {
-        out: &mut out,
-        err: &mut err,
-        out_style: crate::report::human::Style::plain(100),
-        err_style: crate::report::human::Style::plain(100),
-    };
-    let analysis = crate::cli::analyse(&mut ui, &[path.to_path_buf()], None, &crate::cli::HistoryArgs::default());
-    let reports: Vec<Report> = analysis
-        .backlogs
-        .iter()
-        .filter_map(|a| {
-            let policy = analysis.policies.get(&a.policy_key)?.as_ref()?;
-            Some((a, policy, figures::compute(policy, &a.backlog, &a.findings), None))
-        })
-        .collect();
-    html(&reports, None).unwrap_or_default()
 }

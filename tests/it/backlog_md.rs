@@ -6,10 +6,10 @@ use backlint::source::discover::Found;
 
 fn basic() -> (Backlog, Vec<String>) {
     let root = fixture("backlog_md/basic/backlog");
-    let (backlog, problems) = backlint::cli::load(&Found::Folder(root));
+    let (backlog, problems) = backlint::analysis::load(&Found::Folder(root));
     let mut backlog = backlog.expect("the folder loads despite broken files");
     let policy = policy_with(Some(&std::fs::read_to_string(fixture("backlog_md/basic/backlint.policy")).unwrap()));
-    backlint::cli::apply_policy_goal(&mut backlog, &policy.settings);
+    backlint::analysis::apply_policy_goal(&mut backlog, &policy.settings);
     (backlog, problems.iter().map(|p| p.code.clone()).collect())
 }
 

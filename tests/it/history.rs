@@ -227,7 +227,7 @@ fn a_move_logged_in_the_same_commit_is_one_reorder_with_its_rationale() {
     let found = history_findings(&out);
     // One reorder, at the log entry, made by `Dana Lee` as the log says: nothing to report.
     assert_eq!(code, 0, "{found:?}{err}");
-    let b = backlint::cli::load_backlog(&repo.path().join("backlog.yaml")).unwrap();
+    let b = backlint::analysis::load_backlog(&repo.path().join("backlog.yaml")).unwrap();
     let mut b = b;
     let h = history::scan(Target::File(&repo.path().join("backlog.yaml")), None).unwrap();
     history::merge_into(&mut b, &h);

@@ -6,10 +6,10 @@ use backlint::source::discover::Found;
 use backlint::yaml::Value;
 
 fn export() -> Backlog {
-    let (backlog, problems) = backlint::cli::load(&Found::Csv(fixture("jira/export.csv")));
+    let (backlog, problems) = backlint::analysis::load(&Found::Csv(fixture("jira/export.csv")));
     assert!(problems.is_empty(), "{problems:?}");
     let mut backlog = backlog.unwrap();
-    backlint::cli::apply_policy_goal(&mut backlog, &jira_policy().settings);
+    backlint::analysis::apply_policy_goal(&mut backlog, &jira_policy().settings);
     backlog
 }
 
@@ -74,11 +74,11 @@ fn findings_point_at_row_and_column() {
 
 #[test]
 fn bad_cells_and_other_csv_files_are_located_errors() {
-    let (b, problems) = backlint::cli::load(&Found::Csv(fixture("jira/bad-points.csv")));
+    let (b, problems) = backlint::analysis::load(&Found::Csv(fixture("jira/bad-points.csv")));
     assert!(b.is_none());
     assert_eq!(problems[0].code, "I0012");
     let file = problems[0].file.as_ref().unwrap();
     assert_eq!(file.line_col(problems[0].primary_span().unwrap().start), (2, 63));
-    let (_, problems) = backlint::cli::load(&Found::Csv(fixture("jira/not-jira.csv")));
+    let (_, problems) = backlint::analysis::load(&Found::Csv(fixture("jira/not-jira.csv")));
     assert_eq!(problems[0].code, "I0071");
 }

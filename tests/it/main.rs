@@ -36,7 +36,7 @@ pub fn policy_with(user: Option<&str>) -> CompiledPolicy {
 }
 
 pub fn load(path: &Path) -> Backlog {
-    backlint::cli::load_backlog(path).unwrap_or_else(|p| panic!("{} does not load: {:?}", path.display(), p))
+    backlint::analysis::load_backlog(path).unwrap_or_else(|p| panic!("{} does not load: {:?}", path.display(), p))
 }
 
 pub fn load_str(text: &str) -> Backlog {

@@ -3,6 +3,7 @@
 
 use super::*;
 use backlint::policy::ir::IrPart;
+use std::collections::{BTreeMap, BTreeSet};
 
 fn builtin_rules() -> Vec<backlint::policy::ir::CompiledRule> {
     policy_with(None).rules.into_iter().filter(|r| r.builtin).collect()
@@ -132,5 +133,103 @@ fn every_builtin_rule_has_both_fixtures_and_a_test() {
     for dir in std::fs::read_dir(fixture("rules")).unwrap() {
         let name = dir.unwrap().file_name().to_string_lossy().to_string();
         assert!(builtin_rules().iter().any(|r| r.name == name), "fixture folder `{name}` names no rule");
+    }
+}
+
+/// The modules of `src/` (`a::b` for `src/a/b.rs` or `src/a/b/mod.rs`) and the modules each one
+/// names through `crate::` or `super::`, unit tests left out.
+fn module_imports() -> BTreeMap<String, BTreeSet<String>> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let src = root().join("src");
+    let mut files = Vec::new();
+    walk(&src, &mut files);
+    let name_of = |p: &Path| {
+        let rel = p.strip_prefix(&src).unwrap().with_extension("");
+        let mut parts: Vec<String> = rel.iter().map(|s| s.to_string_lossy().into_owned()).collect();
+        if parts.last().is_some_and(|l| l == "mod") {
+            parts.pop();
+        }
+        parts.join("::")
+    };
+    let modules: BTreeMap<String, PathBuf> =
+        files.iter().map(|p| (name_of(p), p.clone())).filter(|(n, _)| n != "lib" && n != "main").collect();
+    let resolve = |path: &str| {
+        let parts: Vec<&str> = path.split("::").filter(|s| !s.is_empty()).collect();
+        (1..=parts.len()).rev().map(|i| parts[..i].join("::")).find(|m| modules.contains_key(m))
+    };
+    let reference = regex::Regex::new(r"\b(crate|super)::([a-z_][a-z0-9_]*(?:::[a-z_][a-z0-9_]*)*)").unwrap();
+    let mut imports = BTreeMap::new();
+    for (name, path) in &modules {
+        let text = std::fs::read_to_string(path).unwrap();
+        let text = text.split("#[cfg(test)]\nmod tests").next().unwrap();
+        // `super` of `a::b` (`a/b.rs` or `a/b/mod.rs`) is `a`.
+        let parent = name.rsplit_once("::").map_or("", |(p, _)| p);
+        let mut targets = BTreeSet::new();
+        for c in reference.captures_iter(text) {
+            let full =
+                if &c[1] == "crate" || parent.is_empty() { c[2].to_string() } else { format!("{parent}::{}", &c[2]) };
+            if let Some(t) = resolve(&full).filter(|t| t != name) {
+                targets.insert(t);
+            }
+        }
+        imports.insert(name.clone(), targets);
+    }
+    imports
+}
+
+/// Arrows go one way: no module reaches itself through the modules it imports.
+#[test]
+fn no_module_imports_a_module_that_imports_it_back() {
+    let imports = module_imports();
+    assert!(imports.len() > 20, "the module list was read: {:?}", imports.keys());
+    for start in imports.keys() {
+        // Depth-first search for a path back to `start`, remembering the way.
+        let mut stack = vec![(start.clone(), vec![start.clone()])];
+        let mut seen = BTreeSet::new();
+        while let Some((at, way)) = stack.pop() {
+            for next in &imports[&at] {
+                if next == start {
+                    panic!("import circle: {} → {start}", way.join(" → "));
+                }
+                if seen.insert(next.clone()) {
+                    stack.push((next.clone(), [way.clone(), vec![next.clone()]].concat()));
+                }
+            }
+        }
+    }
+}
+
+/// The layers: reporters never import the CLI or the pipeline; the pipeline never imports the
+/// CLI; sources, history, policy and engine never import the pipeline, the reporters or the CLI.
+#[test]
+fn the_layers_import_downwards_only() {
+    let imports = module_imports();
+    let top = |m: &str| m.split("::").next().unwrap().to_string();
+    let forbidden: &[(&str, &[&str])] = &[
+        ("report", &["cli", "analysis"]),
+        ("analysis", &["cli", "report"]),
+        ("source", &["cli", "analysis", "report", "history", "engine", "policy"]),
+        ("history", &["cli", "analysis", "report", "engine", "policy"]),
+        ("policy", &["cli", "analysis", "report", "history", "source", "engine"]),
+        ("engine", &["cli", "analysis", "report", "history", "source"]),
+        ("model", &["cli", "analysis", "report", "history", "source", "engine", "policy"]),
+    ];
+    for (module, targets) in &imports {
+        for (layer, never) in forbidden {
+            if top(module) == *layer {
+                for t in targets {
+                    assert!(!never.contains(&top(t).as_str()), "`{module}` imports `{t}`");
+                }
+            }
+        }
     }
 }

@@ -82,7 +82,7 @@ fn html_report_is_self_contained_with_charts_and_explanations() {
 fn html_report_shows_markup_from_the_backlog_as_text() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("backlog.yaml"), hostile_backlog()).unwrap();
-    let html = backlint::report::html::render_file(&dir.path().join("backlog.yaml"));
+    let html = backlint::cli::report::render_file(&dir.path().join("backlog.yaml"));
     assert!(!html.contains("<script") && !html.contains("<img") && !html.contains("<i>A") && !html.contains("<b>G1"));
     assert!(html.contains("&lt;script&gt;document.title="), "the title shows as text");
     assert!(html.contains("&lt;b&gt;G1&lt;&#x2f;b&gt;") || html.contains("&lt;b&gt;G1&lt;/b&gt;"), "goal in the chart");
@@ -149,7 +149,7 @@ fn the_report_renders_in_a_headless_browser() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("backlog.yaml"), hostile_backlog()).unwrap();
     let hostile = dir.path().join("hostile.html");
-    std::fs::write(&hostile, backlint::report::html::render_file(&dir.path().join("backlog.yaml"))).unwrap();
+    std::fs::write(&hostile, backlint::cli::report::render_file(&dir.path().join("backlog.yaml"))).unwrap();
     let examples = dir.path().join("examples.html");
     let (code, _, err) = backlint(&["report", "examples", "-o", examples.to_str().unwrap()], &root());
     assert_eq!(code, 0, "{err}");

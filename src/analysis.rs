@@ -1,0 +1,503 @@
+//! The analysis pipeline, as a library: discovery → load → policy → history → engine.
+//!
+//! Every front end (the `check` and `report` commands, the HTML report's comparison, later an
+//! editor) calls this module; none re-implements a step. It prints nothing: problems and notes come
+//! back in [`Analysis::messages`], in the order they arose, for the caller to show.
+//!
+//! Files are read from disk through [`crate::files::input`], except those the caller hands over as
+//! in-memory [`Documents`] (a buffer an editor has not saved), which take their place.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use crate::diag::Problem;
+use crate::engine::{self, Finding};
+use crate::files::input;
+use crate::model::Backlog;
+use crate::policy::{self, ir::CompiledPolicy};
+use crate::source::discover::{self, Found};
+use crate::text::{SourceFile, Span};
+use crate::yaml;
+
+/// Texts that stand in for files on disk, keyed by path. A path is matched as given and as an
+/// absolute path, so `backlog.yaml` and `/repo/backlog.yaml` name the same document.
+#[derive(Clone, Debug, Default)]
+pub struct Documents {
+    texts: HashMap<PathBuf, String>,
+}
+
+impl Documents {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn insert(&mut self, path: impl Into<PathBuf>, text: impl Into<String>) {
+        let path = path.into();
+        self.texts.insert(std::path::absolute(&path).unwrap_or(path), text.into());
+    }
+
+    fn get(&self, path: &Path) -> Option<&String> {
+        if self.texts.is_empty() {
+            return None;
+        }
+        self.texts.get(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
+    }
+
+    /// The document's text if the caller gave one, else the file, read only if it is a regular
+    /// file inside `root` (the repository around it).
+    pub fn read(&self, path: &Path, root: &Path) -> Result<SourceFile, Problem> {
+        match self.get(path) {
+            Some(text) => Ok(SourceFile::new(path, text.as_str())),
+            None => input::read_source(path, root),
+        }
+    }
+
+    /// Like [`Documents::read`], inside the repository around `path`.
+    pub fn read_in_repository(&self, path: &Path) -> Result<SourceFile, Problem> {
+        match self.get(path) {
+            Some(text) => Ok(SourceFile::new(path, text.as_str())),
+            None => input::read_source(path, &input::root_of(path)),
+        }
+    }
+}
+
+/// How much of git's history to read.
+#[derive(Clone, Debug, Default)]
+pub struct HistoryOptions {
+    /// Read no history: the history rules then see only the `ordering_log`.
+    pub skip: bool,
+    /// Only after this date or revision.
+    pub since: Option<String>,
+    /// The pre-commit view: the staged backlog, judged against HEAD.
+    pub staged: bool,
+}
+
+/// What to analyse.
+#[derive(Clone, Debug, Default)]
+pub struct Request {
+    /// Backlog files or folders.
+    pub paths: Vec<PathBuf>,
+    /// The policy file, else each backlog's discovered policy.
+    pub policy: Option<PathBuf>,
+    pub history: HistoryOptions,
+    pub documents: Documents,
+}
+
+/// Something for the user beside the findings, in the order it arose.
+#[derive(Clone, Debug)]
+pub enum Message {
+    /// Input or policy problems: the run failed (exit 2).
+    Problems(Vec<Problem>),
+    /// A remark (a policy not applied, a shallow clone): never a failure.
+    Note(String),
+}
+
+/// One backlog read, with its history, and checked.
+pub struct Analysed {
+    pub found: Found,
+    /// Key of the policy in [`Analysis::policies`].
+    pub policy_key: Option<PathBuf>,
+    pub backlog: Backlog,
+    pub findings: Vec<Finding>,
+}
+
+pub struct Analysis {
+    /// Each policy used, by the path it came from; `None` when it did not compile.
+    pub policies: BTreeMap<Option<PathBuf>, Option<CompiledPolicy>>,
+    pub backlogs: Vec<Analysed>,
+    pub messages: Vec<Message>,
+    /// An input or policy problem was found (exit 2).
+    pub failed: bool,
+}
+
+impl Analysis {
+    pub fn policy_of(&self, analysed: &Analysed) -> Option<&CompiledPolicy> {
+        self.policies.get(&analysed.policy_key).and_then(Option::as_ref)
+    }
+}
+
+/// Collects messages, remembering whether any was a problem.
+#[derive(Default)]
+struct Messages {
+    list: Vec<Message>,
+    failed: bool,
+    shared_policy_named: bool,
+}
+
+impl Messages {
+    fn problems(&mut self, problems: Vec<Problem>) {
+        if !problems.is_empty() {
+            self.failed = true;
+            self.list.push(Message::Problems(problems));
+        }
+    }
+    fn note(&mut self, note: String) {
+        self.list.push(Message::Note(note));
+    }
+}
+
+/// Finds, reads and checks every backlog under the request's paths, each with its own policy. A
+/// problem in one backlog or policy does not stop the others.
+pub fn analyse(request: &Request) -> Analysis {
+    let docs = &request.documents;
+    let mut messages = Messages::default();
+    let (files, problems) = discover::backlogs(&request.paths);
+    messages.problems(problems);
+    let mut policies: BTreeMap<Option<PathBuf>, Option<CompiledPolicy>> = BTreeMap::new();
+    let mut backlogs = Vec::new();
+    for found in &files {
+        let path = found.path();
+        let policy_key = match &request.policy {
+            Some(p) => Some(p.clone()),
+            None => {
+                let (policy, note) = discovered_policy(path);
+                if let Some(note) = note
+                    && !std::mem::replace(&mut messages.shared_policy_named, true)
+                {
+                    messages.note(note);
+                }
+                policy
+            }
+        };
+        let policy =
+            policies.entry(policy_key.clone()).or_insert_with(|| match load_policy(policy_key.as_deref(), docs) {
+                Ok((policy, _)) => Some(policy),
+                Err(problems) => {
+                    messages.problems(problems);
+                    None
+                }
+            });
+        let Some(policy) = policy else {
+            messages.failed = true;
+            continue;
+        };
+        let (backlog, problems) =
+            if request.history.staged { load_staged(found, docs) } else { load_with(found, docs) };
+        messages.problems(problems);
+        let Some(mut backlog) = backlog else { continue };
+        apply_policy_goal(&mut backlog, &policy.settings);
+        if !request.history.skip {
+            for note in read_history(found, &mut backlog, &request.history, None) {
+                messages.note(note);
+            }
+        }
+        let findings = engine::run(policy, &backlog);
+        backlogs.push(Analysed { found: found.clone(), policy_key, backlog, findings });
+    }
+    Analysis { policies, backlogs, messages: messages.list, failed: messages.failed }
+}
+
+/// The same backlog as it was at revision `rev` (read from git's objects, with the history that led
+/// to `rev`), checked with the same policy. Notes from the history come back with it.
+pub fn at_revision(
+    analysed: &Analysed,
+    policy: &CompiledPolicy,
+    rev: &str,
+    history: &HistoryOptions,
+) -> Result<(Backlog, Vec<Finding>, Vec<String>), String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let old_path = crate::history::checkout_at(analysed.found.path(), rev, dir.path())?;
+    let found = analysed.found.at(old_path);
+    let (backlog, problems) = load(&found);
+    let Some(mut backlog) = backlog else {
+        return Err(problems.first().map_or("it does not load".into(), |p| p.message.clone()));
+    };
+    apply_policy_goal(&mut backlog, &policy.settings);
+    let mut notes = Vec::new();
+    if !history.skip {
+        // The history is the current backlog's, up to `rev`.
+        notes = read_history(&analysed.found, &mut backlog, history, Some(rev));
+    }
+    let findings = engine::run(policy, &backlog);
+    Ok((backlog, findings, notes))
+}
+
+/// Reads a backlog of any source from disk.
+pub fn load(found: &Found) -> (Option<Backlog>, Vec<Problem>) {
+    load_with(found, &Documents::default())
+}
+
+/// Reads a backlog of any source, the given documents standing in for files. Problems in part of a
+/// folder do not stop the rest from loading.
+pub fn load_with(found: &Found, docs: &Documents) -> (Option<Backlog>, Vec<Problem>) {
+    match found {
+        Found::Yaml(path) => match load_yaml(path, docs) {
+            Ok(b) => (Some(b), Vec::new()),
+            Err(p) => (None, p),
+        },
+        Found::Csv(path) => match docs.read_in_repository(path) {
+            Ok(file) => match crate::source::jira_csv::load(file) {
+                Ok(b) => (Some(b), Vec::new()),
+                Err(p) => (None, p),
+            },
+            Err(p) => (None, vec![p]),
+        },
+        Found::Folder(root) => {
+            let repo = input::root_of(root);
+            let loaded = crate::source::backlog_md::load(root, &repo, |p| docs.read(p, &repo));
+            (loaded.backlog, loaded.problems)
+        }
+    }
+}
+
+/// Reads and validates one native YAML backlog from disk.
+pub fn load_backlog(path: &Path) -> Result<Backlog, Vec<Problem>> {
+    load_yaml(path, &Documents::default())
+}
+
+fn load_yaml(path: &Path, docs: &Documents) -> Result<Backlog, Vec<Problem>> {
+    let file = docs.read_in_repository(path).map_err(|p| vec![p])?;
+    let root = yaml::parse(&file, yaml::Limits::default())?;
+    Backlog::from_yaml(file, root)
+}
+
+/// The staged version of a YAML backlog (what the commit will hold); other sources as on disk.
+fn load_staged(found: &Found, docs: &Documents) -> (Option<Backlog>, Vec<Problem>) {
+    let Found::Yaml(path) = found else { return load_with(found, docs) };
+    match crate::history::staged_text(path) {
+        Ok(Some(text)) => {
+            let file = SourceFile::new(path, text);
+            match yaml::parse(&file, yaml::Limits::default()) {
+                Ok(root) => match Backlog::from_yaml(file, root) {
+                    Ok(b) => (Some(b), Vec::new()),
+                    Err(p) => (None, p),
+                },
+                Err(p) => (None, p),
+            }
+        }
+        // Not staged (or not in git): the file on disk is what will be committed.
+        Ok(None) => load_with(found, docs),
+        Err(problem) => (None, vec![problem]),
+    }
+}
+
+/// Adds the reorders git knows of (up to revision `until`, else HEAD) to the backlog, and returns
+/// the notes the user should see. Without git, or outside a repository, the history rules see the
+/// `ordering_log` alone; a note says why when the user would expect more.
+pub fn read_history(
+    found: &Found,
+    backlog: &mut Backlog,
+    options: &HistoryOptions,
+    until: Option<&str>,
+) -> Vec<String> {
+    use crate::history::{self, Target};
+    let tasks;
+    let target = match found {
+        Found::Yaml(path) => Target::File(path),
+        Found::Folder(root) => {
+            tasks = root.join("tasks");
+            Target::Folder(&tasks)
+        }
+        Found::Csv(_) => return Vec::new(),
+    };
+    let read = if options.staged && until.is_none() {
+        history::staged(target)
+    } else {
+        history::scan_until(target, options.since.as_deref(), until)
+    };
+    match read {
+        Ok(h) => {
+            history::merge_into(backlog, &h);
+            h.notes.iter().map(|note| format!("note: {note}")).collect()
+        }
+        Err(history::Unavailable::NotTracked) => Vec::new(),
+        Err(history::Unavailable::Note(note)) => vec![format!("note: {note}")],
+    }
+}
+
+/// The policy's Product Goal for sources without one: `goal_milestone` names the milestone (or Jira
+/// epic) that carries it, which becomes the active goal; a backlog without goals takes a goal made
+/// from `product_goal`.
+pub fn apply_policy_goal(backlog: &mut Backlog, settings: &crate::policy::ir::Settings) {
+    if let Some(milestone) = &settings.goal_milestone {
+        let file = &backlog.files[0];
+        if let Some(goal) = backlog.goals.iter_mut().find(|g| g.text("id", file).as_deref() == Some(milestone.as_str()))
+        {
+            if let yaml::Value::Map(entries) = &mut goal.node.value {
+                for e in entries.iter_mut().filter(|e| e.key == "status") {
+                    e.value.value = yaml::Value::Str("active".into());
+                }
+            }
+            return;
+        }
+    }
+    let Some(statement) = &settings.product_goal else { return };
+    if !backlog.goals.is_empty() {
+        return;
+    }
+    let at = backlog.top.anchor;
+    let field = |key: &str, value: &str| yaml::Entry {
+        key: key.into(),
+        key_span: at,
+        value: yaml::Node { span: at, value: yaml::Value::Str(value.into()) },
+    };
+    let mut entries = vec![
+        field("id", settings.goal_milestone.as_deref().unwrap_or("product-goal")),
+        field("statement", statement),
+        field("status", "active"),
+    ];
+    if let Some(m) = &settings.goal_measure {
+        entries.push(field("measure", m));
+    }
+    if let Some(t) = &settings.goal_target {
+        entries.push(field("target", t));
+    }
+    let node = yaml::Node { span: at, value: yaml::Value::Map(entries) };
+    let mut goal = crate::model::Record::new(0, node, 1);
+    goal.anchor = at;
+    goal.in_file = false;
+    backlog.goals.push(goal);
+}
+
+/// The policy that applies to the backlog at `start`: the nearest `backlint.policy` above it, else
+/// above the current folder. A policy the search ignored because it lies in a shared folder comes
+/// back as a note.
+pub fn discovered_policy(start: &Path) -> (Option<PathBuf>, Option<String>) {
+    let near = discover::policy_search(start);
+    if near.found.is_some() {
+        return (near.found, None);
+    }
+    // The current folder is searched only when the backlog's own search found nothing.
+    let cwd = discover::policy_search(&std::env::current_dir().unwrap_or_default());
+    if cwd.found.is_some() {
+        return (cwd.found, None);
+    }
+    let note = near.ignored.as_ref().or(cwd.ignored.as_ref()).map(|(policy, shared)| {
+        format!(
+            "note: `{}` was not applied: the search for a policy stops at `{}`, a folder another user owns or anyone may write to; pass it with --policy if you trust it",
+            policy.display(),
+            shared.display()
+        )
+    });
+    (None, note)
+}
+
+/// The policy found above the current folder.
+pub fn cwd_policy() -> Option<PathBuf> {
+    std::env::current_dir().ok().and_then(|d| discover::policy_for(&d))
+}
+
+/// Compiles the built-in rules plus one user policy file (if any) and what it includes; also names
+/// the user policy files in the order they apply.
+pub fn load_policy(
+    policy_file: Option<&Path>,
+    docs: &Documents,
+) -> Result<(CompiledPolicy, Vec<String>), Vec<Problem>> {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    if let Some(path) = policy_file {
+        policy_files(path, docs, &mut Includes::default(), &mut files, &mut problems, None);
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let user: Vec<SourceFile> = files.into_iter().map(|(_, f)| f).collect();
+    let (policy, problems) = policy::compile(&user);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok((policy, user.into_iter().map(|f| f.name).collect()))
+}
+
+/// The policy files read so far, and the chain of includes being followed (indexed, so that
+/// following thousands of includes stays linear).
+#[derive(Default)]
+struct Includes {
+    /// Where includes must stay: the repository, or outside git the first policy's folder tree;
+    /// found once, with the first policy file.
+    root: Option<PathBuf>,
+    chain: Vec<PathBuf>,
+    position_in_chain: HashMap<PathBuf, usize>,
+    read: HashSet<PathBuf>,
+}
+
+/// A policy file and, before it, every file it includes (each once), in the order they apply.
+/// An include cycle is reported at the `include` that closes it.
+fn policy_files(
+    path: &Path,
+    docs: &Documents,
+    includes: &mut Includes,
+    out: &mut Vec<(PathBuf, SourceFile)>,
+    problems: &mut Vec<Problem>,
+    via: Option<(&SourceFile, Span)>,
+) {
+    let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let located = |p: Problem| match via {
+        Some((file, span)) => p.in_file(file).label(span, "included here"),
+        None => p,
+    };
+    if let Some(&start) = includes.position_in_chain.get(&key) {
+        let mut chain: Vec<String> =
+            includes.chain[start..].iter().chain([&key]).map(|k| crate::text::display_path(k)).collect();
+        // A long cycle is named by its ends: where it starts, and the include that closes it.
+        if chain.len() > 8 {
+            let hidden = chain.len() - 6;
+            chain.splice(3..chain.len() - 3, [format!("… {hidden} more …")]);
+        }
+        problems.push(
+            located(Problem::error("P0016", format!("policy files include each other: {}", chain.join(" → "))))
+                .help("remove one of the `include` lines"),
+        );
+        return;
+    }
+    if includes.read.contains(&key) {
+        return;
+    }
+    let file = match docs.read_in_repository(path) {
+        Ok(f) => f,
+        Err(p) => {
+            problems.push(located(p));
+            return;
+        }
+    };
+    if let Ok(parsed) = policy::parse::parse(&file) {
+        includes.position_in_chain.insert(key.clone(), includes.chain.len());
+        includes.chain.push(key.clone());
+        for d in &parsed.declarations {
+            if let policy::ast::Declaration::Include { path: target } = d {
+                let rel = target.as_plain().unwrap_or_default();
+                let root = includes.root.get_or_insert_with(|| input::root_of(path));
+                match input::resolve_include(path, &rel, root) {
+                    Ok(resolved) => policy_files(&resolved, docs, includes, out, problems, Some((&file, target.span))),
+                    Err(why) => problems.push(
+                        Problem::error("P0017", format!("`include \"{rel}\"` is refused: {why}"))
+                            .in_file(&file)
+                            .label(target.span, "included here")
+                            .help("copy the rules into a policy file inside the repository and include that"),
+                    ),
+                }
+            }
+        }
+        includes.chain.pop();
+        includes.position_in_chain.remove(&key);
+    }
+    includes.read.insert(key.clone());
+    out.push((key, file));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An editor's unsaved buffer is checked in place of the file on disk.
+    #[test]
+    fn an_unsaved_document_takes_the_place_of_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("backlog.yaml");
+        std::fs::write(&path, "items:\n  - {id: A-1, title: Export invoices as CSV}\n").unwrap();
+        let mut documents = Documents::new();
+        documents.insert(&path, "items:\n  - {id: A-1, title: Export invoices as CSV, estimate: many}\n");
+        let request = Request {
+            paths: vec![path.clone()],
+            history: HistoryOptions { skip: true, ..Default::default() },
+            documents,
+            ..Default::default()
+        };
+        let analysis = analyse(&request);
+        assert!(analysis.failed, "the buffer's invalid estimate is reported");
+        let Message::Problems(problems) = &analysis.messages[0] else { panic!("{:?}", analysis.messages) };
+        assert!(problems[0].message.contains("estimate"), "{}", problems[0].message);
+        let on_disk = analyse(&Request { documents: Documents::new(), ..request });
+        assert!(!on_disk.failed, "the file on disk is valid");
+    }
+}

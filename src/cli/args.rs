@@ -1,0 +1,50 @@
+//! Arguments shared by several commands.
+
+use crate::analysis::HistoryOptions;
+use crate::diag::Level;
+use clap::ValueEnum;
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct PolicyArgs {
+    /// Policy file to use [default: the nearest backlint.policy above the backlog, or above the current folder]
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+impl From<FailOn> for Level {
+    fn from(f: FailOn) -> Level {
+        match f {
+            FailOn::Error => Level::Error,
+            FailOn::Warning => Level::Warning,
+            FailOn::Info => Level::Info,
+        }
+    }
+}
+
+#[derive(clap::Args, Debug, Default)]
+pub struct HistoryArgs {
+    /// Do not read the backlog's git history (the history rules then see only the `ordering_log`)
+    #[arg(long, conflicts_with_all = ["since", "staged"])]
+    pub no_history: bool,
+    /// Read the git history only after DATE (`2026-09-01`, `3 months ago`) or after revision REV
+    #[arg(long, value_name = "DATE|REV", conflicts_with = "staged")]
+    pub since: Option<String>,
+    /// Pre-commit view: check the staged backlog, and judge the reorders it makes against HEAD
+    /// (by the committer from git config) instead of the whole history
+    #[arg(long)]
+    pub staged: bool,
+}
+
+impl From<&HistoryArgs> for HistoryOptions {
+    fn from(args: &HistoryArgs) -> HistoryOptions {
+        HistoryOptions { skip: args.no_history, since: args.since.clone(), staged: args.staged }
+    }
+}
