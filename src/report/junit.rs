@@ -1,0 +1,42 @@
+//! `--format junit`: JUnit XML (quick-junit), one failing test case per rule and item.
+
+use super::{Checked, Row};
+use crate::escape;
+use std::collections::BTreeMap;
+
+/// One test suite per backlog, one failing test case per rule and item (its findings as the failure).
+pub fn junit(checked: &[Checked]) -> String {
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    let mut report = Report::new("backlint");
+    for c in checked {
+        let mut suite = TestSuite::new(escape::visible_line(&c.name));
+        let mut cases: BTreeMap<(String, String), Vec<&Row>> = BTreeMap::new();
+        for r in &c.rows {
+            cases.entry((r.rule.clone(), r.item.clone().unwrap_or_default())).or_default().push(r);
+        }
+        for ((rule, item), rows) in &cases {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            // quick-junit drops what XML cannot hold; escaping first keeps it visible instead.
+            status.set_message(escape::visible_line(&rows[0].message));
+            status.set_type(rows[0].level.as_str());
+            let details: Vec<String> = rows
+                .iter()
+                .map(|r| format!("{}:{}:{}: {}", r.file, r.line, r.column, r.message))
+                .map(|line| escape::visible_line(&line).into_owned())
+                .collect();
+            status.set_description(details.join("\n"));
+            let name = escape::visible_line(&if item.is_empty() { rule.clone() } else { format!("{rule} on {item}") })
+                .into_owned();
+            let mut case = TestCase::new(name, status);
+            case.set_classname(format!("backlint.{rule}"));
+            suite.add_test_case(case);
+        }
+        if cases.is_empty() {
+            let mut case = TestCase::new("backlog passes every rule", TestCaseStatus::success());
+            case.set_classname("backlint");
+            suite.add_test_case(case);
+        }
+        report.add_test_suite(suite);
+    }
+    report.to_string().expect("JUnit XML serialises")
+}
