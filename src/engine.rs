@@ -21,6 +21,8 @@ pub struct Finding {
     pub subject: Option<String>,
     /// Index of the item the finding is about, for suppressions.
     pub item: Option<usize>,
+    /// A set-up notice: a concept the whole backlog lacks, said once; not a finding, never failing.
+    pub notice: bool,
 }
 
 impl Finding {
@@ -116,7 +118,8 @@ fn run_rule<'a>(cx: &Context<'a>, rule: &CompiledRule, out: &mut Vec<Finding>) {
             };
             out.push(Finding {
                 rule: rule.name.clone(),
-                level: check.severity.unwrap_or(rule.severity),
+                level: if check.notice { Level::Info } else { check.severity.unwrap_or(rule.severity) },
+                notice: check.notice,
                 message: render_message(cx, &check.message, subject, &mut cache),
                 label: check.label.as_ref().map(|l| render_message(cx, l, subject, &mut cache)),
                 help,

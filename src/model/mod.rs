@@ -97,7 +97,7 @@ pub const HISTORY_FIELDS: Schema = &[
 ];
 
 /// Fields the engine adds to every item.
-pub const ITEM_INTRINSICS: Schema = &[("position", Number), ("horizon", Text), ("story", Story)];
+pub const ITEM_INTRINSICS: Schema = &[("position", Number), ("horizon", Text), ("state", Text), ("story", Story)];
 /// A suppression, as rules see it: `used` is filled in after the other rules ran.
 pub const SUPPRESSION_FIELDS: Schema = &[("rule", Text), ("reason", Text), ("item", Text), ("used", Flag)];
 /// The parts of `item.story`.
@@ -115,14 +115,32 @@ pub struct Record {
     pub anchor: Span,
     /// 1-based position in its list.
     pub position: usize,
-    /// False for items kept only as history (Backlog.md's completed, archive and drafts folders):
-    /// they are never in the horizons.
-    pub active: bool,
+    /// Where the source keeps the item: on the backlog, or in a folder that says it is not (yet or
+    /// any more) part of it (Backlog.md's drafts, completed and archive folders).
+    pub kept: Kept,
     /// Written in the backlog's files; false for records made from git history or the policy.
     pub in_file: bool,
 }
 
+/// Where a source keeps an item, when the place itself carries meaning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kept {
+    /// On the backlog: its status says whether it is open.
+    Backlog,
+    /// Not yet in the backlog (Backlog.md's `drafts/`): neither open nor done.
+    Draft,
+    /// Finished and put away (Backlog.md's `completed/`).
+    Completed,
+    /// Put away (Backlog.md's `archive/`): dropped, unless its status says it was done.
+    Archived,
+}
+
 impl Record {
+    /// On the backlog, so in the horizons when its status is open.
+    pub fn active(&self) -> bool {
+        self.kept == Kept::Backlog
+    }
+
     pub fn new(file: usize, node: Node, position: usize) -> Self {
         let anchor = match &node.value {
             Value::Map(entries) => entries
@@ -134,7 +152,7 @@ impl Record {
                 .unwrap_or(node.span),
             _ => node.span,
         };
-        Record { file, node, anchor, position, active: true, in_file: true }
+        Record { file, node, anchor, position, kept: Kept::Backlog, in_file: true }
     }
     pub fn get(&self, field: &str) -> Option<&Node> {
         self.node.get(field)
@@ -166,7 +184,26 @@ pub struct Backlog {
     pub suppressions: Vec<Suppression>,
     /// What the git history says about the order, when it was read.
     pub history: Option<HistorySummary>,
+    /// The format it was read from, and what that format has a place for.
+    pub format: &'static SourceFormat,
+    /// The order is one the team maintains (the list order of a native file, ordinals, ranks), not
+    /// only the order items were created in.
+    pub explicit_order: bool,
 }
+
+/// A backlog format, and the backlog-wide concepts it has a place for. A concept a format lacks is
+/// declared in the policy instead, and the rules say so once rather than per item.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SourceFormat {
+    pub name: &'static str,
+    /// Top-level fields the format can hold (`product_goals`, `product_owner`, …).
+    pub places: &'static [&'static str],
+}
+
+pub const NATIVE_YAML: SourceFormat = SourceFormat {
+    name: "native YAML",
+    places: &["product_goals", "product_owner", "definition_of_done", "optimizing_for", "estimate"],
+};
 
 /// One `allow: {rule: reason}` entry. A suppression without a reason does not suppress anything.
 #[derive(Clone, Debug)]
@@ -249,7 +286,17 @@ impl Backlog {
         for (i, item) in items.iter().enumerate() {
             suppressions.extend(suppressions_of(item, Some(i)));
         }
-        Ok(Backlog { files: vec![file], top, items, goals, reorders, suppressions, history: None })
+        Ok(Backlog {
+            files: vec![file],
+            top,
+            items,
+            goals,
+            reorders,
+            suppressions,
+            history: None,
+            format: &NATIVE_YAML,
+            explicit_order: true,
+        })
     }
 }
 

@@ -111,6 +111,9 @@ const GLOBALS: &[(&str, Global)] = &[
     ("reorders", Global::Reorders),
     ("product_owner", Global::ProductOwner),
     ("story_backlog", Global::StoryBacklog),
+    ("source_format", Global::SourceFormat),
+    ("format_places", Global::FormatPlaces),
+    ("explicit_order", Global::ExplicitOrder),
     ("suppressions", Global::Suppressions),
     ("history", Global::History),
 ];
@@ -122,7 +125,9 @@ fn global_ty(g: Global) -> Ty {
         Global::Goals => Ty::List(Box::new(Ty::Rec(Kind::Goal))),
         Global::Reorders => Ty::List(Box::new(Ty::Rec(Kind::Reorder))),
         Global::ProductOwner => Ty::Any,
-        Global::StoryBacklog => Ty::Bool,
+        Global::StoryBacklog | Global::ExplicitOrder => Ty::Bool,
+        Global::SourceFormat => Ty::Text,
+        Global::FormatPlaces => Ty::List(Box::new(Ty::Text)),
         Global::Suppressions => Ty::List(Box::new(Ty::Rec(Kind::Suppression))),
         Global::History => Ty::Rec(Kind::History),
     }
@@ -176,6 +181,7 @@ pub const SETTINGS: &[&str] = &[
     "distant",
     "fail_on",
     "done_statuses",
+    "dropped_statuses",
     "stories",
     "product_goal",
     "goal_milestone",
@@ -494,14 +500,18 @@ fn apply_settings(c: &mut Checker, settings: &mut Settings, assignments: &[Assig
                     settings.fail_on = level;
                 }
             }
-            "done_statuses" => match value {
+            "done_statuses" | "dropped_statuses" => match value {
                 Const::List(items) if items.iter().all(|i| i.as_text().is_some()) => {
-                    settings.done_statuses = items.iter().filter_map(|i| i.as_text().map(str::to_lowercase)).collect()
+                    let statuses = items.iter().filter_map(|i| i.as_text().map(str::to_lowercase)).collect();
+                    match a.name.text.as_str() {
+                        "done_statuses" => settings.done_statuses = statuses,
+                        _ => settings.dropped_statuses = statuses,
+                    }
                 }
                 _ => {
                     c.error(
                         "P0004",
-                        "`done_statuses` must be a list of statuses",
+                        format!("`{}` must be a list of statuses", a.name.text),
                         span,
                         "expected a list such as [\"done\"]",
                     );
@@ -747,8 +757,14 @@ fn compile_check(c: &mut Checker, check: &Check, options: &[(String, Const)]) ->
     let message = template(c, &scope, &check.message);
     let label = check.label.as_ref().map(|t| template(c, &scope, t));
     let help = check.help.as_ref().map(|t| template(c, &scope, t));
-    let severity =
-        check.severity.as_ref().and_then(|s| level_of(c, &Const::Text(s.text.clone()), s.span, false).flatten());
+    // `severity notice`: the check reports a set-up notice (something the whole backlog lacks, said
+    // once), which is not a finding and never fails a run.
+    let notice = check.severity.as_ref().is_some_and(|s| s.text == "notice");
+    let severity = check
+        .severity
+        .as_ref()
+        .filter(|_| !notice)
+        .and_then(|s| level_of(c, &Const::Text(s.text.clone()), s.span, false).flatten());
     if c.problems.len() > errors_before {
         return None;
     }
@@ -761,6 +777,7 @@ fn compile_check(c: &mut Checker, check: &Check, options: &[(String, Const)]) ->
     let label = label.map(|l| cache_parts(l, &mut cache));
     let help = help.map(|h| cache_parts(h, &mut cache));
     Some(CompiledCheck {
+        notice,
         range,
         filter,
         mode: check.mode,

@@ -82,10 +82,63 @@ impl Horizon {
     }
 }
 
+/// Whether an item is still to be done, and if not, how it left the backlog.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    Open,
+    Done,
+    /// Closed without being done (`won't do`, archived).
+    Dropped,
+    /// Not yet in the backlog.
+    Draft,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Open => "open",
+            State::Done => "done",
+            State::Dropped => "dropped",
+            State::Draft => "draft",
+        }
+    }
+}
+
+/// How statuses close items: the policy's lists, and the source's own terminal status (the last of
+/// Backlog.md's `statuses` in `config.yml`, which its board treats as closing).
+struct Closing<'a> {
+    done: &'a [String],
+    dropped: &'a [String],
+    terminal: Option<String>,
+}
+
+impl Closing<'_> {
+    fn state(&self, item: &crate::model::Record, status: &str) -> State {
+        use crate::model::Kept;
+        let done_by_status = self.done.iter().any(|s| s == status) && !self.dropped.iter().any(|s| s == status);
+        let closed = self.dropped.iter().any(|s| s == status) || done_by_status || self.terminal.as_deref() == Some(status);
+        match item.kept {
+            Kept::Draft => State::Draft,
+            Kept::Completed => State::Done,
+            Kept::Archived if done_by_status => State::Done,
+            Kept::Archived => State::Dropped,
+            Kept::Backlog if !closed => State::Open,
+            Kept::Backlog if self.dropped.iter().any(|s| s == status) => State::Dropped,
+            Kept::Backlog => State::Done,
+        }
+    }
+}
+
+/// A status as compared: real data quotes and cases statuses freely (`"Done"`, `done`, `Won't Do`).
+fn normal_status(status: &str) -> String {
+    status.trim().trim_matches(|c| c == '"' || c == '\'').to_lowercase()
+}
+
 /// A backlog prepared for evaluation under one policy's settings.
 pub struct Context<'a> {
     pub backlog: &'a Backlog,
     pub horizons: Vec<Horizon>,
+    pub states: Vec<State>,
     pub product_owner: V<'a>,
     settings: &'a Settings,
     /// Each item's title parsed as a user story, on first use.
@@ -104,14 +157,25 @@ impl<'a> Context<'a> {
     pub fn new(backlog: &'a Backlog, settings: &'a Settings) -> Self {
         let file0 = &backlog.files[0];
         let mut open_rank = 0;
-        let horizons = backlog
+        let terminal = match backlog.top.get("statuses").map(|n| &n.value) {
+            Some(Value::Seq(statuses)) => {
+                statuses.last().and_then(|n| crate::model::scalar_text(n, file0)).map(|t| normal_status(&t))
+            }
+            _ => None,
+        };
+        let closing = Closing { done: &settings.done_statuses, dropped: &settings.dropped_statuses, terminal };
+        let states: Vec<State> = backlog
             .items
             .iter()
             .map(|item| {
-                // Real data quotes and cases statuses freely: `"Done"`, `done`, `Won't Do`.
                 let status = item.text("status", &backlog.files[item.file]).unwrap_or_default();
-                let status = status.trim().trim_matches(|c| c == '"' || c == '\'').to_lowercase();
-                if !item.active || settings.done_statuses.contains(&status) {
+                closing.state(item, &normal_status(&status))
+            })
+            .collect();
+        let horizons = states
+            .iter()
+            .map(|state| {
+                if *state != State::Open {
                     return Horizon::Done;
                 }
                 open_rank += 1;
@@ -145,6 +209,7 @@ impl<'a> Context<'a> {
         Context {
             backlog,
             horizons,
+            states,
             product_owner,
             settings,
             stories: OnceLock::new(),
@@ -350,6 +415,11 @@ impl<'a> Context<'a> {
             Global::Reorders => list(&|_| true, Rec::Reorder, b.reorders.len()),
             Global::ProductOwner => self.product_owner.clone(),
             Global::StoryBacklog => V::new(Val::Bool(self.story_backlog())),
+            Global::SourceFormat => V::new(Val::Text(Cow::Borrowed(b.format.name))),
+            Global::FormatPlaces => {
+                V::new(Val::List(b.format.places.iter().map(|p| V::new(Val::Text(Cow::Borrowed(*p)))).collect()))
+            }
+            Global::ExplicitOrder => V::new(Val::Bool(b.explicit_order)),
             Global::Suppressions => list(&|_| true, Rec::Suppression, b.suppressions.len()),
             Global::History => V::new(Val::Rec(Rec::History)),
         }
@@ -365,6 +435,7 @@ impl<'a> Context<'a> {
                         match name {
                             "position" => return V::new(Val::Num(r.position as f64)),
                             "horizon" => return V::new(Val::Text(Cow::Borrowed(self.horizons[i].as_str()))),
+                            "state" => return V::new(Val::Text(Cow::Borrowed(self.states[i].as_str()))),
                             "story" => return V { val: Val::Rec(Rec::Story(i)), at: self.title(i).map(|(_, l)| l) },
                             _ => (ITEM_FIELDS, r.file, &r.node),
                         }

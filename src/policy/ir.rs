@@ -42,6 +42,12 @@ pub enum Global {
     Reorders,
     ProductOwner,
     StoryBacklog,
+    /// The name of the backlog's format (`native YAML`, `Backlog.md`, `Jira CSV`).
+    SourceFormat,
+    /// The backlog-wide fields its format has a place for.
+    FormatPlaces,
+    /// Whether the team maintains the order (not only creation order).
+    ExplicitOrder,
     Suppressions,
     History,
 }
@@ -149,6 +155,8 @@ pub enum IrRange {
 
 #[derive(Clone, Debug)]
 pub struct CompiledCheck {
+    /// Reports set-up notices rather than findings (`severity notice`).
+    pub notice: bool,
     pub range: IrRange,
     pub filter: Option<Ir>,
     pub mode: Mode,
@@ -200,6 +208,8 @@ pub struct Settings {
     pub distant: usize,
     pub fail_on: Level,
     pub done_statuses: Vec<String>,
+    /// Statuses that close an item without doing it (lower case); also closed, never "done".
+    pub dropped_statuses: Vec<String>,
     /// Whether the story rules apply: `Some(on/off)`, or `None` to decide from the backlog.
     pub stories: Option<bool>,
     /// The Product Goal for backlogs that declare none (Backlog.md), and how it is linked.
@@ -220,6 +230,21 @@ impl Default for Settings {
             done_statuses: ["done", "completed", "won't do", "skipped", "cancelled", "canceled"]
                 .map(String::from)
                 .to_vec(),
+            dropped_statuses: [
+                "won't do",
+                "wont do",
+                "won't fix",
+                "wontfix",
+                "skipped",
+                "cancelled",
+                "canceled",
+                "rejected",
+                "obsolete",
+                "abandoned",
+                "duplicate",
+            ]
+            .map(String::from)
+            .to_vec(),
             stories: None,
             product_goal: None,
             goal_milestone: None,

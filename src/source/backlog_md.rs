@@ -4,14 +4,25 @@
 //! A file that cannot be read is reported and skipped; the rest of the folder is still checked.
 
 use crate::diag::Problem;
-use crate::model::{self, Backlog, Record};
+use crate::model::{self, Backlog, Kept, Record, SourceFormat};
 use crate::text::{SourceFile, Span};
 use crate::yaml::{self, Entry, Node, Value};
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::path::{Path, PathBuf};
 
-/// Folders of a Backlog.md project, and whether their tasks are the active backlog.
-const FOLDERS: &[(&str, bool)] = &[("tasks", true), ("drafts", false), ("completed", false), ("archive", false)];
+/// Backlog.md keeps a Definition of Done in `config.yml`; it has no place for a Product Goal, a
+/// Product Owner, a declared trade-off or estimates.
+pub const FORMAT: SourceFormat = SourceFormat { name: "Backlog.md", places: &["definition_of_done"] };
+
+/// Folders of a Backlog.md project, and what keeping a task there means: `tasks/` is the backlog,
+/// `drafts/` has not entered it, `completed/` is done, `archive/` is dropped (Backlog.md archives
+/// tasks it will not do; an archived task whose status is done was still done).
+const FOLDERS: &[(&str, Kept)] = &[
+    ("tasks", Kept::Backlog),
+    ("drafts", Kept::Draft),
+    ("completed", Kept::Completed),
+    ("archive", Kept::Archived),
+];
 
 /// The `backlog/` folder of a Backlog.md project at or directly below `dir`, if there is one.
 pub fn root_at(dir: &Path) -> Option<PathBuf> {
@@ -55,8 +66,8 @@ pub fn load(root: &Path, repo: &Path, read: impl Fn(&Path) -> Result<SourceFile,
     top.anchor = model::first_key_line(&config, &config_node);
 
     // Walk first, then read and parse the task files on every core; results keep the walk order.
-    let mut paths: Vec<(PathBuf, bool)> = Vec::new();
-    for (folder, active) in FOLDERS {
+    let mut paths: Vec<(PathBuf, Kept)> = Vec::new();
+    for (folder, kept) in FOLDERS {
         let dir = root.join(folder);
         if !dir.is_dir() {
             continue;
@@ -82,23 +93,23 @@ pub fn load(root: &Path, repo: &Path, read: impl Fn(&Path) -> Result<SourceFile,
             };
             let name = entry.file_name().to_string_lossy();
             if entry.file_type().is_file() && name.ends_with(".md") && !name.eq_ignore_ascii_case("README.md") {
-                paths.push((entry.into_path(), *active));
+                paths.push((entry.into_path(), *kept));
             }
         }
     }
-    let parsed = crate::parallel::map(&paths, 64, |(path, active)| -> Result<(SourceFile, Record, bool), Problem> {
+    let parsed = crate::parallel::map(&paths, 64, |(path, kept)| -> Result<(SourceFile, Record, Kept), Problem> {
         let file = read(path)?;
         let record = task(&file, 0)?;
-        Ok((file, record, *active))
+        Ok((file, record, *kept))
     });
     let mut files = vec![config];
     let mut items: Vec<(SortKey, Record)> = Vec::with_capacity(parsed.len());
     for result in parsed {
         match result {
-            Ok((file, mut record, active)) => {
+            Ok((file, mut record, kept)) => {
                 record.file = files.len();
-                record.active = active;
-                let key = SortKey::of(&record, &file, !active);
+                record.kept = kept;
+                let key = SortKey::of(&record, &file, kept != Kept::Backlog);
                 files.push(file);
                 items.push((key, record));
             }
@@ -119,7 +130,20 @@ pub fn load(root: &Path, repo: &Path, read: impl Fn(&Path) -> Result<SourceFile,
     for (i, item) in items.iter().enumerate() {
         suppressions.extend(model::suppressions_of(item, Some(i)));
     }
-    let backlog = Backlog { files, top, items, goals: Vec::new(), reorders: Vec::new(), suppressions, history: None };
+    // Backlog.md's board orders by `ordinal` once someone drags a task; without one, the order is
+    // only the order tasks were created in.
+    let explicit_order = items.iter().any(|i| i.active() && i.get("ordinal").is_some());
+    let backlog = Backlog {
+        files,
+        top,
+        items,
+        goals: Vec::new(),
+        reorders: Vec::new(),
+        suppressions,
+        history: None,
+        format: &FORMAT,
+        explicit_order,
+    };
     Loaded { backlog: Some(backlog), problems }
 }
 

@@ -5,7 +5,11 @@
 //! goals that items link to through `Custom field (Epic Link)` or `Parent`.
 
 use crate::diag::Problem;
-use crate::model::{self, Backlog, Record};
+/// Jira's epics are its goals and story points its estimates; a CSV export has no place for a
+/// Product Owner, a Definition of Done or a declared trade-off.
+pub const FORMAT: SourceFormat = SourceFormat { name: "Jira CSV", places: &["product_goals", "estimate"] };
+
+use crate::model::{self, Backlog, Record, SourceFormat};
 use crate::text::{SourceFile, Span};
 use crate::yaml::{Entry, Node, Value};
 use std::collections::HashMap;
@@ -337,7 +341,18 @@ pub fn load(file: SourceFile) -> Result<Backlog, Vec<Problem>> {
     let mut top = Record::new(0, Node { span: top_span, value: Value::Map(Vec::new()) }, 0);
     top.anchor = top_span;
     let suppressions = Vec::new();
-    Ok(Backlog { files: vec![file], top, items, goals, reorders: Vec::new(), suppressions, history: None })
+    let explicit_order = items.iter().any(|i| i.get("lexorank").is_some());
+    Ok(Backlog {
+        files: vec![file],
+        top,
+        items,
+        goals,
+        reorders: Vec::new(),
+        suppressions,
+        history: None,
+        format: &FORMAT,
+        explicit_order,
+    })
 }
 
 /// An epic as a goal: achieved when its status says finished, otherwise a future goal (the policy's
