@@ -97,7 +97,8 @@ pub const HISTORY_FIELDS: Schema = &[
 ];
 
 /// Fields the engine adds to every item.
-pub const ITEM_INTRINSICS: Schema = &[("position", Number), ("horizon", Text), ("state", Text), ("story", Story)];
+pub const ITEM_INTRINSICS: Schema =
+    &[("position", Number), ("horizon", Text), ("state", Text), ("kept", Text), ("story", Story)];
 /// A suppression, as rules see it: `used` is filled in after the other rules ran.
 pub const SUPPRESSION_FIELDS: Schema = &[("rule", Text), ("reason", Text), ("item", Text), ("used", Flag)];
 /// The parts of `item.story`.
@@ -133,6 +134,17 @@ pub enum Kept {
     Completed,
     /// Put away (Backlog.md's `archive/`): dropped, unless its status says it was done.
     Archived,
+}
+
+impl Kept {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kept::Backlog => "backlog",
+            Kept::Draft => "draft",
+            Kept::Completed => "completed",
+            Kept::Archived => "archived",
+        }
+    }
 }
 
 impl Record {

@@ -116,7 +116,8 @@ impl Closing<'_> {
     fn state(&self, item: &crate::model::Record, status: &str) -> State {
         use crate::model::Kept;
         let done_by_status = self.done.iter().any(|s| s == status) && !self.dropped.iter().any(|s| s == status);
-        let closed = self.dropped.iter().any(|s| s == status) || done_by_status || self.terminal.as_deref() == Some(status);
+        let closed =
+            self.dropped.iter().any(|s| s == status) || done_by_status || self.terminal.as_deref() == Some(status);
         match item.kept {
             Kept::Draft => State::Draft,
             Kept::Completed => State::Done,
@@ -436,6 +437,7 @@ impl<'a> Context<'a> {
                             "position" => return V::new(Val::Num(r.position as f64)),
                             "horizon" => return V::new(Val::Text(Cow::Borrowed(self.horizons[i].as_str()))),
                             "state" => return V::new(Val::Text(Cow::Borrowed(self.states[i].as_str()))),
+                            "kept" => return V::new(Val::Text(Cow::Borrowed(r.kept.as_str()))),
                             "story" => return V { val: Val::Rec(Rec::Story(i)), at: self.title(i).map(|(_, l)| l) },
                             _ => (ITEM_FIELDS, r.file, &r.node),
                         }

@@ -17,12 +17,8 @@ pub const FORMAT: SourceFormat = SourceFormat { name: "Backlog.md", places: &["d
 /// Folders of a Backlog.md project, and what keeping a task there means: `tasks/` is the backlog,
 /// `drafts/` has not entered it, `completed/` is done, `archive/` is dropped (Backlog.md archives
 /// tasks it will not do; an archived task whose status is done was still done).
-const FOLDERS: &[(&str, Kept)] = &[
-    ("tasks", Kept::Backlog),
-    ("drafts", Kept::Draft),
-    ("completed", Kept::Completed),
-    ("archive", Kept::Archived),
-];
+const FOLDERS: &[(&str, Kept)] =
+    &[("tasks", Kept::Backlog), ("drafts", Kept::Draft), ("completed", Kept::Completed), ("archive", Kept::Archived)];
 
 /// The `backlog/` folder of a Backlog.md project at or directly below `dir`, if there is one.
 pub fn root_at(dir: &Path) -> Option<PathBuf> {

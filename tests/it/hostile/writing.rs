@@ -25,7 +25,10 @@ fn healthy_dir() -> tempfile::TempDir {
 /// A backlog whose JSON report is far larger than a pipe's buffer (64 KiB).
 fn noisy_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let mut text = String::from("product: X\nproduct_owner: Dana\nitems:\n");
+    // A declared goal that no item links to: one finding per item.
+    let mut text = String::from(
+        "product: X\nproduct_owner: Dana\nproduct_goals:\n  - {id: G1, statement: More, status: active}\nitems:\n",
+    );
     for i in 0..2_000 {
         text += &format!("  - {{id: I{i}, title: Do thing {i}}}\n");
     }
