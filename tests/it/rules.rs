@@ -83,6 +83,7 @@ rule_fixtures! {
     story_ambiguous => "story-ambiguous",
     story_not_uniform => "story-not-uniform",
     story_not_unique => "story-not-unique",
+    story_without_reason => "story-without-reason",
 }
 
 #[test]
