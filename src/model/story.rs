@@ -1,6 +1,9 @@
 //! User-story anatomy, after the Quality User Story framework (Lucassen et al., 2016) and its AQUSA
 //! tool: a story has a role ("As a …"), a means ("I want …") and optionally an end ("so that …").
 //! Parts are byte ranges into the text, so findings can point at the part at fault.
+//!
+//! The end is looked for first, and the means only before it: a means indicator the parser does not
+//! know then leaves the story without a means, instead of taking one from "so that I can …".
 
 use regex::Regex;
 use std::ops::Range;
@@ -11,7 +14,8 @@ pub struct Story {
     pub role: Option<Range<usize>>,
     pub means: Option<Range<usize>>,
     pub ends: Option<Range<usize>>,
-    /// The indicators used, lowercased, e.g. `as a … i want to … so that`; None when not a story.
+    /// The indicators used, lowercased and in one spelling each, e.g. `as … i want … so that`; None
+    /// when not a story. The role's article is left out: "As the …" follows the same template.
     pub template: Option<String>,
 }
 
@@ -22,22 +26,42 @@ impl Story {
     }
 }
 
-static ROLE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)^\s*(as)\s+(an?\b|the\b)?\s*").unwrap());
+static ROLE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)^\s*as\s+(?:(?:an?|the)\b)?\s*").unwrap());
+/// "I" and what the role wants, can or needs, with an optional adverb ("I only want") and negation.
 static MEANS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(i\s+want\s+to|i\s+want|i'd\s+like\s+to|i\s+would\s+like\s+to|i\s+need\s+to|i\s+need|i\s+can|i\s+am\s+able\s+to|i'm\s+able\s+to)\b\s*").unwrap()
+    Regex::new(concat!(
+        r"(?i)\bI\b\s*(?:(?:only|also|really|just|still|would\s+also)\s+)?",
+        r"(want(?:\s+to\s+be\s+able)?|need|would\s+like|['’]d\s+like|would\s+love|['’]d\s+love|wish|",
+        r"would\s+be\s+able|should\s+be\s+able|must\s+be\s+able|am\s+able|['’]m\s+able|",
+        r"do\s+not\s+want|don['’]t\s+want|do\s+not\s+need|don['’]t\s+need|can|could|should|must)\b(?:\s+to\b)?\s*"
+    ))
+    .unwrap()
 });
-static ENDS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b(so\s+that|in\s+order\s+to|so\s+i\s+can)\b\s*").unwrap());
+/// The end's indicator; a bare "so" counts before "I" or "we" (group 2), "since" only after a comma.
+static ENDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(so\s+that|in\s+order\s+to|because)\b\s*|\b(so)\s+(?:I|we)\b|,\s*(since)\b\s*").unwrap()
+});
 
-/// One spelling per indicator, so "I want to save" and "I want a code" share a template.
+/// One spelling per indicator, so "I want to save", "I want a code" and "I only want" share one.
 fn normalise(indicator: &str) -> String {
-    let words = indicator.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-    let words = words.strip_suffix(" to").unwrap_or(&words);
-    match words {
+    let words = indicator.replace('’', "'").split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let words = words.trim_start_matches(',').trim();
+    if !words.starts_with("i ") && !words.starts_with("i'") {
+        // A reason indicator.
+        return if words == "so" { "so that".to_string() } else { words.to_string() };
+    }
+    let words = words.strip_suffix(" to").unwrap_or(words);
+    let words = words.strip_suffix(" to be able").unwrap_or(words);
+    let words = ["only ", "also ", "really ", "just ", "still ", "would also "]
+        .iter()
+        .fold(words.to_string(), |w, adverb| w.replacen(&format!("i {adverb}"), "i ", 1));
+    match words.as_str() {
         "i'd like" => "i would like".to_string(),
+        "i'd love" => "i would love".to_string(),
         "i'm able" => "i am able".to_string(),
-        "so i can" => "so that".to_string(),
-        other => other.to_string(),
+        "i don't want" => "i do not want".to_string(),
+        "i don't need" => "i do not need".to_string(),
+        _ => words,
     }
 }
 
@@ -54,28 +78,30 @@ fn part(text: &str, range: Range<usize>) -> Option<Range<usize>> {
 }
 
 pub fn parse(text: &str) -> Story {
-    let role = ROLE.captures(text);
-    let means = MEANS.find(text);
-    let Some(role_or_means_start) = role.as_ref().map(|r| r.get(0).unwrap().end()).or(means.map(|m| m.start())) else {
+    let role = ROLE.find(text);
+    let after_role = role.map_or(0, |r| r.end());
+    let ends = ENDS.captures_at(text, after_role);
+    let ends_start = ends.as_ref().map_or(text.len(), |e| e.get(0).unwrap().start());
+    let means = MEANS.find_at(&text[..ends_start], after_role);
+    if role.is_none() && means.is_none() {
         return Story::default();
-    };
+    }
     let mut template = Vec::new();
     let mut story = Story::default();
-    if let Some(r) = &role {
-        let article = r.get(2).map_or(String::new(), |a| format!(" {}", a.as_str().to_lowercase()));
-        let article = if article == " an" { " a".to_string() } else { article };
-        template.push(format!("as{article}"));
-        let role_end = means.map_or(text.len(), |m| m.start());
-        story.role = part(text, role_or_means_start..role_end.max(role_or_means_start));
+    if role.is_some() {
+        template.push("as".to_string());
+        story.role = part(text, after_role..means.map_or(ends_start, |m| m.start()));
     }
     if let Some(m) = means {
         template.push(normalise(m.as_str()));
-        let ends = ENDS.find_at(text, m.end());
-        story.means = part(text, m.end()..ends.map_or(text.len(), |e| e.start()));
-        if let Some(e) = ends {
-            template.push(normalise(e.as_str()));
-            story.ends = part(text, e.end()..text.len());
-        }
+        story.means = part(text, m.end()..ends_start);
+    }
+    if let Some(e) = &ends {
+        let indicator = e.get(1).or(e.get(2)).or(e.get(3)).unwrap();
+        template.push(normalise(indicator.as_str()));
+        // A bare "so" leaves its "I" or "we" to the end: "so I can print" reads as "I can print".
+        let start = if e.get(2).is_some() { indicator.end() } else { e.get(0).unwrap().end() };
+        story.ends = part(text, start..text.len());
     }
     story.template = Some(template.join(" … "));
     story
@@ -149,12 +175,59 @@ mod tests {
                 Some("registered shopper"),
                 Some("save my cart"),
                 Some("I can finish later"),
-                Some("as a … i want … so that".into())
+                Some("as … i want … so that".into())
             )
         );
         assert_eq!(
             parts("As an admin I can export users"),
-            (Some("admin"), Some("export users"), None, Some("as a … i can".into()))
+            (Some("admin"), Some("export users"), None, Some("as … i can".into()))
+        );
+    }
+
+    #[test]
+    fn knows_the_usual_means_indicators_in_one_spelling_each() {
+        let template = |text: &str| parse(text).template.unwrap();
+        assert_eq!(template("As the clerk, I want a receipt"), "as … i want");
+        assert_eq!(template("As clerk, I want to be able to print a receipt"), "as … i want");
+        assert_eq!(template("As a clerk, I only want paid receipts"), "as … i want");
+        assert_eq!(template("As a clerk, I'd like a receipt"), "as … i would like");
+        assert_eq!(template("As a clerk, I’m able to print a receipt"), "as … i am able");
+        assert_eq!(template("As a clerk, I don't want to print twice"), "as … i do not want");
+        assert_eq!(template("As a clerk, I would be able to print a receipt"), "as … i would be able");
+        assert_eq!(template("As a clerk, I need a receipt"), "as … i need");
+    }
+
+    #[test]
+    fn reads_the_reason_in_its_usual_phrasings() {
+        let ends = |text: &str| {
+            let s = parse(text);
+            (s.ends.map(|r| text[r].to_string()), s.template.unwrap())
+        };
+        assert_eq!(ends("As a clerk, I want a receipt, because I claim expenses").1, "as … i want … because");
+        assert_eq!(ends("As a clerk, I want a receipt, since I claim expenses").1, "as … i want … since");
+        assert_eq!(ends("As a clerk, I want a receipt in order to claim expenses").1, "as … i want … in order to");
+        assert_eq!(
+            ends("As a clerk, I want a receipt so I can claim expenses"),
+            (Some("I can claim expenses".into()), "as … i want … so that".into())
+        );
+        // "since" without a comma is about time, and stays in the means.
+        assert_eq!(ends("As a clerk, I want every sale since Monday").0, None);
+    }
+
+    #[test]
+    fn takes_the_means_only_before_the_reason() {
+        // An unknown means indicator leaves the story without a means, rather than reading one
+        // from "so that I can …".
+        let s = parse("As a clerk, I hope for receipts, so that I can claim expenses");
+        assert_eq!(s.means, None);
+        assert_eq!(
+            s.ends.map(|r| &"As a clerk, I hope for receipts, so that I can claim expenses"[r]),
+            Some("I can claim expenses")
+        );
+        // "I want" inside the reason is part of the reason.
+        assert_eq!(
+            parts("As a tourist, I want to see thumbnails, so that I can pick the one I want").1,
+            Some("see thumbnails")
         );
     }
 

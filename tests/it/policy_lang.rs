@@ -137,7 +137,7 @@ fn stories_are_parsed_into_parts_that_point_at_the_title() {
     let backlog = load_str(text);
     let found: Vec<_> = check(&policy, &backlog).into_iter().filter(|f| f.rule == "probe").collect();
     assert_eq!(found.len(), 1);
-    assert_eq!(found[0].message, "shopper / pay and ship / I save time / as a … i want … so that");
+    assert_eq!(found[0].message, "shopper / pay and ship / I save time / as … i want … so that");
     assert_eq!(&text[found[0].span.start..found[0].span.end], "pay and ship");
     let off = policy_with(Some(&format!("{rule}\nsettings {{ stories = off }}")));
     assert!(check(&off, &backlog).iter().all(|f| f.rule != "probe"));

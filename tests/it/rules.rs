@@ -83,6 +83,8 @@ rule_fixtures! {
     story_ambiguous => "story-ambiguous",
     story_not_uniform => "story-not-uniform",
     story_not_unique => "story-not-unique",
+    story_without_reason => "story-without-reason",
+    only_user_stories => "only-user-stories",
 }
 
 #[test]
