@@ -44,6 +44,7 @@ pub enum Global {
     StoryBacklog,
     Suppressions,
     History,
+    Dependencies,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +74,10 @@ pub enum Func {
     MostCommon,
     DaysBetween,
     Recent,
+    /// `cycle(links, id, types)`: the shortest cycle through `id` over the links of those types.
+    Cycle,
+    /// `section(text, heading)`: the content under a Markdown heading.
+    Section,
 }
 
 #[derive(Clone, Debug)]

@@ -119,8 +119,40 @@ pub fn load(root: &Path, repo: &Path, read: impl Fn(&Path) -> Result<SourceFile,
     for (i, item) in items.iter().enumerate() {
         suppressions.extend(model::suppressions_of(item, Some(i)));
     }
-    let backlog = Backlog { files, top, items, goals: Vec::new(), reorders: Vec::new(), suppressions, history: None };
+    let dependencies = links(&items, &files);
+    let backlog = Backlog {
+        files,
+        top,
+        items,
+        goals: Vec::new(),
+        reorders: Vec::new(),
+        dependencies,
+        suppressions,
+        history: None,
+    };
     Loaded { backlog: Some(backlog), problems }
+}
+
+/// A task's `dependencies` (the tasks it waits for, `blocks` links) and its `parent_task_id` (a
+/// `parent-child` link), as Backlog.md writes them.
+fn links(items: &[Record], files: &[SourceFile]) -> Vec<Record> {
+    let mut out = model::links_from_field(items, files, "dependencies");
+    for item in items {
+        let file = &files[item.file];
+        let (Some(id), Some(parent)) = (item.get("id"), item.get("parent_task_id")) else { continue };
+        let (Some(from), Some(to)) = (model::scalar_text(id, file), model::scalar_text(parent, file)) else { continue };
+        let text = |span: Span, t: &str| Node { span, value: Value::Str(t.into()) };
+        out.push(model::dependency(
+            item.file,
+            text(id.span, &from),
+            text(parent.span, &to),
+            text(parent.span, "parent-child"),
+        ));
+    }
+    for (i, d) in out.iter_mut().enumerate() {
+        d.position = i + 1;
+    }
+    out
 }
 
 /// A subtask without a milestone serves its parent's goal: it takes the parent's milestone (through
