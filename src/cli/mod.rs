@@ -593,7 +593,7 @@ pub fn read_history(
             tasks = root.join("tasks");
             Target::Folder(&tasks)
         }
-        discover::Found::Csv(_) => return,
+        discover::Found::Csv(_) | discover::Found::Beads(_) => return,
     };
     let read = if plan.staged && until.is_none() {
         history::staged(target)
@@ -721,6 +721,7 @@ pub fn load(found: &discover::Found) -> (Option<Backlog>, Vec<Problem>) {
             },
             Err(p) => (None, vec![p]),
         },
+        discover::Found::Beads(path) => crate::source::beads::read(path),
         discover::Found::Folder(root) => {
             let repo = crate::files::input::root_of(root);
             let loaded = crate::source::backlog_md::load(root, &repo, |p| crate::files::input::read_source(p, &repo));
