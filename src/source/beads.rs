@@ -11,7 +11,7 @@
 //!   dropped with them: they exist, but outside the backlog.
 //! - The order is `priority` (0 first), then `created_at` (oldest first, compared as instants), then
 //!   id; line order is not the order. `closed` is done (kept for history, never in a horizon).
-//! - Epics are goals: closed → achieved, in progress → active, otherwise future. An item's goal is
+//! - Epics are goals: closed → achieved, otherwise future (`goal_milestone` makes one active). An item's goal is
 //!   its nearest epic up the `parent-child` links (or the dotted id: `bd-a3f8.1` is under `bd-a3f8`).
 //! - `issue_type` is the item's `type` (default task), `due_at` its `due_date`; acceptance criteria
 //!   come from `acceptance_criteria` (Markdown, one criterion per list line) or else from an
@@ -296,11 +296,9 @@ fn criteria_node(value: &Node, text: &str, heading: Option<&str>) -> Option<Node
 /// An epic as a goal, keeping the epic's fields (description, type, …) beside the goal's.
 fn epic_goal(epic: Record, file: &SourceFile) -> Record {
     let status = epic.text("status", file).unwrap_or_default();
-    let state = match status.as_str() {
-        "closed" => "achieved",
-        "in_progress" | "hooked" => "active",
-        _ => "future",
-    };
+    // As for Jira epics: an epic in progress is work under way, not the one Product Goal; the
+    // policy's `goal_milestone` names the epic that carries it.
+    let state = if status == "closed" { "achieved" } else { "future" };
     let span = epic.get("status").map_or(epic.anchor, |n| n.span);
     let mut node = epic.node;
     if let Value::Map(entries) = &mut node.value {

@@ -71,7 +71,11 @@ fn br_files_keep_going_after_a_malformed_line() {
     assert_eq!(b.files[0].line_col(at), (3, 47), "the `o` of the unquoted `open`");
     assert_eq!(ids(&b, &b.items), ["br-6", "br-2", "br-4"]);
     assert_eq!(ids(&b, &b.goals), ["br-1"]);
-    assert_eq!(b.goals[0].text("status", &b.files[0]).as_deref(), Some("active"));
+    assert_eq!(
+        b.goals[0].text("status", &b.files[0]).as_deref(),
+        Some("future"),
+        "in progress, but not the Product Goal"
+    );
     assert_eq!(
         found(&b, DEPENDENCY_RULES),
         set(&[
