@@ -232,6 +232,10 @@ pub fn load_with(found: &Found, docs: &Documents) -> (Option<Backlog>, Vec<Probl
             },
             Err(p) => (None, vec![p]),
         },
+        Found::Beads(path) => match docs.read_in_repository(path) {
+            Ok(file) => crate::source::beads::load(file),
+            Err(p) => (None, vec![p]),
+        },
         Found::Folder(root) => {
             let repo = input::root_of(root);
             let loaded = crate::source::backlog_md::load(root, &repo, |p| docs.read(p, &repo));
@@ -288,7 +292,7 @@ pub fn read_history(
             tasks = root.join("tasks");
             Target::Folder(&tasks)
         }
-        Found::Csv(_) => return Vec::new(),
+        Found::Csv(_) | Found::Beads(_) => return Vec::new(),
     };
     let read = if options.staged && until.is_none() {
         history::staged(target)

@@ -1,11 +1,12 @@
 //! The backlog model every source fills and every rule reads. It is a thin, validated view over spanned
 //! YAML-shaped nodes: known fields are type-checked on load, a team's extra fields are kept as they are.
 
+pub mod sections;
 pub mod story;
 
 use crate::diag::{Problem, did_you_mean};
 use crate::text::{SourceFile, Span};
-use crate::yaml::{Node, Value};
+use crate::yaml::{Entry, Node, Value};
 
 /// The type a known field must have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,8 +64,15 @@ pub const ITEM_FIELDS: Schema = &[
     ("due_date", Text),
     ("labels", TextList),
     ("notes", Text),
+    ("depends_on", List),
     ("allow", Allow),
 ];
+
+/// A link between two items (or an item and a goal), as every source with links fills it: `from` is
+/// the id of the item that has the link, `to` the id it names, `type` the kind of link as the source
+/// writes it (`depends_on` in YAML and Backlog.md `dependencies` are `blocks`; beads and Jira keep
+/// their own names, such as `parent-child` or `waits-for`).
+pub const DEPENDENCY_FIELDS: Schema = &[("from", Text), ("to", Text), ("type", Text)];
 
 pub const GOAL_FIELDS: Schema =
     &[("id", Text), ("statement", Text), ("measure", Text), ("target", Text), ("status", Text)];
@@ -192,6 +200,8 @@ pub struct Backlog {
     pub items: Vec<Record>,
     pub goals: Vec<Record>,
     pub reorders: Vec<Record>,
+    /// Links between items, in the order the sources wrote them (see [`DEPENDENCY_FIELDS`]).
+    pub dependencies: Vec<Record>,
     /// `allow:` entries of the items and of the whole backlog.
     pub suppressions: Vec<Suppression>,
     /// What the git history says about the order, when it was read.
@@ -298,18 +308,61 @@ impl Backlog {
         for (i, item) in items.iter().enumerate() {
             suppressions.extend(suppressions_of(item, Some(i)));
         }
+        let dependencies = links_from_field(&items, std::slice::from_ref(&file), "depends_on");
         Ok(Backlog {
             files: vec![file],
             top,
             items,
             goals,
             reorders,
+            dependencies,
             suppressions,
             history: None,
             format: &NATIVE_YAML,
             explicit_order: true,
         })
     }
+}
+
+/// One dependency record: `from` and `to` point where the source wrote them; the record's anchor is
+/// the `to` value (where a finding about the link points).
+pub fn dependency(file: usize, from: Node, to: Node, kind: Node) -> Record {
+    let span = to.span;
+    let entry = |key: &str, value: Node| Entry { key: key.into(), key_span: value.span, value };
+    let node = Node { span, value: Value::Map(vec![entry("from", from), entry("to", to), entry("type", kind)]) };
+    let mut record = Record::new(file, node, 0);
+    record.anchor = span;
+    record
+}
+
+/// The links of items that list the ids they wait for in `field` (the native `depends_on`, Backlog.md's
+/// `dependencies`), numbered in order: an id is a `blocks` link; `{id: …, type: …}` names its type.
+pub fn links_from_field(items: &[Record], files: &[SourceFile], field: &str) -> Vec<Record> {
+    let mut out = Vec::new();
+    for item in items {
+        let Some(Value::Seq(targets)) = item.get(field).map(|n| &n.value) else { continue };
+        let Some(id) = item.get("id") else { continue };
+        let source = &files[item.file];
+        let Some(id_text) = scalar_text(id, source) else { continue };
+        for target in targets {
+            let (to_node, kind) = match &target.value {
+                Value::Map(_) => match target.get("id") {
+                    Some(to) => (to, target.get("type").cloned()),
+                    None => continue,
+                },
+                _ => (target, None),
+            };
+            let Some(to) = scalar_text(to_node, source) else { continue };
+            let from = Node { span: id.span, value: Value::Str(id_text.as_str().into()) };
+            let to = Node { span: to_node.span, value: Value::Str(to.as_str().into()) };
+            let kind = kind.unwrap_or(Node { span: to_node.span, value: Value::Str("blocks".into()) });
+            out.push(dependency(item.file, from, to, kind));
+        }
+    }
+    for (i, d) in out.iter_mut().enumerate() {
+        d.position = i + 1;
+    }
+    out
 }
 
 /// The line of the first top-level key: where whole-backlog findings point when a field is missing.

@@ -34,6 +34,7 @@ enum Kind {
     Story,
     Suppression,
     History,
+    Dependency,
 }
 
 impl Ty {
@@ -54,6 +55,7 @@ impl Ty {
                 Kind::Story => "a story".into(),
                 Kind::Suppression => "a suppression".into(),
                 Kind::History => "the history".into(),
+                Kind::Dependency => "a dependency".into(),
             },
         }
     }
@@ -64,6 +66,7 @@ impl Ty {
             Ty::Rec(Kind::Item) => "items".into(),
             Ty::Rec(Kind::Goal) => "goals".into(),
             Ty::Rec(Kind::Reorder) => "ordering-log entries".into(),
+            Ty::Rec(Kind::Dependency) => "dependencies".into(),
             other => other.describe(),
         }
     }
@@ -82,6 +85,7 @@ fn schema_of(kind: Kind) -> (Schema, Schema) {
         Kind::Story => (model::STORY_FIELDS, &[]),
         Kind::Suppression => (model::SUPPRESSION_FIELDS, &[]),
         Kind::History => (model::HISTORY_FIELDS, &[]),
+        Kind::Dependency => (model::DEPENDENCY_FIELDS, model::POSITION_INTRINSIC),
     }
 }
 
@@ -116,6 +120,7 @@ const GLOBALS: &[(&str, Global)] = &[
     ("explicit_order", Global::ExplicitOrder),
     ("suppressions", Global::Suppressions),
     ("history", Global::History),
+    ("dependencies", Global::Dependencies),
 ];
 
 fn global_ty(g: Global) -> Ty {
@@ -130,6 +135,7 @@ fn global_ty(g: Global) -> Ty {
         Global::FormatPlaces => Ty::List(Box::new(Ty::Text)),
         Global::Suppressions => Ty::List(Box::new(Ty::Rec(Kind::Suppression))),
         Global::History => Ty::Rec(Kind::History),
+        Global::Dependencies => Ty::List(Box::new(Ty::Rec(Kind::Dependency))),
     }
 }
 
@@ -171,6 +177,8 @@ const FUNCTIONS: &[(&str, Func, &[Param])] = &[
     ("most_common", Func::MostCommon, &[Param::List]),
     ("days_between", Func::DaysBetween, &[Param::Text, Param::Text]),
     ("recent", Func::Recent, &[Param::List, Param::Num]),
+    ("cycle", Func::Cycle, &[Param::List, Param::Any, Param::List]),
+    ("section", Func::Section, &[Param::Text, Param::Text]),
 ];
 
 /// Every setting a policy's `settings` block may hold.
@@ -1073,7 +1081,8 @@ fn ty_of(func: Func) -> Ty {
         | Func::SimilarBefore
         | Func::Round
         | Func::DaysBetween => Ty::Num,
-        Func::Lower | Func::Upper | Func::Trim | Func::Join => Ty::Text,
+        Func::Lower | Func::Upper | Func::Trim | Func::Join | Func::Section => Ty::Text,
+        Func::Cycle => Ty::List(Box::new(Ty::Text)),
         Func::Distinct | Func::Find | Func::MostCommon | Func::Recent | Func::Nfc => Ty::Any,
     }
 }

@@ -3,7 +3,9 @@
 use super::ast::BinaryOp;
 use super::ir::*;
 use crate::model::story::{self, Story};
-use crate::model::{BACKLOG_FIELDS, Backlog, FieldType, GOAL_FIELDS, ITEM_FIELDS, REORDER_FIELDS, Record};
+use crate::model::{
+    BACKLOG_FIELDS, Backlog, DEPENDENCY_FIELDS, FieldType, GOAL_FIELDS, ITEM_FIELDS, REORDER_FIELDS, Record,
+};
 use crate::text::Span;
 use crate::yaml::{Node, Value};
 use std::borrow::Cow;
@@ -42,6 +44,8 @@ pub enum Rec<'a> {
     Map(usize, &'a Node),
     /// What git says about the order over time.
     History,
+    /// A link between two items.
+    Dependency(usize),
 }
 
 /// A value and, when it was read from the backlog, where.
@@ -385,6 +389,7 @@ impl<'a> Context<'a> {
             Rec::Goal(i) => b.goals.get(i),
             Rec::Reorder(i) => b.reorders.get(i),
             Rec::Story(i) => b.items.get(i),
+            Rec::Dependency(i) => b.dependencies.get(i),
             Rec::Suppression(_) | Rec::Map(..) | Rec::History => None,
         }
     }
@@ -423,6 +428,7 @@ impl<'a> Context<'a> {
             Global::ExplicitOrder => V::new(Val::Bool(b.explicit_order)),
             Global::Suppressions => list(&|_| true, Rec::Suppression, b.suppressions.len()),
             Global::History => V::new(Val::Rec(Rec::History)),
+            Global::Dependencies => list(&|_| true, Rec::Dependency, b.dependencies.len()),
         }
     }
 
@@ -445,7 +451,7 @@ impl<'a> Context<'a> {
                     Rec::Story(i) => return self.story_part(i, name),
                     Rec::Suppression(i) => return self.suppression_field(i, name),
                     Rec::History => return self.history_field(name),
-                    Rec::Goal(_) | Rec::Reorder(_) | Rec::Backlog => {
+                    Rec::Goal(_) | Rec::Reorder(_) | Rec::Dependency(_) | Rec::Backlog => {
                         let r = self.record(*rec).expect("record exists");
                         // The backlog's lists live in the records, not in its tree.
                         let list = match name {
@@ -481,6 +487,7 @@ impl<'a> Context<'a> {
                         let schema = match rec {
                             Rec::Goal(_) => GOAL_FIELDS,
                             Rec::Reorder(_) => REORDER_FIELDS,
+                            Rec::Dependency(_) => DEPENDENCY_FIELDS,
                             _ => BACKLOG_FIELDS,
                         };
                         (schema, r.file, &r.node)
@@ -547,11 +554,18 @@ pub struct Cache<'a> {
     indexes: HashMap<(usize, Option<String>), HashMap<Key, usize>>,
     counts: HashMap<usize, HashMap<Key, usize>>,
     similarity: HashMap<usize, Arc<SimilarityIndex>>,
+    graphs: HashMap<(usize, Vec<String>), Arc<LinkGraph>>,
 }
 
 impl<'a> Cache<'a> {
     pub fn new(slots: usize) -> Self {
-        Cache { values: vec![None; slots], indexes: HashMap::new(), counts: HashMap::new(), similarity: HashMap::new() }
+        Cache {
+            values: vec![None; slots],
+            indexes: HashMap::new(),
+            counts: HashMap::new(),
+            similarity: HashMap::new(),
+            graphs: HashMap::new(),
+        }
     }
 }
 
@@ -635,6 +649,141 @@ impl SimilarityIndex {
             }
         }
         best
+    }
+}
+
+/// The graph of a list of links (records with `from`, `to` and `type`), restricted to some types,
+/// with its strongly connected components: an id is on a cycle exactly when its component has
+/// more than one id, or a link to itself.
+pub struct LinkGraph {
+    ids: HashMap<String, usize>,
+    names: Vec<String>,
+    next: Vec<Vec<usize>>,
+    component: Vec<usize>,
+    component_size: Vec<usize>,
+}
+
+impl LinkGraph {
+    fn new<'a>(cx: &Context<'a>, links: &[V<'a>], types: &[String]) -> Self {
+        let mut g = LinkGraph {
+            ids: HashMap::new(),
+            names: Vec::new(),
+            next: Vec::new(),
+            component: Vec::new(),
+            component_size: Vec::new(),
+        };
+        for link in links {
+            let kind = text(&cx.field(link, "type"));
+            if !kind.is_some_and(|k| types.iter().any(|t| *t == *k)) {
+                continue;
+            }
+            let (Some(from), Some(to)) = (text(&cx.field(link, "from")), text(&cx.field(link, "to"))) else { continue };
+            let (a, b) = (g.node(&from), g.node(&to));
+            g.next[a].push(b);
+        }
+        for edges in &mut g.next {
+            edges.sort_unstable();
+            edges.dedup();
+        }
+        g.components();
+        g
+    }
+
+    fn node(&mut self, id: &str) -> usize {
+        if let Some(&n) = self.ids.get(id) {
+            return n;
+        }
+        self.ids.insert(id.to_string(), self.names.len());
+        self.names.push(id.to_string());
+        self.next.push(Vec::new());
+        self.names.len() - 1
+    }
+
+    /// Tarjan's algorithm without recursion, so a long chain of links cannot overflow the stack.
+    fn components(&mut self) {
+        let n = self.names.len();
+        let (mut index, mut low, mut on_stack) = (vec![usize::MAX; n], vec![0; n], vec![false; n]);
+        let (mut stack, mut counter) = (Vec::new(), 0);
+        self.component = vec![usize::MAX; n];
+        for root in 0..n {
+            if index[root] != usize::MAX {
+                continue;
+            }
+            let mut work: Vec<(usize, usize)> = vec![(root, 0)];
+            while let Some(&mut (v, ref mut edge)) = work.last_mut() {
+                if *edge == 0 && index[v] == usize::MAX {
+                    index[v] = counter;
+                    low[v] = counter;
+                    counter += 1;
+                    stack.push(v);
+                    on_stack[v] = true;
+                }
+                if let Some(&w) = self.next[v].get(*edge) {
+                    *edge += 1;
+                    if index[w] == usize::MAX {
+                        work.push((w, 0));
+                    } else if on_stack[w] {
+                        low[v] = low[v].min(index[w]);
+                    }
+                    continue;
+                }
+                work.pop();
+                if let Some(&(parent, _)) = work.last() {
+                    low[parent] = low[parent].min(low[v]);
+                }
+                if low[v] == index[v] {
+                    let id = self.component_size.len();
+                    let mut size = 0;
+                    while let Some(w) = stack.pop() {
+                        on_stack[w] = false;
+                        self.component[w] = id;
+                        size += 1;
+                        if w == v {
+                            break;
+                        }
+                    }
+                    self.component_size.push(size);
+                }
+            }
+        }
+    }
+
+    /// The shortest cycle through `id`, as ids starting at the smallest one (so that every id of
+    /// one cycle names it the same way), or None.
+    fn cycle_through(&self, id: &str) -> Option<Vec<String>> {
+        let &start = self.ids.get(id)?;
+        let c = self.component[start];
+        if self.component_size[c] == 1 && !self.next[start].contains(&start) {
+            return None;
+        }
+        // Breadth-first inside the component, back to the start.
+        let mut came_from: HashMap<usize, usize> = HashMap::new();
+        let mut queue = std::collections::VecDeque::from([start]);
+        let mut end = None;
+        'search: while let Some(v) = queue.pop_front() {
+            for &w in &self.next[v] {
+                if w == start {
+                    end = Some(v);
+                    break 'search;
+                }
+                if self.component[w] == c && !came_from.contains_key(&w) {
+                    came_from.insert(w, v);
+                    queue.push_back(w);
+                }
+            }
+        }
+        let mut path = vec![end?];
+        while let Some(&p) = came_from.get(path.last()?) {
+            path.push(p);
+        }
+        if *path.last()? != start {
+            path.push(start);
+        }
+        path.reverse();
+        let mut names: Vec<String> = path.iter().map(|&n| self.names[n].clone()).collect();
+        let smallest = (0..names.len()).min_by(|&a, &b| names[a].cmp(&names[b]))?;
+        names.rotate_left(smallest);
+        Some(names)
     }
 }
 
@@ -874,6 +1023,26 @@ fn call<'a>(cx: &Context<'a>, f: Func, args: &[Ir], var: &V<'a>, cache: &mut Cac
             });
             return num(key(&needle).and_then(|k| counts.get(&k).copied()).unwrap_or(0));
         }
+        Func::Cycle => {
+            let Some(id) = text(&eval(cx, &args[1], var, cache)) else { return V::null() };
+            let types: Vec<String> = match eval(cx, &args[2], var, cache).val {
+                Val::List(t) => t.iter().filter_map(text).map(Cow::into_owned).collect(),
+                _ => Vec::new(),
+            };
+            let (list, slot) = list_arg(cx, &args[0], var, cache);
+            let Val::List(links) = &list.val else { return V::null() };
+            let graph = match slot {
+                Some(slot) => cache
+                    .graphs
+                    .entry((slot, types.clone()))
+                    .or_insert_with(|| Arc::new(LinkGraph::new(cx, links, &types)))
+                    .clone(),
+                None => Arc::new(LinkGraph::new(cx, links, &types)),
+            };
+            return graph.cycle_through(&id).map_or_else(V::null, |ids| {
+                V::new(Val::List(ids.into_iter().map(|t| V::new(Val::Text(Cow::Owned(t)))).collect()))
+            });
+        }
         Func::SimilarBefore => {
             let position = eval(cx, &args[1], var, cache);
             let threshold = eval(cx, &args[2], var, cache);
@@ -982,6 +1151,11 @@ fn call<'a>(cx: &Context<'a>, f: Func, args: &[Ir], var: &V<'a>, cache: &mut Cac
             }
             _ => V::null(),
         },
+        Func::Section => match (text(&a[0]), text(&a[1])) {
+            (Some(t), Some(h)) => crate::model::sections::section_text(&t, &h)
+                .map_or_else(V::null, |s| V { val: Val::Text(Cow::Owned(s.to_string())), at: a[0].at }),
+            _ => V::null(),
+        },
         Func::Recent => match (&a[0].val, &a[1].val) {
             (Val::List(items), Val::Num(days)) => {
                 let day = |v: &V<'a>| text(&cx.field(v, "date")).and_then(|d| crate::date::day_number(&d));
@@ -1005,7 +1179,8 @@ fn call<'a>(cx: &Context<'a>, f: Func, args: &[Ir], var: &V<'a>, cache: &mut Cac
         | Func::PositionOf
         | Func::Find
         | Func::Occurrences
-        | Func::SimilarBefore => unreachable!("handled above"),
+        | Func::SimilarBefore
+        | Func::Cycle => unreachable!("handled above"),
     }
 }
 

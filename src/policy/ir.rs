@@ -50,6 +50,7 @@ pub enum Global {
     ExplicitOrder,
     Suppressions,
     History,
+    Dependencies,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,6 +80,10 @@ pub enum Func {
     MostCommon,
     DaysBetween,
     Recent,
+    /// `cycle(links, id, types)`: the shortest cycle through `id` over the links of those types.
+    Cycle,
+    /// `section(text, heading)`: the content under a Markdown heading.
+    Section,
 }
 
 #[derive(Clone, Debug)]

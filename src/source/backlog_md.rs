@@ -129,18 +129,42 @@ pub fn load(root: &Path, repo: &Path, read: impl Fn(&Path) -> Result<SourceFile,
     // Backlog.md's board orders by `ordinal` once someone drags a task; without one, the order is
     // only the order tasks were created in.
     let explicit_order = items.iter().any(|i| i.active() && i.get("ordinal").is_some());
+    let dependencies = links(&items, &files);
     let backlog = Backlog {
         files,
         top,
         items,
         goals: Vec::new(),
         reorders: Vec::new(),
+        dependencies,
         suppressions,
         history: None,
         format: &FORMAT,
         explicit_order,
     };
     Loaded { backlog: Some(backlog), problems }
+}
+
+/// A task's `dependencies` (the tasks it waits for, `blocks` links) and its `parent_task_id` (a
+/// `parent-child` link), as Backlog.md writes them.
+fn links(items: &[Record], files: &[SourceFile]) -> Vec<Record> {
+    let mut out = model::links_from_field(items, files, "dependencies");
+    for item in items {
+        let file = &files[item.file];
+        let (Some(id), Some(parent)) = (item.get("id"), item.get("parent_task_id")) else { continue };
+        let (Some(from), Some(to)) = (model::scalar_text(id, file), model::scalar_text(parent, file)) else { continue };
+        let text = |span: Span, t: &str| Node { span, value: Value::Str(t.into()) };
+        out.push(model::dependency(
+            item.file,
+            text(id.span, &from),
+            text(parent.span, &to),
+            text(parent.span, "parent-child"),
+        ));
+    }
+    for (i, d) in out.iter_mut().enumerate() {
+        d.position = i + 1;
+    }
+    out
 }
 
 /// A subtask without a milestone serves its parent's goal: it takes the parent's milestone (through

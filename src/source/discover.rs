@@ -4,6 +4,9 @@ use crate::diag::Problem;
 use std::path::{Path, PathBuf};
 
 pub const POLICY_FILE: &str = "backlint.policy";
+/// Where a beads tracker keeps its issues, in the project root.
+pub const BEADS_FOLDER: &str = ".beads";
+pub const BEADS_FILE: &str = "issues.jsonl";
 
 /// Whether a file name is one of the native backlog names.
 pub fn is_backlog_name(name: &str) -> bool {
@@ -19,12 +22,14 @@ pub enum Found {
     Folder(PathBuf),
     /// A Jira CSV export.
     Csv(PathBuf),
+    /// A beads tracker's JSON Lines file (`.beads/issues.jsonl`).
+    Beads(PathBuf),
 }
 
 impl Found {
     pub fn path(&self) -> &Path {
         match self {
-            Found::Yaml(p) | Found::Folder(p) | Found::Csv(p) => p,
+            Found::Yaml(p) | Found::Folder(p) | Found::Csv(p) | Found::Beads(p) => p,
         }
     }
 
@@ -34,6 +39,7 @@ impl Found {
             Found::Yaml(_) => Found::Yaml(path),
             Found::Folder(_) => Found::Folder(path),
             Found::Csv(_) => Found::Csv(path),
+            Found::Beads(_) => Found::Beads(path),
         }
     }
 }
@@ -60,8 +66,14 @@ pub fn backlogs(paths: &[PathBuf]) -> (Vec<Found>, Vec<Problem>) {
             }
         };
         if meta.is_file() {
-            let csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-            found.push(if csv { Found::Csv(path.clone()) } else { Found::Yaml(path.clone()) });
+            let ext = |x: &str| path.extension().is_some_and(|e| e.eq_ignore_ascii_case(x));
+            found.push(if ext("csv") {
+                Found::Csv(path.clone())
+            } else if ext("jsonl") {
+                Found::Beads(path.clone())
+            } else {
+                Found::Yaml(path.clone())
+            });
             continue;
         }
         if !meta.is_dir() {
@@ -93,7 +105,11 @@ pub fn backlogs(paths: &[PathBuf]) -> (Vec<Found>, Vec<Problem>) {
             };
             let name = e.file_name().to_string_lossy();
             if e.file_type().is_dir() {
-                if e.depth() > 0 && (name.starts_with('.') || name == "target" || name == "node_modules") {
+                // A beads tracker keeps its issues in the hidden `.beads` folder beside the code.
+                if name == BEADS_FOLDER && e.path().join(BEADS_FILE).is_file() {
+                    found.push(Found::Beads(e.path().join(BEADS_FILE)));
+                    walker.skip_current_dir();
+                } else if e.depth() > 0 && (name.starts_with('.') || name == "target" || name == "node_modules") {
                     walker.skip_current_dir();
                 } else if e.path().join("config.yml").is_file() && e.path().join("tasks").is_dir() {
                     found.push(Found::Folder(e.into_path()));
@@ -107,7 +123,7 @@ pub fn backlogs(paths: &[PathBuf]) -> (Vec<Found>, Vec<Problem>) {
         }
         if found.len() == before {
             problems.push(Problem::error("I0022", format!("no backlog found in `{}`", path.display())).help(
-                "backlint looks for `backlog.yaml`, `backlog.yml`, `*.backlog.yaml` files, Backlog.md folders and Jira CSV exports",
+                "backlint looks for `backlog.yaml`, `backlog.yml`, `*.backlog.yaml` files, Backlog.md folders, Jira CSV exports and beads trackers (`.beads/issues.jsonl`)",
             ));
         }
     }

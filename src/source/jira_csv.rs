@@ -233,6 +233,7 @@ pub fn load(file: SourceFile) -> Result<Backlog, Vec<Problem>> {
     }
     let mut items: Vec<(Option<String>, usize, Record)> = Vec::new();
     let mut goals = Vec::new();
+    let mut links: Vec<Record> = Vec::new();
     for (row, record) in rows.enumerate() {
         let record = match record {
             Ok(r) => r,
@@ -251,6 +252,7 @@ pub fn load(file: SourceFile) -> Result<Backlog, Vec<Problem>> {
         let mut entries: Vec<Entry> = Vec::new();
         // Where each key sits in `entries`: rows may have any number of columns.
         let mut entry_of: HashMap<&str, usize> = HashMap::new();
+        let mut row_links: Vec<(bool, String, Node)> = Vec::new();
         for (col, value) in record.iter().enumerate() {
             let Some(header) = headers.get(col) else { continue };
             let value = value.trim();
@@ -258,6 +260,10 @@ pub fn load(file: SourceFile) -> Result<Backlog, Vec<Problem>> {
                 continue;
             }
             let span = spans.get(col).copied().unwrap_or(row_span);
+            if let Some((inward, name)) = link_column(header) {
+                row_links.push((inward, name.to_lowercase(), str_node(span, value)));
+                continue;
+            }
             let (key, kind) = mapping(header);
             let node = match kind {
                 Kind::Text => str_node(span, value),
@@ -309,6 +315,14 @@ pub fn load(file: SourceFile) -> Result<Backlog, Vec<Problem>> {
         let node = Node { span: row_span, value: Value::Map(entries) };
         model::validate_types(&file, &node, model::ITEM_FIELDS, "a row", &mut problems);
         let record = Record::new(0, node, 0);
+        if let Some(id) = record.get("id") {
+            for (inward, kind, other) in row_links {
+                let kind_node = str_node(other.span, &kind);
+                // "Inward (Blocks)": this issue is blocked by the other; "Outward (Blocks)": it blocks the other.
+                let (from, to) = if inward { (id.clone(), other) } else { (other, id.clone()) };
+                links.push(model::dependency(0, from, to, kind_node));
+            }
+        }
         let is_epic = record.text("type", &file).is_some_and(|t| t.eq_ignore_ascii_case("epic"));
         if is_epic {
             goals.push(epic_goal(&record, &file));
@@ -342,17 +356,43 @@ pub fn load(file: SourceFile) -> Result<Backlog, Vec<Problem>> {
     top.anchor = top_span;
     let suppressions = Vec::new();
     let explicit_order = items.iter().any(|i| i.get("lexorank").is_some());
+    let dependencies = dedup_links(links, &file);
     Ok(Backlog {
         files: vec![file],
         top,
         items,
         goals,
         reorders: Vec::new(),
+        dependencies,
         suppressions,
         history: None,
         format: &FORMAT,
         explicit_order,
     })
+}
+
+/// An issue-link column: `Inward issue link (Blocks)` is `(true, "Blocks")`.
+fn link_column(header: &str) -> Option<(bool, &str)> {
+    let (inward, rest) = if let Some(rest) = header.strip_prefix("Inward issue link (") {
+        (true, rest)
+    } else {
+        (false, header.strip_prefix("Outward issue link (")?)
+    };
+    Some((inward, rest.strip_suffix(')')?))
+}
+
+/// Jira exports a link on both issues (outward on one, inward on the other): keep the first of each
+/// (from, to, type), numbered in order.
+fn dedup_links(links: Vec<Record>, file: &SourceFile) -> Vec<Record> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out: Vec<Record> = links
+        .into_iter()
+        .filter(|l| seen.insert((l.text("from", file), l.text("to", file), l.text("type", file))))
+        .collect();
+    for (i, l) in out.iter_mut().enumerate() {
+        l.position = i + 1;
+    }
+    out
 }
 
 /// An epic as a goal: achieved when its status says finished, otherwise a future goal (the policy's

@@ -2,5 +2,7 @@
 //! model. The native YAML schema is read by `model::Backlog::from_yaml`.
 
 pub mod backlog_md;
+pub mod beads;
 pub mod discover;
 pub mod jira_csv;
+pub mod json;

@@ -40,7 +40,7 @@ fn unhealthy_example_exits_1() {
 #[test]
 fn the_examples_trigger_every_rule() {
     let (out, _) = text(&backlint(&["check", "examples"], &root()));
-    assert!(out.contains("in 3 backlogs"), "{out}");
+    assert!(out.contains("in 4 backlogs"), "{out}");
     let custom = ["near-items-state-value", "experiment-needs-hypothesis"];
     for rule in policy_with(None).rules.iter().map(|r| r.name.as_str()).chain(custom) {
         if super::history::TESTED.contains(&rule) {

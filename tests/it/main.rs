@@ -1,6 +1,7 @@
 //! The one integration-test binary: rule fixtures, meta-tests, snapshots and CLI tests.
 
 mod backlog_md;
+mod beads;
 mod cli;
 mod formats;
 mod history;

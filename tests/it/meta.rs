@@ -78,7 +78,8 @@ fn every_builtin_rule_documents_itself() {
         }
         assert!(rule.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "`{}` is not kebab-case", rule.name);
         assert!(
-            ["goal", "ordering", "refinement", "done", "role", "story", "suppression"].contains(&rule.group.as_str()),
+            ["goal", "ordering", "refinement", "done", "role", "story", "suppression", "dependencies"]
+                .contains(&rule.group.as_str()),
             "`{}` group",
             rule.name
         );

@@ -63,7 +63,7 @@ fn html_report_is_self_contained_with_charts_and_explanations() {
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("wrote "), "{err}");
     let html = std::fs::read_to_string(&target).unwrap();
-    assert_eq!(html.matches("<section id=\"backlog-").count(), 3);
+    assert_eq!(html.matches("<section id=\"backlog-").count(), 4);
     for chart in ["funnel", "goals", "per-week", "per-person"] {
         assert!(html.contains(&format!("data-chart=\"{chart}\"><svg role=\"img\"")), "chart {chart}");
     }
@@ -73,8 +73,8 @@ fn html_report_is_self_contained_with_charts_and_explanations() {
     assert!(html.contains("Content-Security-Policy") && !html.contains("<script"));
     assert!(!html.contains("src=\"http") && !html.contains("href=\"http") && !html.contains("@import"), "no network");
     // Findings link to their item's row, and carry the rule's explanation.
-    assert!(html.contains("<a href=\"#b3-item-1\">FC-201</a>"), "a finding links to its item");
-    assert!(html.contains("<tr id=\"b3-item-1\">"));
+    assert!(html.contains("<a href=\"#b4-item-1\">FC-201</a>"), "a finding links to its item");
+    assert!(html.contains("<tr id=\"b4-item-1\">"));
     assert!(html.contains("<strong>Why it matters:</strong> A backlog without a goal is a wish list."));
 }
 
