@@ -86,7 +86,7 @@ pub struct Request {
 /// Something for the user beside the findings, in the order it arose.
 #[derive(Clone, Debug)]
 pub enum Message {
-    /// Input or policy problems: the run failed (exit 2).
+    /// Input or policy problems: the run failed (exit 2) if one is an error.
     Problems(Vec<Problem>),
     /// A remark (a policy not applied, a shallow clone): never a failure.
     Note(String),
@@ -99,6 +99,9 @@ pub struct Analysed {
     pub policy_key: Option<PathBuf>,
     pub backlog: Backlog,
     pub findings: Vec<Finding>,
+    /// Set-up notices: concepts the backlog does not declare, each said once. Not findings: they
+    /// never fail a run and never enter a baseline.
+    pub notices: Vec<Finding>,
 }
 
 pub struct Analysis {
@@ -125,9 +128,10 @@ struct Messages {
 }
 
 impl Messages {
+    /// Problems; only an error fails the run (a warning, such as notes that are not tasks, does not).
     fn problems(&mut self, problems: Vec<Problem>) {
         if !problems.is_empty() {
-            self.failed = true;
+            self.failed |= problems.iter().any(|p| p.level == crate::diag::Level::Error);
             self.list.push(Message::Problems(problems));
         }
     }
@@ -181,8 +185,8 @@ pub fn analyse(request: &Request) -> Analysis {
                 messages.note(note);
             }
         }
-        let findings = engine::run(policy, &backlog);
-        backlogs.push(Analysed { found: found.clone(), policy_key, backlog, findings });
+        let (notices, findings) = engine::run(policy, &backlog).into_iter().partition(|f| f.notice);
+        backlogs.push(Analysed { found: found.clone(), policy_key, backlog, findings, notices });
     }
     Analysis { policies, backlogs, messages: messages.list, failed: messages.failed }
 }
@@ -208,7 +212,7 @@ pub fn at_revision(
         // The history is the current backlog's, up to `rev`.
         notes = read_history(&analysed.found, &mut backlog, history, Some(rev));
     }
-    let findings = engine::run(policy, &backlog);
+    let findings = engine::run(policy, &backlog).into_iter().filter(|f| !f.notice).collect();
     Ok((backlog, findings, notes))
 }
 

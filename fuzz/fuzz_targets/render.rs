@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
                     assert_visible(&human::render(&f.to_problem(&backlog), Style::plain(80)));
                 }
                 let rows = findings.iter().take(50).map(|f| Row::new(&backlog, f)).collect();
-                let checked = [Checked { name: "f\u{1b}.yaml".into(), rows }];
+                let checked = [Checked { name: "f\u{1b}.yaml".into(), rows, notices: Vec::new() }];
                 assert_visible(&backlint::report::short(&checked));
                 assert_visible(&backlint::report::github(&checked));
                 return;

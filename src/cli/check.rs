@@ -70,13 +70,13 @@ pub fn run(ui: &mut Ui, plan: &CheckPlan) -> i32 {
     // Human output in a file is plain; on the terminal it follows the terminal.
     let style = if output_file(plan).is_some() { Style::plain(100) } else { ui.out_style };
     let mut rendered = Rendered::new(style);
-    for Analysed { found, policy_key, backlog, mut findings } in analysis.backlogs {
+    for Analysed { found, policy_key, backlog, mut findings, notices } in analysis.backlogs {
         let Some(policy) = analysis.policies.get(&policy_key).and_then(Option::as_ref) else { continue };
         if let (Some(known), Some(baseline_file)) = (&mut known, &plan.baseline) {
             rendered.hidden_by_baseline +=
                 filter_by_baseline(&mut findings, known, &baseline::backlog_key(found.path(), baseline_file));
         }
-        rendered.add(plan, found.path(), policy, &backlog, findings);
+        rendered.add(plan, found.path(), policy, &backlog, (findings, notices));
     }
     let rules: BTreeMap<String, &crate::policy::ir::CompiledRule> =
         analysis.policies.values().flatten().flat_map(|p| p.rules.iter()).map(|r| (r.name.clone(), r)).collect();
@@ -180,6 +180,8 @@ struct Rendered {
     /// A finding at or above the failing severity.
     failing: bool,
     human: String,
+    /// Set-up notices, shown before the findings.
+    notices_human: String,
     rows: Vec<report::Checked>,
     summaries: Vec<report::Summary>,
 }
@@ -194,6 +196,7 @@ impl Rendered {
             hidden_by_quiet: 0,
             failing: false,
             human: String::new(),
+            notices_human: String::new(),
             rows: Vec::new(),
             summaries: Vec::new(),
         }
@@ -205,7 +208,7 @@ impl Rendered {
         path: &Path,
         policy: &crate::policy::ir::CompiledPolicy,
         backlog: &crate::model::Backlog,
-        mut findings: Vec<Finding>,
+        (mut findings, notices): (Vec<Finding>, Vec<Finding>),
     ) {
         let threshold = plan.fail_on.map(Level::from).unwrap_or(policy.settings.fail_on);
         self.checked += 1;
@@ -219,7 +222,13 @@ impl Rendered {
             findings.retain(|f| f.level == Level::Error);
             self.hidden_by_quiet += before - findings.len();
         }
+        let notices: Vec<report::Row> = notices.iter().map(|f| report::Row::new(backlog, f)).collect();
         if plan.format == Format::Human {
+            for n in &notices {
+                self.notices_human += &human::notice(n, self.style);
+            }
+            // The most severe first; within a severity, the backlog's order.
+            findings.sort_by_key(|f| std::cmp::Reverse(f.level));
             self.human +=
                 &crate::parallel::map(&findings, 2_000, |f| human::render(&f.to_problem(backlog), self.style)).concat();
         }
@@ -229,7 +238,7 @@ impl Rendered {
             let figures = report::figures::compute(policy, backlog, &findings);
             self.summaries.push(report::Summary { name: name.clone(), figures, compare: None });
         }
-        self.rows.push(report::Checked { name, rows });
+        self.rows.push(report::Checked { name, rows, notices });
     }
 
     /// The whole output in the chosen format, with the statistics and the summary line where the
@@ -243,7 +252,7 @@ impl Rendered {
         per_rule.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         let statistics: String = per_rule.iter().map(|(rule, n)| format!("{n:>6}  {rule}\n")).collect();
         let mut text = match plan.format {
-            Format::Human => self.human,
+            Format::Human => self.notices_human + &self.human,
             Format::Json => report::json(&self.rows, rules),
             Format::Sarif => report::sarif(&self.rows, rules),
             Format::Github => report::github(&self.rows),
@@ -262,6 +271,7 @@ impl Rendered {
         }
         if self.checked > 0 && !machine {
             text += &human::summary(self.counts, self.checked);
+            text += &human::undeclared(self.rows.iter().flat_map(|c| &c.notices));
             if self.hidden_by_baseline > 0 {
                 text += &format!(" ({} known from the baseline not shown)", self.hidden_by_baseline);
             }

@@ -17,6 +17,16 @@ fn escape_property(s: &str) -> String {
 
 pub fn github(checked: &[Checked]) -> String {
     let mut out = String::new();
+    for r in checked.iter().flat_map(|c| &c.notices) {
+        out += &format!(
+            "::notice title={}::{}\n",
+            escape_property(&format!("backlint set-up: {}", r.rule)),
+            escape_data(&match &r.help {
+                Some(h) => format!("{}\n{h}", r.message),
+                None => r.message.clone(),
+            })
+        );
+    }
     for r in checked.iter().flat_map(|c| &c.rows) {
         let command = match r.level {
             Level::Error => "error",

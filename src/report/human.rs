@@ -139,6 +139,24 @@ pub fn summary(counts: [usize; 3], backlogs: usize) -> String {
     format!("{what} in {}", plural(backlogs, "backlog", "backlogs"))
 }
 
+/// A set-up notice: said once, before the findings, with how to declare what is missing.
+pub fn notice(row: &super::Row, style: Style) -> String {
+    let head = format!("notice[{}]", row.rule);
+    let head = if style.color { format!("\u{1b}[1;36m{head}\u{1b}[0m") } else { head };
+    let mut text = format!("{head}: {}\n", crate::escape::visible_line(&row.message));
+    if let Some(help) = &row.help {
+        text += &format!("  = help: {}\n", crate::escape::visible_line(help));
+    }
+    text
+}
+
+/// The concepts set-up notices name (their labels), for the summary line: "not declared: …".
+pub fn undeclared<'a>(notices: impl Iterator<Item = &'a super::Row>) -> String {
+    let mut concepts: Vec<&str> = notices.filter_map(|r| r.label.as_deref()).collect();
+    concepts.dedup();
+    if concepts.is_empty() { String::new() } else { format!("; not declared: {}", concepts.join(", ")) }
+}
+
 pub fn count(levels: impl Iterator<Item = Level>) -> [usize; 3] {
     let mut counts = [0; 3];
     for l in levels {

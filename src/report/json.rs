@@ -46,10 +46,27 @@ pub fn json(checked: &[Checked], rules: &BTreeMap<String, &CompiledRule>) -> Str
         })
         .collect();
     let counts = crate::report::human::count(checked.iter().flat_map(|c| c.rows.iter().map(|r| r.level)));
+    // Set-up notices: beside the findings, never counted among them.
+    let notices: Vec<serde_json::Value> = checked
+        .iter()
+        .flat_map(|c| &c.notices)
+        .map(|r| {
+            json!({
+                "rule": r.rule,
+                "concept": r.label,
+                "message": r.message,
+                "file": r.file,
+                "line": r.line,
+                "column": r.column,
+                "help": r.help,
+            })
+        })
+        .collect();
     let doc = json!({
         "version": JSON_VERSION,
         "tool": { "name": "backlint", "version": env!("CARGO_PKG_VERSION") },
         "summary": { "backlogs": checked.len(), "errors": counts[0], "warnings": counts[1], "infos": counts[2] },
+        "notices": notices,
         "findings": [],
     });
     // The small header goes through the JSON tree; the findings are spliced into its empty list.

@@ -31,6 +31,15 @@ pub fn junit(checked: &[Checked]) -> String {
             case.set_classname(format!("backlint.{rule}"));
             suite.add_test_case(case);
         }
+        // Set-up notices are not failures: they go to the suite's output, where CI shows them.
+        if !c.notices.is_empty() {
+            let text: Vec<String> = c
+                .notices
+                .iter()
+                .map(|r| escape::visible_line(&format!("notice[{}] {}", r.rule, r.message)).into_owned())
+                .collect();
+            suite.set_system_out(text.join("\n"));
+        }
         if cases.is_empty() {
             let mut case = TestCase::new("backlog passes every rule", TestCaseStatus::success());
             case.set_classname("backlint");

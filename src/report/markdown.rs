@@ -65,6 +65,14 @@ pub fn markdown(summaries: &[Summary], checked: &[Checked], rules: &BTreeMap<Str
         checked.len(),
         if checked.len() == 1 { "" } else { "s" }
     );
+    let notices: Vec<&super::Row> = checked.iter().flat_map(|c| &c.notices).collect();
+    if !notices.is_empty() {
+        out += "**Set-up** (said once; these do not fail the run):\n\n";
+        for r in notices {
+            out += &format!("- `{}`: {}\n", r.rule.replace('`', "'"), md_text(&r.message));
+        }
+        out += "\n";
+    }
     if !summaries.is_empty() {
         let compared = summaries.iter().find_map(|s| s.compare.as_ref().map(|(rev, _)| rev.clone()));
         out += "| backlog | readiness (near items ready) | clarity (clear title and goal) | ordering stability |\n|---|---|---|---|\n";

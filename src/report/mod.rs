@@ -45,6 +45,8 @@ pub struct Row {
     pub end_column: usize,
     pub item: Option<String>,
     pub help: Option<String>,
+    /// The text under the pointer; for a set-up notice, the concept that is not declared.
+    pub label: Option<String>,
 }
 
 impl Row {
@@ -63,6 +65,7 @@ impl Row {
             end_column,
             item: f.subject.clone(),
             help: f.help.clone(),
+            label: f.label.clone(),
         }
     }
 }
@@ -72,6 +75,8 @@ pub struct Checked {
     /// How the backlog is named: its file, or its folder for Backlog.md.
     pub name: String,
     pub rows: Vec<Row>,
+    /// Set-up notices, shown in their own place, never counted as findings.
+    pub notices: Vec<Row>,
 }
 
 pub use github::github;

@@ -87,6 +87,19 @@ pub fn sarif(checked: &[Checked], rules: &BTreeMap<String, &CompiledRule>) -> St
             results.push(result);
         }
     }
+    // Set-up notices are about how the tool is configured for this backlog, not results.
+    let notifications: Vec<_> = checked
+        .iter()
+        .flat_map(|c| &c.notices)
+        .map(|r| {
+            json!({
+                "descriptor": { "id": r.rule },
+                "level": "note",
+                "message": { "text": match &r.help { Some(h) => format!("{} ({h})", r.message), None => r.message.clone() } },
+                "locations": [{ "physicalLocation": { "artifactLocation": { "uri": r.file } } }],
+            })
+        })
+        .collect();
     let log = json!({
         "$schema": serde_sarif::sarif::SCHEMA_URL,
         "version": "2.1.0",
@@ -97,6 +110,10 @@ pub fn sarif(checked: &[Checked], rules: &BTreeMap<String, &CompiledRule>) -> St
                 "informationUri": "https://github.com/backlint/backlint",
                 "rules": descriptors,
             }},
+            "invocations": [{
+                "executionSuccessful": true,
+                "toolConfigurationNotifications": notifications,
+            }],
             "results": results,
         }],
     });

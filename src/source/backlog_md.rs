@@ -100,7 +100,20 @@ pub fn load(root: &Path, repo: &Path, read: impl Fn(&Path) -> Result<SourceFile,
     });
     let mut files = vec![config];
     let mut items: Vec<(SortKey, Record)> = Vec::with_capacity(parsed.len());
-    for result in parsed {
+    // Markdown notes without front matter are not tasks (Backlog.md itself skips them): one warning
+    // per folder, naming how many and one of them, never an error per file.
+    let mut not_tasks: Vec<(PathBuf, usize, Problem)> = Vec::new();
+    for (result, (path, _)) in parsed.into_iter().zip(&paths) {
+        if let Err(p) = &result
+            && p.code == "I0060"
+        {
+            let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            match not_tasks.iter_mut().find(|(f, ..)| *f == folder) {
+                Some((_, n, _)) => *n += 1,
+                None => not_tasks.push((folder, 1, p.clone())),
+            }
+            continue;
+        }
         match result {
             Ok((file, mut record, kept)) => {
                 record.file = files.len();
@@ -111,6 +124,21 @@ pub fn load(root: &Path, repo: &Path, read: impl Fn(&Path) -> Result<SourceFile,
             }
             Err(p) => problems.push(p),
         }
+    }
+    for (folder, n, example) in not_tasks {
+        let mut p = Problem::error(
+            "I0062",
+            match n {
+                1 => format!("`{}` holds 1 Markdown file without front matter; it is not read as a task", folder.display()),
+                _ => format!("`{}` holds {n} Markdown files without front matter; they are not read as tasks", folder.display()),
+            },
+        )
+        .help(format!(
+            "for example `{}`; if these are tasks, give each a front matter (`---`, `id:`, `title:`, `status:`, `---`), as `backlog task edit` writes it",
+            example.file.as_ref().map_or("?".to_string(), |f| crate::text::display_path(&f.path))
+        ));
+        p.level = crate::diag::Level::Warning;
+        problems.push(p);
     }
     items.sort_by(|a, b| a.0.cmp(&b.0));
     let items: Vec<Record> = items
@@ -161,8 +189,21 @@ fn links(items: &[Record], files: &[SourceFile]) -> Vec<Record> {
             text(parent.span, "parent-child"),
         ));
     }
+    // Backlog.md matches ids without regard to case (`TASK-24` and `task-24` are one task): links
+    // name the task as its own file writes its id.
+    let canonical: std::collections::HashMap<String, String> =
+        items.iter().filter_map(|r| r.text("id", &files[r.file])).map(|id| (id.to_lowercase(), id)).collect();
     for (i, d) in out.iter_mut().enumerate() {
         d.position = i + 1;
+        if let Value::Map(entries) = &mut d.node.value {
+            for e in entries.iter_mut().filter(|e| e.key == "from" || e.key == "to") {
+                if let Value::Str(id) = &e.value.value
+                    && let Some(written) = canonical.get(id.to_lowercase().as_str())
+                {
+                    e.value.value = Value::Str(written.as_str().into());
+                }
+            }
+        }
     }
     out
 }
