@@ -370,13 +370,17 @@ pub struct HistoryArgs {
     /// Do not read the backlog's git history (the history rules then see only the `ordering_log`)
     #[arg(long, conflicts_with_all = ["since", "staged"])]
     pub no_history: bool,
-    /// Read the git history only after DATE (`2026-09-01`, `3 months ago`) or after revision REV
+    /// Read the git history only after DATE (`2026-09-01`, ISO 8601) or after revision REV
     #[arg(long, value_name = "DATE|REV", conflicts_with = "staged")]
     pub since: Option<String>,
     /// Pre-commit view: check the staged backlog, and judge the reorders it makes against HEAD
     /// (by the committer from git config) instead of the whole history
     #[arg(long)]
     pub staged: bool,
+    /// With --staged, at the `commit-msg` stage: the file holding the commit message being written,
+    /// whose `Reorder-Rationale:` trailer or explanation gives the staged moves their rationale
+    #[arg(long, value_name = "FILE", requires = "staged")]
+    pub commit_msg: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -577,14 +581,14 @@ fn check(ui: &mut Ui, plan: &CheckPlan) -> i32 {
 
 /// Adds the reorders git knows of (up to revision `until`, else HEAD) to the backlog. Without git,
 /// or outside a repository, the history rules see the `ordering_log` alone; a note says why when
-/// the user would expect more.
+/// the user would expect more. False when what was asked cannot be done (an error was reported).
 pub fn read_history(
     ui: &mut Ui,
     found: &discover::Found,
     backlog: &mut Backlog,
     plan: &HistoryArgs,
     until: Option<&str>,
-) {
+) -> bool {
     use crate::history::{self, Target};
     let tasks;
     let target = match found {
@@ -593,10 +597,10 @@ pub fn read_history(
             tasks = root.join("tasks");
             Target::Folder(&tasks)
         }
-        discover::Found::Csv(_) => return,
+        discover::Found::Csv(_) => return true,
     };
     let read = if plan.staged && until.is_none() {
-        history::staged(target)
+        history::staged(target, plan.commit_msg.as_deref())
     } else {
         history::scan_until(target, plan.since.as_deref(), until)
     };
@@ -609,7 +613,12 @@ pub fn read_history(
         }
         Err(history::Unavailable::NotTracked) => {}
         Err(history::Unavailable::Note(note)) => ui.note(&format!("note: {note}")),
+        Err(history::Unavailable::Invalid(message)) => {
+            ui.problems(&[Problem::error("I0080", message)]);
+            return false;
+        }
     }
+    true
 }
 
 /// The staged version of a YAML backlog (what the commit will hold); other sources as on disk.
@@ -699,7 +708,7 @@ pub fn analyse(ui: &mut Ui, paths: &[PathBuf], explicit_policy: Option<&Path>, h
         let Some(mut backlog) = backlog else { continue };
         apply_policy_goal(&mut backlog, &policy.settings);
         if !history.no_history {
-            read_history(ui, found, &mut backlog, history, None);
+            failed |= !read_history(ui, found, &mut backlog, history, None);
         }
         let findings = engine::run(policy, &backlog);
         backlogs.push(Analysed { found: found.clone(), policy_key, backlog, findings });
