@@ -162,6 +162,9 @@ pub(super) type Object = (String, String, Vec<u8>);
 /// so there is no round trip per object. A missing object, a name git cannot take (a newline in it)
 /// and an object over the size cap are None; the cap is checked before any content is read.
 pub(super) fn read_objects(mut command: Command, names: &[String]) -> std::io::Result<Vec<Option<Object>>> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut child = command
         .args(["cat-file", "--batch"])
         .stdin(Stdio::piped())

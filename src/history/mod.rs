@@ -511,7 +511,10 @@ fn folder_steps(place: &Place, commits: &[Commit]) -> Result<(Vec<Step>, bool), 
             let before = match commit.parents.first() {
                 Some(parent) => {
                     let tree = folders.tree_at(parent);
-                    folders.load(&place.top, &tree.into_iter().collect::<Vec<_>>(), &mut cache).map_err(cannot_run)?;
+                    if cache.facts(name(tree).as_deref()).is_none() {
+                        let trees: Vec<folder::Oid> = tree.into_iter().collect();
+                        folders.load(&place.top, &trees, &mut cache).map_err(cannot_run)?;
+                    }
                     folders.facts(tree, &mut cache).duplicates
                 }
                 None => Vec::new(),
