@@ -1,6 +1,8 @@
 //! `cargo bench --bench history`: the history scan on a generated repository of 1,000 commits of a
-//! 200-item backlog (five authors; each commit moves, adds or removes items). Speed is measured
-//! here, never in tests.
+//! 200-item backlog (five authors; each commit moves, adds or removes items), and on the real
+//! Backlog.md projects of `../shared/data/real/` when they are there: cold (no cache), warm, and the
+//! floor of reading every version with git alone (`git log -p` of the folder), measured in the same
+//! run. Speed is measured here, never in tests.
 
 use backlint::history::{self, Target};
 use std::io::Write;
@@ -80,7 +82,75 @@ fn build(dir: &std::path::Path) {
     git(&["checkout", "-q", "main"]);
 }
 
+/// Median, min and max of `runs` in milliseconds.
+fn spread(runs: &mut [f64]) -> String {
+    runs.sort_by(f64::total_cmp);
+    format!(
+        "median {:.0} ms (min {:.0}, max {:.0}, {} runs)",
+        runs[runs.len() / 2],
+        runs[0],
+        runs[runs.len() - 1],
+        runs.len()
+    )
+}
+
+fn millis(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64() * 1000.0
+}
+
+/// The real Backlog.md histories: each bundle cloned once, then timed cold and warm against the floor.
+fn real_repositories() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/real");
+    let only = std::env::var("REAL").ok();
+    for name in ["ariadne", "code-charter", "panic", "writing-tools"] {
+        let bundle = data.join(name).join("history.bundle");
+        if !bundle.exists() || only.as_deref().is_some_and(|o| o != name) {
+            continue;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let clone = dir.path().join(name);
+        let ok = Command::new("git").arg("clone").arg("-q").arg(&bundle).arg(&clone).stderr(Stdio::null()).status();
+        if !ok.is_ok_and(|s| s.success()) {
+            continue;
+        }
+        let tasks = clone.join("backlog/tasks");
+        let cache = clone.join(".git/backlint");
+        let (mut cold, mut warm, mut floor) = (Vec::new(), Vec::new(), Vec::new());
+        let mut events = 0;
+        for _ in 0..5 {
+            let start = Instant::now();
+            let mut log = Command::new("git")
+                .args(["log", "-p", "--no-ext-diff", "--no-textconv", "--", "backlog"])
+                .current_dir(&clone)
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap();
+            std::io::copy(&mut log.stdout.take().unwrap(), &mut std::io::sink()).unwrap();
+            log.wait().unwrap();
+            floor.push(millis(start));
+            let _ = std::fs::remove_dir_all(&cache);
+            let start = Instant::now();
+            events = history::scan(Target::Folder(&tasks), None).expect("history").events.len();
+            cold.push(millis(start));
+            let start = Instant::now();
+            history::scan(Target::Folder(&tasks), None).expect("history");
+            warm.push(millis(start));
+        }
+        let ratio = {
+            let mut c = cold.clone();
+            let mut f = floor.clone();
+            c.sort_by(f64::total_cmp);
+            f.sort_by(f64::total_cmp);
+            c[c.len() / 2] / f[f.len() / 2]
+        };
+        println!("{name} ({events} moves): history cold {}", spread(&mut cold));
+        println!("{name}: history warm {}", spread(&mut warm));
+        println!("{name}: floor `git log -p -- backlog` {}; cold / floor = {ratio:.2}", spread(&mut floor));
+    }
+}
+
 fn main() {
+    real_repositories();
     let dir = tempfile::tempdir().unwrap();
     build(dir.path());
     if let Ok(keep) = std::env::var("KEEP_REPO") {

@@ -75,4 +75,26 @@ fi
 grep -q "committee-reordering" "$work/reorder.log" || { cat "$work/reorder.log"; echo "FAIL: expected committee-reordering"; exit 1; }
 grep -q "Sam Ortiz" "$work/reorder.log" || { cat "$work/reorder.log"; echo "FAIL: the committer is not named"; exit 1; }
 tail -n 12 "$work/reorder.log"
-echo "pre-commit hook: 3 passed, 0 failed"
+
+echo "--- commit-msg stage: a reorder by the Product Owner without a rationale must fail, with a trailer pass"
+git reset --quiet --hard
+python3 - <<'PY'
+text = open("backlog.yaml").read()
+head, items = text.split("items:\n")
+a, b = items.split("  - id: B\n")
+open("backlog.yaml", "w").write(head + "items:\n  - id: B\n" + b + a)
+PY
+git add backlog.yaml
+printf 'Move B first\n' > "$work/msg-without"
+printf 'Move B first\n\nReorder-Rationale: couriers are our most frequent support call\n' > "$work/msg-with"
+export GIT_COMMITTER_NAME="Dana Lee" GIT_COMMITTER_EMAIL=dana@example.com
+if "$work/venv/bin/pre-commit" try-repo "$repo" backlint-commit-msg --hook-stage commit-msg \
+  --commit-msg-filename "$work/msg-without" --color never > "$work/msg1.log" 2>&1; then
+  cat "$work/msg1.log"; echo "FAIL: the commit-msg hook passed a reorder without a rationale"; exit 1
+fi
+grep -q "reorder-without-rationale" "$work/msg1.log" || { cat "$work/msg1.log"; echo "FAIL: expected reorder-without-rationale"; exit 1; }
+"$work/venv/bin/pre-commit" try-repo "$repo" backlint-commit-msg --hook-stage commit-msg \
+  --commit-msg-filename "$work/msg-with" --color never > "$work/msg2.log" 2>&1 \
+  || { cat "$work/msg2.log"; echo "FAIL: the commit-msg hook blocked a reorder with a trailer"; exit 1; }
+tail -n 4 "$work/msg2.log"
+echo "pre-commit hook: 5 passed, 0 failed"

@@ -70,6 +70,9 @@ pub struct HistoryOptions {
     pub since: Option<String>,
     /// The pre-commit view: the staged backlog, judged against HEAD.
     pub staged: bool,
+    /// At the `commit-msg` stage: the message being written, which can give staged moves their
+    /// rationale.
+    pub commit_msg: Option<PathBuf>,
 }
 
 /// What to analyse.
@@ -181,8 +184,9 @@ pub fn analyse(request: &Request) -> Analysis {
         let Some(mut backlog) = backlog else { continue };
         apply_policy_goal(&mut backlog, &policy.settings);
         if !request.history.skip {
-            for note in read_history(found, &mut backlog, &request.history, None) {
-                messages.note(note);
+            match read_history(found, &mut backlog, &request.history, None) {
+                Ok(notes) => notes.into_iter().for_each(|note| messages.note(note)),
+                Err(problem) => messages.problems(vec![problem]),
             }
         }
         let (notices, findings) = engine::run(policy, &backlog).into_iter().partition(|f| f.notice);
@@ -210,7 +214,7 @@ pub fn at_revision(
     let mut notes = Vec::new();
     if !history.skip {
         // The history is the current backlog's, up to `rev`.
-        notes = read_history(&analysed.found, &mut backlog, history, Some(rev));
+        notes = read_history(&analysed.found, &mut backlog, history, Some(rev)).map_err(|p| p.message)?;
     }
     let findings = engine::run(policy, &backlog).into_iter().filter(|f| !f.notice).collect();
     Ok((backlog, findings, notes))
@@ -281,13 +285,14 @@ fn load_staged(found: &Found, docs: &Documents) -> (Option<Backlog>, Vec<Problem
 
 /// Adds the reorders git knows of (up to revision `until`, else HEAD) to the backlog, and returns
 /// the notes the user should see. Without git, or outside a repository, the history rules see the
-/// `ordering_log` alone; a note says why when the user would expect more.
+/// `ordering_log` alone; a note says why when the user would expect more. An error when what was
+/// asked cannot be done (a `--since` that is neither a date nor a revision).
 pub fn read_history(
     found: &Found,
     backlog: &mut Backlog,
     options: &HistoryOptions,
     until: Option<&str>,
-) -> Vec<String> {
+) -> Result<Vec<String>, Problem> {
     use crate::history::{self, Target};
     let tasks;
     let target = match found {
@@ -296,20 +301,21 @@ pub fn read_history(
             tasks = root.join("tasks");
             Target::Folder(&tasks)
         }
-        Found::Csv(_) | Found::Beads(_) => return Vec::new(),
+        Found::Csv(_) | Found::Beads(_) => return Ok(Vec::new()),
     };
     let read = if options.staged && until.is_none() {
-        history::staged(target)
+        history::staged(target, options.commit_msg.as_deref())
     } else {
         history::scan_until(target, options.since.as_deref(), until)
     };
     match read {
         Ok(h) => {
             history::merge_into(backlog, &h);
-            h.notes.iter().map(|note| format!("note: {note}")).collect()
+            Ok(h.notes.iter().map(|note| format!("note: {note}")).collect())
         }
-        Err(history::Unavailable::NotTracked) => Vec::new(),
-        Err(history::Unavailable::Note(note)) => vec![format!("note: {note}")],
+        Err(history::Unavailable::NotTracked) => Ok(Vec::new()),
+        Err(history::Unavailable::Note(note)) => Ok(vec![format!("note: {note}")]),
+        Err(history::Unavailable::Invalid(message)) => Err(Problem::error("I0083", message)),
     }
 }
 

@@ -34,17 +34,26 @@ pub struct HistoryArgs {
     /// Do not read the backlog's git history (the history rules then see only the `ordering_log`)
     #[arg(long, conflicts_with_all = ["since", "staged"])]
     pub no_history: bool,
-    /// Read the git history only after DATE (`2026-09-01`, `3 months ago`) or after revision REV
+    /// Read the git history only after DATE (`2026-09-01`, ISO 8601) or after revision REV
     #[arg(long, value_name = "DATE|REV", conflicts_with = "staged")]
     pub since: Option<String>,
     /// Pre-commit view: check the staged backlog, and judge the reorders it makes against HEAD
     /// (by the committer from git config) instead of the whole history
     #[arg(long)]
     pub staged: bool,
+    /// With --staged, at the `commit-msg` stage: the file holding the commit message being written,
+    /// whose `Reorder-Rationale:` trailer or explanation gives the staged moves their rationale
+    #[arg(long, value_name = "FILE", requires = "staged")]
+    pub commit_msg: Option<PathBuf>,
 }
 
 impl From<&HistoryArgs> for HistoryOptions {
     fn from(args: &HistoryArgs) -> HistoryOptions {
-        HistoryOptions { skip: args.no_history, since: args.since.clone(), staged: args.staged }
+        HistoryOptions {
+            skip: args.no_history,
+            since: args.since.clone(),
+            staged: args.staged,
+            commit_msg: args.commit_msg.clone(),
+        }
     }
 }

@@ -7,10 +7,22 @@
 //! moved. A commit's author is mapped through the `.mailmap` of its first parent, never its own (see
 //! [`Mailmaps`]). Every git command comes from [`git`], which keeps the repository from running programs.
 
+mod cache;
+mod folder;
+mod git;
+mod identity;
+mod mailmap;
+mod rationale;
+
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use git::{CatFile, NO_PROGRAMS, committer_ident, output_of, run_git};
+pub(crate) use git::{git, git_staged};
+use mailmap::{MAILMAP_MAX_BYTES, Mailmap, Mailmaps};
 
 use crate::model::{Backlog, Record};
 // The summary is part of the model (rules read it); the history computes it.
@@ -57,24 +69,62 @@ pub enum Target<'a> {
 pub enum Unavailable {
     NotTracked,
     Note(String),
+    /// What the user asked for cannot be done (a `--since` that is neither a date nor a revision, a
+    /// message file that cannot be read): an error, never a quiet run without history.
+    Invalid(String),
 }
 
 /// The order of one version, and the ordering-log entries it carries.
 #[derive(Clone, Debug, Default)]
 struct Version {
-    ids: Vec<String>,
+    ids: Vec<Arc<str>>,
     log: HashSet<(String, String)>,
+    /// Backlog.md: the ids with their prefix left out (`task-12` and `back-12` are one item, so a
+    /// change of `task_prefix` is not a change of items), when no two ids of the version share one.
+    keys: Option<Vec<Arc<str>>>,
+    /// Backlog.md: ids that two or more task files carry, with those files.
+    duplicates: Vec<(String, Vec<String>)>,
+}
+
+impl Version {
+    /// The order as compared between versions: by key when `by_key`.
+    fn order(&self, by_key: bool) -> &[Arc<str>] {
+        match (&self.keys, by_key) {
+            (Some(keys), true) => keys,
+            _ => &self.ids,
+        }
+    }
+
+    /// The id as written of the item at 1-based `position`.
+    fn id_at(&self, position: usize) -> Option<String> {
+        self.ids.get(position.checked_sub(1)?).map(|id| id.to_string())
+    }
+}
+
+/// A Backlog.md id without its prefix: `task-12.1` and `BACK-12.1` give `12.1`; an id that is not
+/// a prefix and a number is kept whole (lowercased).
+pub fn id_key(id: &str) -> String {
+    let id = id.trim().to_lowercase();
+    let number = id.trim_start_matches(|c: char| c.is_alphabetic() || c == '_');
+    let number = number.strip_prefix(['-', '_', ' ']).unwrap_or(number);
+    let numeric = !number.is_empty()
+        && number.starts_with(|c: char| c.is_ascii_digit())
+        && number.chars().all(|c| c.is_ascii_digit() || c == '.');
+    if numeric && number.len() < id.len() { number.to_string() } else { id }
 }
 
 /// The moves between two orders. Items only in one of them (added, removed) are not moves.
-pub fn moves(old: &[String], new: &[String]) -> Vec<(String, usize, usize)> {
+pub fn moves<S: AsRef<str> + PartialEq>(old: &[S], new: &[S]) -> Vec<(String, usize, usize)> {
+    if old == new {
+        return Vec::new();
+    }
     let old_at: HashMap<&str, usize> = first_positions(old);
     let new_at: HashMap<&str, usize> = first_positions(new);
     // The common items in new order, each with its rank among the common items in old order.
-    let mut common_old: Vec<&str> = old.iter().map(String::as_str).filter(|id| new_at.contains_key(id)).collect();
+    let mut common_old: Vec<&str> = old.iter().map(AsRef::as_ref).filter(|id| new_at.contains_key(id)).collect();
     dedup_keep_first(&mut common_old);
     let old_rank: HashMap<&str, usize> = common_old.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-    let mut common_new: Vec<&str> = new.iter().map(String::as_str).filter(|id| old_at.contains_key(id)).collect();
+    let mut common_new: Vec<&str> = new.iter().map(AsRef::as_ref).filter(|id| old_at.contains_key(id)).collect();
     dedup_keep_first(&mut common_new);
     let ranks: Vec<usize> = common_new.iter().map(|id| old_rank[id]).collect();
     let stay = longest_increasing(&ranks);
@@ -86,10 +136,10 @@ pub fn moves(old: &[String], new: &[String]) -> Vec<(String, usize, usize)> {
         .collect()
 }
 
-fn first_positions(ids: &[String]) -> HashMap<&str, usize> {
+fn first_positions<S: AsRef<str>>(ids: &[S]) -> HashMap<&str, usize> {
     let mut at = HashMap::with_capacity(ids.len());
     for (i, id) in ids.iter().enumerate() {
-        at.entry(id.as_str()).or_insert(i);
+        at.entry(id.as_ref()).or_insert(i);
     }
     at
 }
@@ -124,177 +174,14 @@ fn longest_increasing(values: &[usize]) -> Vec<bool> {
     keep
 }
 
-/// The rationale a commit message gives: a `Reorder-Rationale:` trailer, else the body without
-/// trailers such as `Signed-off-by:`.
-pub fn rationale(message: &str) -> Option<String> {
-    for line in message.lines() {
-        if let Some((key, value)) = line.split_once(':')
-            && key.trim().eq_ignore_ascii_case("reorder-rationale")
-            && !value.trim().is_empty()
-        {
-            return Some(value.trim().to_string());
-        }
-    }
-    let body = message.split_once('\n').map_or("", |(_, rest)| rest);
-    let is_trailer = |line: &str| {
-        line.split_once(": ").is_some_and(|(key, _)| {
-            !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') && key.contains('-')
-        })
-    };
-    let text: Vec<&str> = body.lines().map(str::trim_end).filter(|l| !is_trailer(l)).collect();
-    let text = text.join("\n").trim().to_string();
-    (!text.is_empty()).then_some(text)
-}
-
-/// A running `git cat-file --batch`: one process for every object the scan reads.
-struct CatFile {
-    child: Child,
-    input: ChildStdin,
-    output: BufReader<ChildStdout>,
-}
-
-impl CatFile {
-    /// Starts `git cat-file --batch` on `command`, a [`git`] or [`git_staged`] command.
-    fn start(command: Command) -> std::io::Result<CatFile> {
-        Self::spawn(command, "--batch")
-    }
-
-    /// Starts `git cat-file --batch-check` on `command`: ids, types and sizes, no content.
-    fn start_check(command: Command) -> std::io::Result<CatFile> {
-        Self::spawn(command, "--batch-check")
-    }
-
-    fn spawn(mut command: Command, mode: &str) -> std::io::Result<CatFile> {
-        let mut child = command
-            .args(["cat-file", mode])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()?;
-        let input = child.stdin.take().expect("piped");
-        let output = BufReader::new(child.stdout.take().expect("piped"));
-        Ok(CatFile { child, input, output })
-    }
-
-    /// On a `--batch-check` process: the id, type and size of the object named `name`.
-    fn info(&mut self, name: &str) -> Option<(String, String, usize)> {
-        if name.contains('\n') {
-            return None;
-        }
-        writeln!(self.input, "{name}").ok()?;
-        self.input.flush().ok()?;
-        let mut header = String::new();
-        self.output.read_line(&mut header).ok()?;
-        let mut parts = header.split_whitespace();
-        let (id, kind, size) = (parts.next()?, parts.next()?, parts.next()?);
-        Some((id.to_string(), kind.to_string(), size.parse().ok()?))
-    }
-
-    /// The object named `name` (an id or `rev:path`): its id, type and content; None when missing.
-    /// `--batch` answers with the same header as `--batch-check`, then the content.
-    fn get(&mut self, name: &str) -> Option<(String, String, Vec<u8>)> {
-        let (id, kind, size) = self.info(name)?;
-        // A version over the size cap is skipped unread, as a file on disk would be refused.
-        if size as u64 > crate::files::input::max_file_bytes() {
-            std::io::copy(&mut (&mut self.output).take(size as u64 + 1), &mut std::io::sink()).ok()?;
-            return None;
-        }
-        let mut content = vec![0; size + 1]; // the content, then a newline
-        self.output.read_exact(&mut content).ok()?;
-        content.pop();
-        Some((id, kind, content))
-    }
-}
-
-impl Drop for CatFile {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Every git command backlint runs. The repository is untrusted, and its config may name programs
-/// for git to run: `-c` outranks the repository's config, so each of those is switched off here
-/// (fsmonitor, signature checks, fetching missing objects; pager, filters, textconv and external
-/// diffs are never reached: no pager on a pipe, `cat-file` without `--filters`, no patches). The
-/// environment is not ours either (a hook of another repository sets `GIT_DIR`): every `GIT_*`
-/// variable is dropped; [`git_staged`] and [`committer_ident`] keep the few `git commit` would use.
-pub(crate) fn git(dir: &Path) -> Command {
-    let mut command = Command::new("git");
-    command.current_dir(dir);
-    for (key, _) in std::env::vars_os() {
-        if key.as_encoded_bytes().starts_with(b"GIT_") {
-            command.env_remove(key);
-        }
-    }
-    command
-        .env_remove("PAGER")
-        .env("GIT_OPTIONAL_LOCKS", "0")
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_NO_LAZY_FETCH", "1")
-        .args(["--no-pager", "--literal-pathspecs"])
-        .args(["-c", "core.fsmonitor=false", "-c", "log.showSignature=false", "-c", "protocol.allow=never"])
-        // A folder committed to look like a bare repository (HEAD, objects, refs, a config of its
-        // own) must not be taken for the repository around the backlog: its history would be fake.
-        .args(["-c", "safe.bareRepository=explicit", "-c", "core.quotePath=false"]);
-    command
-}
-
-/// [`git`] for the pre-commit view, which must read the index `git commit` is about to commit:
-/// `git commit -a` and `git commit <path>` name it in `GIT_INDEX_FILE` for their hooks.
-pub(crate) fn git_staged(dir: &Path) -> Command {
-    let mut command = git(dir);
-    if let Some(index) = std::env::var_os("GIT_INDEX_FILE") {
-        // Relative to where the hook runs (our working folder), not to where git will run.
-        command.env("GIT_INDEX_FILE", std::path::absolute(&index).unwrap_or_else(|_| index.clone().into()));
-    }
-    command
-}
-
-/// `git var GIT_COMMITTER_IDENT`: the committer `git commit` would record, which also comes from the
-/// environment (`GIT_COMMITTER_NAME`, …, and `git -c user.name=…`, passed on as `GIT_CONFIG_*`).
-/// `git var` reads config and runs nothing, so that environment is kept for it alone.
-fn committer_ident(dir: &Path) -> Result<String, Unavailable> {
-    let mut command = git(dir);
-    for (key, value) in std::env::vars_os() {
-        let name = key.to_string_lossy();
-        let identity = matches!(&*name, "GIT_COMMITTER_NAME" | "GIT_COMMITTER_EMAIL" | "GIT_COMMITTER_DATE")
-            || name == "GIT_CONFIG_PARAMETERS"
-            || name == "GIT_CONFIG_COUNT"
-            || name.starts_with("GIT_CONFIG_KEY_")
-            || name.starts_with("GIT_CONFIG_VALUE_");
-        if identity {
-            command.env(key, value);
-        }
-    }
-    output_of(command, &["var", "GIT_COMMITTER_IDENT"])
-}
-
-fn run_git(dir: &Path, args: &[&str]) -> Result<String, Unavailable> {
-    output_of(git(dir), args)
-}
-
-fn output_of(mut command: Command, args: &[&str]) -> Result<String, Unavailable> {
-    let out = command.args(args).stderr(Stdio::piped()).output().map_err(|e| {
-        Unavailable::Note(if e.kind() == std::io::ErrorKind::NotFound {
-            "git was not found, so the rules over the backlog's history were skipped".into()
-        } else {
-            format!("cannot run git ({e}), so the rules over the backlog's history were skipped")
-        })
-    })?;
-    if !out.status.success() {
-        let reason = String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or("").trim().to_string();
-        return Err(Unavailable::Note(format!("`git {}` failed: {reason}", args.join(" "))));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
 /// The repository around `target` and the target's path inside it.
 struct Place {
     top: PathBuf,
     /// Path relative to the repository's top, with `/`.
     rel: String,
     shallow: bool,
+    /// The git directory shared by every work tree (where the cache lives).
+    git_dir: Option<PathBuf>,
 }
 
 fn locate(target: Target) -> Result<Place, Unavailable> {
@@ -303,7 +190,10 @@ fn locate(target: Target) -> Result<Place, Unavailable> {
     };
     let abs = std::fs::canonicalize(path).map_err(|_| Unavailable::NotTracked)?;
     let dir = if abs.is_dir() { abs.clone() } else { abs.parent().map(Path::to_path_buf).unwrap_or_default() };
-    let out = match git(&dir).args(["rev-parse", "--show-toplevel", "--is-shallow-repository"]).output() {
+    let out = match git(&dir)
+        .args(["rev-parse", "--show-toplevel", "--is-shallow-repository", "--git-common-dir"])
+        .output()
+    {
         Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).into_owned(),
         // Outside any work tree there is simply no history: say nothing. Inside one that git refuses
         // (dubious ownership, an unknown repository format), say why the history is missing.
@@ -329,10 +219,11 @@ fn locate(target: Target) -> Result<Place, Unavailable> {
     let mut lines = out.lines();
     let top = PathBuf::from(lines.next().unwrap_or_default());
     let shallow = lines.next() == Some("true");
+    let git_dir = lines.next().filter(|l| !l.is_empty()).and_then(|l| std::fs::canonicalize(dir.join(l)).ok());
     let top = std::fs::canonicalize(&top).unwrap_or(top);
     let rel = abs.strip_prefix(&top).map_err(|_| Unavailable::NotTracked)?;
     let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-    Ok(Place { top, rel, shallow })
+    Ok(Place { top, rel, shallow, git_dir })
 }
 
 /// One commit of the log, with the raw changes of each block `-m` prints for it.
@@ -381,10 +272,6 @@ fn parse_log(text: &str, paths: &HashSet<String>) -> Vec<Commit> {
     commits
 }
 
-/// For commands that diff: `--raw` and `--name-only` print no patch, so neither an external diff nor
-/// a textconv filter would run; these say so to git as well.
-const NO_PROGRAMS: [&str; 2] = ["--no-ext-diff", "--no-textconv"];
-
 // Authors as written (`%an`, not `%aN`): the mailmap that applies to a commit is its parent's.
 const LOG_FORMAT: &str = "--format=%x01%H%x02%P%x02%an%x02%ae%x02%aI%x02%B%x03";
 
@@ -403,28 +290,18 @@ pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> R
         return Err(Unavailable::NotTracked);
     }
     let range = match since {
-        Some(s)
-            if !s.starts_with('-')
-                && run_git(&place.top, &["rev-parse", "--verify", "--quiet", &format!("{s}^{{commit}}")]).is_ok() =>
-        {
-            vec![format!("{s}..{end}")]
-        }
-        Some(s) => vec![format!("--since={s}"), end.to_string()],
+        Some(s) => since_range(&place.top, s, end)?,
         None => vec![end.to_string()],
     };
-    let mut args: Vec<String> = [
-        "log",
-        "-m",
-        "--raw",
-        "--no-abbrev",
-        "--topo-order",
-        "--full-history",
-        NO_PROGRAMS[0],
-        NO_PROGRAMS[1],
-        LOG_FORMAT,
-    ]
-    .map(String::from)
-    .to_vec();
+    let folder = matches!(target, Target::Folder(_));
+    // A folder's versions are read from its trees: the log needs no list of changed files.
+    let raw: &[&str] = if folder { &[] } else { &["--raw", "--no-abbrev"] };
+    let mut args: Vec<String> = ["log", "-m"]
+        .into_iter()
+        .chain(raw.iter().copied())
+        .chain(["--topo-order", "--full-history", NO_PROGRAMS[0], NO_PROGRAMS[1], LOG_FORMAT])
+        .map(String::from)
+        .collect();
     args.extend(range);
     args.push("--".into());
     // A renamed file keeps its history: every name it had takes part.
@@ -444,11 +321,8 @@ pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> R
     let log = run_git(&place.top, &args)?;
     let mut commits = parse_log(&log, &names);
     commits.reverse();
-    let mut cat = CatFile::start(git(&place.top)).map_err(|e| Unavailable::Note(format!("cannot run git: {e}")))?;
-    let mut reader = Reader { cat: &mut cat, target, rel: &place.rel, blobs: HashMap::new(), trees: HashMap::new() };
-    if let Target::File(_) = target {
-        reader.prefetch(&commits);
-    }
+    let cannot_run = |e: std::io::Error| Unavailable::Note(format!("cannot run git: {e}"));
+    let mut cat = CatFile::start(git(&place.top)).map_err(cannot_run)?;
     let mut history = History::default();
     if place.shallow {
         history.notes.push(
@@ -456,41 +330,77 @@ pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> R
         );
     }
     history.summary.shallow = place.shallow;
-    let mut baseline: Option<Version> = None;
-    let mut newest: Option<Version> = None;
+    // Per commit: whether its version is readable, the moves it made, and the ids two files share
+    // (with those of its first parent's version).
+    let (steps, by_key): (Vec<Step>, bool) = if folder {
+        folder_steps(&place, &commits)?
+    } else {
+        let mut reader = Reader { cat: &mut cat, blobs: HashMap::new() };
+        reader.prefetch(&commits);
+        let steps = commits
+            .iter()
+            .map(|commit| {
+                let Some(now) = reader.version_at(commit, None).map(Rc::new) else { return Step::default() };
+                let olds: Vec<Option<Rc<Version>>> =
+                    (0..commit.parents.len().max(1))
+                        .map(|i| {
+                            if commit.parents.is_empty() {
+                                None
+                            } else {
+                                reader.version_at(commit, Some(i)).map(Rc::new)
+                            }
+                        })
+                        .collect();
+                let found = commit_moves(&olds, &now, false);
+                Step {
+                    readable: true,
+                    found,
+                    before: olds.first().cloned().flatten(),
+                    now: Some(now),
+                    ..Step::default()
+                }
+            })
+            .collect::<Vec<Step>>();
+        (steps, false)
+    };
+    let mut baseline: Option<Rc<Version>> = None;
+    let mut newest: Option<Rc<Version>> = None;
     let mut mailmaps = Mailmaps::default();
-    for commit in &commits {
-        let Some(now) = reader.version_at(commit, None) else { continue };
-        let olds: Vec<Option<Version>> = (0..commit.parents.len().max(1))
-            .map(|i| if commit.parents.is_empty() { None } else { reader.version_at(commit, Some(i)) })
-            .collect();
+    for (commit, step) in commits.iter().zip(steps) {
+        if !step.readable {
+            continue;
+        }
         let summary = &mut history.summary;
         summary.commits += 1;
         summary.first_date.get_or_insert_with(|| commit.date.clone());
         summary.last_date = Some(commit.date.clone());
-        let found = commit_moves(&olds, &now);
         if baseline.is_none() {
-            baseline = Some(olds.first().cloned().flatten().unwrap_or_else(|| now.clone()));
+            baseline = step.before.clone().or_else(|| step.now.clone());
         }
-        if !found.is_empty() {
+        if !step.found.is_empty() {
             summary.last_reorder_date = Some(commit.date.clone());
             summary.last_reorder_commit = Some(commit.hash.clone());
-            baseline = Some(now.clone());
+            baseline = step.now.clone();
         }
-        let added_log: Vec<&(String, String)> = match olds.first() {
-            Some(Some(old)) => now.log.difference(&old.log).collect(),
-            _ => now.log.iter().collect(),
+        for (id, files) in &step.duplicates {
+            history.notes.push(duplicate_note(id, files, commit));
+        }
+        let empty = HashSet::new();
+        let now_log = step.now.as_ref().map_or(&empty, |v| &v.log);
+        let added_log: Vec<&(String, String)> = match &step.before {
+            Some(old) => now_log.difference(&old.log).collect(),
+            _ => now_log.iter().collect(),
         };
-        let reason = rationale(&commit.message);
         let (author, email) = match commit.parents.first() {
-            Some(parent) if !found.is_empty() => {
-                mailmaps.map(reader.cat, &place.top, parent, &commit.author, &commit.email)
+            Some(parent) if !step.found.is_empty() => {
+                mailmaps.map(&mut cat, &place.top, parent, &commit.author, &commit.email)
             }
             _ => (commit.author.clone(), commit.email.clone()),
         };
-        for (item, from, to) in found {
+        for (item, from, to) in step.found {
             let logged = added_log.iter().find(|(i, _)| *i == item).map(|(_, d)| d.clone());
             history.events.push(Event {
+                rationale: rationale::of_commit(&commit.message, &item),
                 item,
                 from,
                 to,
@@ -498,15 +408,26 @@ pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> R
                 email: email.clone(),
                 date: commit.date.clone(),
                 commit: commit.hash.clone(),
-                rationale: reason.clone(),
                 logged,
             });
         }
-        newest = Some(now);
+        if step.now.is_some() {
+            newest = step.now;
+        }
     }
+    if folder {
+        // The steps of a folder keep no versions: the two the summary compares are read now.
+        let first = commits.first().map(|c| c.parents.first().unwrap_or(&c.hash));
+        let base = history.summary.last_reorder_commit.as_ref().or(first);
+        if let (Some(base), Some(last)) = (base, commits.last()) {
+            baseline = Some(folder_version(&place, base)?);
+            newest = Some(folder_version(&place, &last.hash)?);
+        }
+    }
+    history.notes.extend(identity::unify(&mut history.events));
     if let (Some(base), Some(newest)) = (&baseline, &newest) {
-        let before: HashSet<&String> = base.ids.iter().collect();
-        history.summary.added_without_reorder = newest.ids.iter().filter(|id| !before.contains(id)).count();
+        let before: HashSet<&Arc<str>> = base.order(by_key).iter().collect();
+        history.summary.added_without_reorder = newest.order(by_key).iter().filter(|id| !before.contains(id)).count();
     }
     let since = history.summary.last_reorder_date.as_ref().or(history.summary.first_date.as_ref());
     if let (Some(since), Some(last)) = (since, &history.summary.last_date) {
@@ -515,10 +436,182 @@ pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> R
     Ok(history)
 }
 
+/// What one commit did, as the summary and the events need it.
+#[derive(Default)]
+struct Step {
+    /// Whether the commit's version could be read (an unreadable one is skipped).
+    readable: bool,
+    found: Vec<(String, usize, usize)>,
+    /// The versions before (first parent) and after; a folder's steps keep none.
+    before: Option<Rc<Version>>,
+    now: Option<Rc<Version>>,
+    /// Ids this commit gave to more than one task file, with the files.
+    duplicates: Vec<(String, Vec<String>)>,
+}
+
+/// The steps of a Backlog.md folder's history, and whether its items are compared by key. What the
+/// cache knows (the moves between two trees, the facts of one) needs no tree read; the rest is
+/// read in a few streamed rounds.
+fn folder_steps(place: &Place, commits: &[Commit]) -> Result<(Vec<Step>, bool), Unavailable> {
+    let cannot_run = |e: std::io::Error| Unavailable::Note(format!("cannot run git: {e}"));
+    let mut cache = cache::Cache::open(place.git_dir.as_deref());
+    let mut revs: Vec<String> =
+        commits.iter().flat_map(|c| std::iter::once(&c.hash).chain(&c.parents)).cloned().collect();
+    revs.sort();
+    revs.dedup();
+    let mut folders = folder::Folders::read(&place.top, &place.rel, &revs, &mut cache).map_err(cannot_run)?;
+    let name = |tree: Option<folder::Oid>| tree.map(|t| folder::hex(&t));
+    let mut wanted: Vec<folder::Oid> = Vec::new();
+    for commit in commits {
+        let now = folders.tree_at(&commit.hash);
+        if cache.facts(name(now).as_deref()).is_none() {
+            wanted.extend(now);
+        }
+        for parent in &commit.parents {
+            let old = folders.tree_at(parent);
+            if cache.pair(name(old).as_deref(), name(now).as_deref()).is_none() {
+                wanted.extend(old);
+                wanted.extend(now);
+            }
+        }
+    }
+    wanted.sort_unstable();
+    wanted.dedup();
+    folders.load(&place.top, &wanted, &mut cache).map_err(cannot_run)?;
+    let facts: Vec<cache::Facts> =
+        commits.iter().map(|c| folders.facts(folders.tree_at(&c.hash), &mut cache)).collect();
+    let by_key = facts.iter().all(|f| f.by_key);
+    let mut reported: HashSet<String> = HashSet::new();
+    let mut steps = Vec::with_capacity(commits.len());
+    for (commit, facts) in commits.iter().zip(facts) {
+        let now = folders.tree_at(&commit.hash);
+        let mut per_parent = commit.parents.iter().map(|parent| {
+            let pair = folders.pair(folders.tree_at(parent), now, &mut cache);
+            if by_key { pair.by_key.clone().unwrap_or_else(|| pair.by_id.clone()) } else { pair.by_id.clone() }
+        });
+        // A merge made only the moves it shows against every parent.
+        let mut found = per_parent.next().unwrap_or_default();
+        for other in per_parent {
+            found.retain(|(item, _, _)| other.iter().any(|(i, _, _)| i == item));
+        }
+        let mut duplicates = Vec::new();
+        if !facts.duplicates.is_empty() {
+            let before = match commit.parents.first() {
+                Some(parent) => {
+                    let tree = folders.tree_at(parent);
+                    if cache.facts(name(tree).as_deref()).is_none() {
+                        let trees: Vec<folder::Oid> = tree.into_iter().collect();
+                        folders.load(&place.top, &trees, &mut cache).map_err(cannot_run)?;
+                    }
+                    folders.facts(tree, &mut cache).duplicates
+                }
+                None => Vec::new(),
+            };
+            for (id, files) in facts.duplicates {
+                if !before.iter().any(|(i, _)| *i == id) && reported.insert(id.clone()) {
+                    duplicates.push((id, files));
+                }
+            }
+        }
+        steps.push(Step { readable: true, found, duplicates, ..Step::default() });
+    }
+    cache.save();
+    Ok((steps, by_key))
+}
+
+/// The order of the folder at revision `rev`.
+fn folder_version(place: &Place, rev: &str) -> Result<Rc<Version>, Unavailable> {
+    let cannot_run = |e: std::io::Error| Unavailable::Note(format!("cannot run git: {e}"));
+    let revs = [rev.to_string()];
+    let mut folders =
+        folder::Folders::read(&place.top, &place.rel, &revs, &mut cache::Cache::default()).map_err(cannot_run)?;
+    folders.at(&place.top, rev).map_err(cannot_run)
+}
+
+/// What `--since` asks git for: the commits after a revision (`REV..END`), or after a date
+/// (`YYYY-MM-DD`, or ISO 8601 with a time). Anything else is an error: git would read it as "now"
+/// and the history rules would go silent.
+fn since_range(top: &Path, since: &str, end: &str) -> Result<Vec<String>, Unavailable> {
+    let revision = !since.starts_with('-')
+        && run_git(top, &["rev-parse", "--verify", "--quiet", &format!("{since}^{{commit}}")]).is_ok();
+    if revision {
+        Ok(vec![format!("{since}..{end}")])
+    } else if is_date(since) {
+        Ok(vec![format!("--since={since}"), end.to_string()])
+    } else {
+        Err(Unavailable::Invalid(format!(
+            "`--since {since}` is neither a date (YYYY-MM-DD, or ISO 8601 such as 2026-01-31T09:00:00Z) nor a revision of this repository"
+        )))
+    }
+}
+
+/// `YYYY-MM-DD` of a real day, alone or followed by an ISO 8601 time (`T09:30`, seconds,
+/// fractions, `Z` or an offset).
+pub fn is_date(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| bytes.get(range).is_some_and(|b| b.iter().all(u8::is_ascii_digit));
+    if !(digits(0..4) && bytes.get(4) == Some(&b'-') && digits(5..7) && bytes.get(7) == Some(&b'-') && digits(8..10)) {
+        return false;
+    }
+    let (year, month, day): (i64, u32, u32) =
+        (text[..4].parse().unwrap_or(0), text[5..7].parse().unwrap_or(0), text[8..10].parse().unwrap_or(0));
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    if day == 0 || day > days {
+        return false;
+    }
+    let time = &text[10..];
+    if time.is_empty() {
+        return true;
+    }
+    let Some(time) = time.strip_prefix(['T', ' ']) else { return false };
+    let (clock, zone) = match time.find(['Z', '+', '-']) {
+        Some(i) => time.split_at(i),
+        None => (time, ""),
+    };
+    let (clock, fraction) = clock.split_once('.').unwrap_or((clock, "0"));
+    let parts: Vec<&str> = clock.split(':').collect();
+    let limits = [23, 59, 60];
+    let clock_ok = (2..=3).contains(&parts.len())
+        && parts.iter().zip(limits).all(|(p, max)| p.len() == 2 && p.parse::<u32>().is_ok_and(|n| n <= max));
+    let fraction_ok = !fraction.is_empty() && fraction.bytes().all(|b| b.is_ascii_digit());
+    let zone_ok = match zone {
+        "" | "Z" => true,
+        z => {
+            let z = &z[1..];
+            let (h, m) = z.split_once(':').unwrap_or((z, "00"));
+            h.len() == 2
+                && m.len() == 2
+                && h.parse::<u32>().is_ok_and(|n| n <= 23)
+                && m.parse::<u32>().is_ok_and(|n| n <= 59)
+        }
+    };
+    clock_ok && fraction_ok && zone_ok
+}
+
+/// Says that `commit` put the id `id` in more than one task file.
+fn duplicate_note(id: &str, files: &[String], commit: &Commit) -> String {
+    let short: String = commit.hash.chars().take(10).collect();
+    let files: Vec<String> = files.iter().map(|f| format!("`{f}`")).collect();
+    format!(
+        "commit {short} ({}, {}) gave the id `{id}` to {} task files: {}; the order of these tasks, and the moves of `{id}`, are ambiguous from then on",
+        commit.date.get(..10).unwrap_or(&commit.date),
+        commit.author,
+        files.len(),
+        files.join(", ")
+    )
+}
+
 /// The moves a commit made. A merge made only the moves it shows against every parent: a move
 /// against one parent alone came from the other branch, and is counted at its own commit there.
-fn commit_moves(olds: &[Option<Version>], now: &Version) -> Vec<(String, usize, usize)> {
-    let mut per_parent = olds.iter().map(|old| old.as_ref().map(|o| moves(&o.ids, &now.ids)));
+fn commit_moves(olds: &[Option<Rc<Version>>], now: &Version, by_key: bool) -> Vec<(String, usize, usize)> {
+    let mut per_parent = olds.iter().map(|old| old.as_ref().map(|o| moves(o.order(by_key), now.order(by_key))));
     let Some(Some(first)) = per_parent.next() else { return Vec::new() };
     let mut common = first;
     for other in per_parent {
@@ -529,147 +622,26 @@ fn commit_moves(olds: &[Option<Version>], now: &Version) -> Vec<(String, usize, 
     common
 }
 
-/// A `.mailmap` read the way git reads one: an address, or an address and a name, maps to a proper
-/// name and/or address; names and addresses match regardless of ASCII case.
-#[derive(Debug, Default)]
-struct Mailmap {
-    /// By lowercased address.
-    by_email: HashMap<String, MailmapEntry>,
-}
-
-#[derive(Debug, Default)]
-struct MailmapEntry {
-    /// The proper name and address for any name at this address.
-    name: Option<String>,
-    email: Option<String>,
-    /// By lowercased name: the proper name and address for that name at this address.
-    by_name: HashMap<String, (Option<String>, Option<String>)>,
-}
-
-/// Git reads no more of a `.mailmap` than this here: real ones are a few kilobytes.
-const MAILMAP_MAX_BYTES: usize = 1 << 20;
-
-impl Mailmap {
-    fn parse(text: &str) -> Mailmap {
-        let mut map = Mailmap::default();
-        for line in text.split('\n').filter(|l| !l.starts_with('#')) {
-            let Some((new_name, new_email, rest)) = name_and_email(line, false) else { continue };
-            let (old_name, old_email) = match name_and_email(rest, true) {
-                Some((name, email, _)) => (name, Some(email)),
-                None => (None, None),
-            };
-            let (new_email, old_email) = match old_email {
-                Some(old) => (Some(new_email), old),
-                None => (None, new_email),
-            };
-            let entry = map.by_email.entry(old_email.to_ascii_lowercase()).or_default();
-            match old_name {
-                None => {
-                    if new_name.is_some() {
-                        entry.name = new_name.map(String::from);
-                    }
-                    if new_email.is_some() {
-                        entry.email = new_email.map(String::from);
-                    }
-                }
-                Some(old) => {
-                    entry
-                        .by_name
-                        .insert(old.to_ascii_lowercase(), (new_name.map(String::from), new_email.map(String::from)));
-                }
-            }
-        }
-        map
-    }
-
-    /// The proper name and address of `name <email>`.
-    fn map(&self, name: &str, email: &str) -> (String, String) {
-        let unchanged = (name.to_string(), email.to_string());
-        let Some(entry) = self.by_email.get(&email.to_ascii_lowercase()) else { return unchanged };
-        let (proper_name, proper_email) = match entry.by_name.get(&name.to_ascii_lowercase()) {
-            Some((n, e)) => (n.as_deref(), e.as_deref()),
-            None => (entry.name.as_deref(), entry.email.as_deref()),
-        };
-        (proper_name.unwrap_or(name).to_string(), proper_email.unwrap_or(email).to_string())
-    }
-}
-
-/// `Name <email>` at the start of `text`, as git's mailmap parser reads it: the trimmed name (None
-/// when empty), the email between the brackets, and the rest of the text after `>`.
-fn name_and_email(text: &str, allow_empty_email: bool) -> Option<(Option<&str>, &str, &str)> {
-    let left = text.find('<')?;
-    let right = left + 1 + text[left + 1..].find('>')?;
-    let email = &text[left + 1..right];
-    if email.is_empty() && !allow_empty_email {
-        return None;
-    }
-    let name = text[..left].trim_matches(|c: char| c.is_ascii_whitespace() || c == '\u{b}');
-    Some(((!name.is_empty()).then_some(name), email, &text[right + 1..]))
-}
-
-/// The `.mailmap` of each revision a commit is judged by, each version parsed once.
-#[derive(Default)]
-struct Mailmaps {
-    /// Finds a revision's `.mailmap` blob and its size without reading it.
-    check: Option<CatFile>,
-    parsed: HashMap<String, Mailmap>,
-}
-
-impl Mailmaps {
-    /// `name <email>` as the `.mailmap` of revision `rev` maps it: a commit's author is mapped with its
-    /// parent's, so that a commit cannot make its own author someone else by adding to `.mailmap`.
-    fn map(&mut self, cat: &mut CatFile, top: &Path, rev: &str, name: &str, email: &str) -> (String, String) {
-        if self.check.is_none() {
-            self.check = CatFile::start_check(git(top)).ok();
-        }
-        let blob = self.check.as_mut().and_then(|check| check.info(&format!("{rev}:.mailmap")));
-        let Some((id, kind, size)) = blob else { return (name.to_string(), email.to_string()) };
-        if kind != "blob" || size > MAILMAP_MAX_BYTES {
-            return (name.to_string(), email.to_string());
-        }
-        let map = self.parsed.entry(id).or_insert_with_key(|id| {
-            let text = cat.get(id).map(|(_, _, bytes)| String::from_utf8_lossy(&bytes).into_owned());
-            Mailmap::parse(&text.unwrap_or_default())
-        });
-        map.map(name, email)
-    }
-}
-
-/// Reads versions of the backlog through `cat-file`, each blob and tree parsed once.
+/// Reads versions of a YAML backlog through `cat-file`, each blob parsed once.
 struct Reader<'a> {
     cat: &'a mut CatFile,
-    target: Target<'a>,
-    rel: &'a str,
     blobs: HashMap<String, Option<Version>>,
-    /// Backlog.md: a task blob's sort key and id.
-    trees: HashMap<String, Option<Version>>,
 }
 
 impl Reader<'_> {
     /// The version at the commit (`parent` None) or at its parent number `parent`.
     fn version_at(&mut self, commit: &Commit, parent: Option<usize>) -> Option<Version> {
-        match self.target {
-            Target::File(_) => {
-                let blob = match parent {
-                    None => commit.changes.iter().map(|(_, new)| new).find(|b| !is_zero(b))?,
-                    // Blocks come one per parent; a parent whose version equals the commit's has no block.
-                    Some(i) if commit.changes.len() == commit.parents.len() => &commit.changes[i].0,
-                    Some(_) if commit.parents.len() == 1 => &commit.changes.first()?.0,
-                    Some(_) => return None,
-                };
-                if is_zero(blob) {
-                    return Some(Version::default());
-                }
-                self.file_version(&blob.clone())
-            }
-            Target::Folder(_) => {
-                let rev = match parent {
-                    None => commit.hash.clone(),
-                    Some(i) => commit.parents.get(i)?.clone(),
-                };
-                self.folder_version(&rev)
-            }
+        let blob = match parent {
+            None => commit.changes.iter().map(|(_, new)| new).find(|b| !is_zero(b))?,
+            // Blocks come one per parent; a parent whose version equals the commit's has no block.
+            Some(i) if commit.changes.len() == commit.parents.len() => &commit.changes[i].0,
+            Some(_) if commit.parents.len() == 1 => &commit.changes.first()?.0,
+            Some(_) => return None,
+        };
+        if is_zero(blob) {
+            return Some(Version::default());
         }
+        self.file_version(&blob.clone())
     }
 
     /// Reads every version the commits name and parses them on every core, in batches of bounded size.
@@ -702,78 +674,10 @@ impl Reader<'_> {
         self.blobs.insert(blob.to_string(), version.clone());
         version
     }
-
-    fn folder_version(&mut self, rev: &str) -> Option<Version> {
-        let Some((tree, kind, content)) = self.cat.get(&format!("{rev}:{}", self.rel)) else {
-            return Some(Version::default()); // no tasks folder yet
-        };
-        if kind != "tree" {
-            return Some(Version::default());
-        }
-        if let Some(v) = self.trees.get(&tree) {
-            return v.clone();
-        }
-        let mut tasks: Vec<(crate::source::backlog_md::SortKey, String)> = Vec::new();
-        self.collect_tasks(&content, "", &mut tasks, 0);
-        tasks.sort_by(|a, b| a.0.cmp(&b.0));
-        let version = Some(Version { ids: tasks.into_iter().map(|(_, id)| id).collect(), log: HashSet::new() });
-        self.trees.insert(tree, version.clone());
-        version
-    }
-
-    fn collect_tasks(
-        &mut self,
-        tree: &[u8],
-        prefix: &str,
-        out: &mut Vec<(crate::source::backlog_md::SortKey, String)>,
-        depth: usize,
-    ) {
-        for (mode, name, id) in tree_entries(tree) {
-            if mode == "40000" && depth < 16 {
-                if let Some((_, kind, sub)) = self.cat.get(&id)
-                    && kind == "tree"
-                {
-                    self.collect_tasks(&sub, &format!("{prefix}{name}/"), out, depth + 1);
-                }
-            } else if name.ends_with(".md")
-                && !name.eq_ignore_ascii_case("README.md")
-                && let Some(task) = self.task(&id, &format!("{prefix}{name}"))
-            {
-                out.push(task);
-            }
-        }
-    }
-
-    fn task(&mut self, blob: &str, name: &str) -> Option<(crate::source::backlog_md::SortKey, String)> {
-        let (_, _, bytes) = self.cat.get(blob)?;
-        let text = String::from_utf8(bytes).ok()?;
-        let file = SourceFile::new(name, text);
-        let record = crate::source::backlog_md::task(&file, 0).ok()?;
-        let id = record.text("id", &file)?;
-        Some((crate::source::backlog_md::SortKey::of(&record, &file, false), id))
-    }
 }
 
 fn is_zero(oid: &str) -> bool {
     oid.bytes().all(|b| b == b'0')
-}
-
-/// The entries of a binary tree object: mode, name and hex object id.
-fn tree_entries(mut data: &[u8]) -> Vec<(String, String, String)> {
-    let mut out = Vec::new();
-    // SHA-1 ids are 20 bytes; SHA-256 repositories are not handled by this reader.
-    while let Some(space) = data.iter().position(|&b| b == b' ') {
-        let Some(nul) = data[space..].iter().position(|&b| b == 0).map(|n| n + space) else { break };
-        if data.len() < nul + 21 {
-            break;
-        }
-        let mode = String::from_utf8_lossy(&data[..space]).into_owned();
-        let name = String::from_utf8_lossy(&data[space + 1..nul]).into_owned();
-        let id: String = data[nul + 1..nul + 21].iter().map(|b| format!("{b:02x}")).collect();
-        out.push((mode, name, id));
-        data = &data[nul + 21..];
-    }
-    out
 }
 
 /// The item order and ordering-log entries of one version of a YAML backlog.
@@ -910,7 +814,7 @@ fn skim(text: &str) -> Skim {
                     Some(k) => match (*role, k.as_str()) {
                         (Role::Item, "id") if !id_seen => {
                             id_seen = true;
-                            version.ids.push(value.into_owned());
+                            version.ids.push(value.as_ref().into());
                         }
                         (Role::LogEntry, "item") => entry.0 = Some(value.into_owned()),
                         (Role::LogEntry, "date") => entry.1 = Some(value.into_owned()),
@@ -934,16 +838,22 @@ fn tree_version(text: &str) -> Option<Version> {
         Some(Value::Seq(nodes)) => nodes.as_slice(),
         _ => &[],
     };
-    let ids = list("items").iter().filter_map(|n| n.get("id").and_then(text_of)).collect();
+    let ids = list("items").iter().filter_map(|n| n.get("id").and_then(text_of)).map(Arc::from).collect();
     let log = list("ordering_log")
         .iter()
         .filter_map(|n| Some((n.get("item").and_then(text_of)?, n.get("date").and_then(text_of).unwrap_or_default())))
         .collect();
-    Some(Version { ids, log })
+    Some(Version { ids, log, ..Version::default() })
 }
 
-/// The moves the staged backlog makes against HEAD, by the committer git would record.
-pub fn staged(target: Target) -> Result<History, Unavailable> {
+/// The moves the staged backlog makes against HEAD, by the committer git would record. At the
+/// `commit-msg` stage `message` is the file holding the message being written, which can give the
+/// moves their rationale.
+pub fn staged(target: Target, message: Option<&Path>) -> Result<History, Unavailable> {
+    let message = match message {
+        Some(path) => Some(rationale::read_message_file(path).map_err(Unavailable::Invalid)?),
+        None => None,
+    };
     let place = locate(target)?;
     let ident = committer_ident(&place.top)?;
     let (person, when) = ident.trim().rsplit_once('>').unwrap_or((ident.trim(), ""));
@@ -966,28 +876,45 @@ pub fn staged(target: Target) -> Result<History, Unavailable> {
             (read(&mut cat, &format!("HEAD:{}", place.rel)), read(&mut cat, &format!(":{}", place.rel)))
         }
         Target::Folder(_) => {
-            let mut reader =
-                Reader { cat: &mut cat, target, rel: &place.rel, blobs: HashMap::new(), trees: HashMap::new() };
-            let old = reader.folder_version("HEAD");
+            let head = ["HEAD".to_string()];
+            let mut folders = folder::Folders::read(&place.top, &place.rel, &head, &mut cache::Cache::default())
+                .map_err(|e| Unavailable::Note(format!("cannot run git: {e}")))?;
+            let old = folders.at(&place.top, "HEAD").map_err(|e| Unavailable::Note(format!("cannot run git: {e}")))?;
             let listing = output_of(git_staged(&place.top), &["ls-files", "-s", "--", &place.rel])?;
-            let mut tasks = Vec::new();
+            let mut files: Vec<(String, String)> = Vec::new();
             for line in listing.lines() {
                 let Some((meta, path)) = line.split_once('\t') else { continue };
-                let Some(blob) = meta.split_whitespace().nth(1) else { continue };
-                if path.ends_with(".md") && !path.to_ascii_lowercase().ends_with("readme.md") {
-                    tasks.extend(reader.task(blob, path));
+                let mut meta = meta.split_whitespace();
+                let (Some(mode), Some(blob)) = (meta.next(), meta.next()) else { continue };
+                let name = path.rsplit('/').next().unwrap_or(path);
+                if folder::is_task_file(mode, name) {
+                    files.push((blob.to_string(), path.to_string()));
                 }
             }
-            tasks.sort_by(|a, b| a.0.cmp(&b.0));
-            (old, Some(Version { ids: tasks.into_iter().map(|(_, id)| id).collect(), log: HashSet::new() }))
+            let blobs: Vec<String> = files.iter().map(|(blob, _)| blob.clone()).collect();
+            let contents = git::read_objects(git_staged(&place.top), &blobs)
+                .map_err(|e| Unavailable::Note(format!("cannot run git: {e}")))?;
+            let mut tasks: Vec<(folder::Task, String)> = Vec::new();
+            for ((_, path), object) in files.into_iter().zip(contents) {
+                let Some((_, kind, bytes)) = object else { continue };
+                if let (true, Some(task)) = (kind == "blob", folder::Task::of(folder::skim_task(&bytes))) {
+                    tasks.push((task, path));
+                }
+            }
+            tasks.sort_by(|a, b| a.0.sort.cmp(&b.0.sort));
+            let new = folder::version_of(tasks.iter().map(|(t, p)| (t, || p.clone())));
+            (Some((*old).clone()), Some(new))
         }
     };
     let mut history = History::default();
     let (Some(old), Some(new)) = (old, new) else { return Ok(history) };
     let added: Vec<&(String, String)> = new.log.difference(&old.log).collect();
-    for (item, from, to) in moves(&old.ids, &new.ids) {
+    let by_key = old.keys.is_some() && new.keys.is_some();
+    for (_, from, to) in moves(old.order(by_key), new.order(by_key)) {
+        let item = new.id_at(to).unwrap_or_default();
         let logged = added.iter().find(|(i, _)| *i == item).map(|(_, d)| d.clone());
         history.events.push(Event {
+            rationale: message.as_deref().and_then(|m| rationale::of_commit(m, &item)),
             item,
             from,
             to,
@@ -995,7 +922,6 @@ pub fn staged(target: Target) -> Result<History, Unavailable> {
             email: email.clone(),
             date: date.clone(),
             commit: "staged".into(),
-            rationale: None,
             logged,
         });
     }
@@ -1014,8 +940,16 @@ pub fn merge_into(backlog: &mut Backlog, history: &History) {
         .enumerate()
         .filter_map(|(i, r)| Some((r.text("id", &backlog.files[r.file])?, i)))
         .collect();
+    // An item whose id prefix changed since (`task-12`, now `back-12`) is found by the rest of its id.
+    let mut by_key: HashMap<String, Option<usize>> = HashMap::new();
+    for (id, &i) in &by_id {
+        by_key.entry(id_key(id)).and_modify(|at| *at = None).or_insert(Some(i));
+    }
     let mut added = Vec::new();
     for event in &history.events {
+        let today = by_id.get(&event.item).or_else(|| by_key.get(&id_key(&event.item)).and_then(Option::as_ref));
+        let item = today.and_then(|&i| backlog.items[i].text("id", &backlog.files[backlog.items[i].file]));
+        let item = item.as_deref().unwrap_or(&event.item);
         let short: String = event.commit.chars().take(10).collect();
         let logged = event.logged.as_ref().and_then(|date| {
             backlog.reorders.iter().position(|r| {
@@ -1035,7 +969,7 @@ pub fn merge_into(backlog: &mut Backlog, history: &History) {
             }
             continue;
         }
-        let (file, at) = match by_id.get(&event.item) {
+        let (file, at) = match today {
             Some(&i) => (backlog.items[i].file, backlog.items[i].anchor),
             None => (0, backlog.top.anchor),
         };
@@ -1048,7 +982,7 @@ pub fn merge_into(backlog: &mut Backlog, history: &History) {
             text_entry("date", event.date.get(..10).unwrap_or(&event.date), at),
             text_entry("by", &event.author, at),
             text_entry("email", &event.email, at),
-            text_entry("item", &event.item, at),
+            text_entry("item", item, at),
             num("from", event.from),
             num("to", event.to),
             text_entry("commit", &short, at),
@@ -1091,7 +1025,7 @@ pub fn checkout_at(path: &Path, rev: &str, dest: &Path) -> Result<PathBuf, Strin
     let place = match locate(target) {
         Ok(p) => p,
         Err(Unavailable::NotTracked) => return Err(format!("`{}` is not in a git repository", path.display())),
-        Err(Unavailable::Note(n)) => return Err(n),
+        Err(Unavailable::Note(n) | Unavailable::Invalid(n)) => return Err(n),
     };
     // A revision is never an option: `--output=…` must not reach git as one.
     if rev.starts_with('-')
@@ -1104,7 +1038,7 @@ pub fn checkout_at(path: &Path, rev: &str, dest: &Path) -> Result<PathBuf, Strin
         args.extend(["--", &place.rel]);
     }
     let listing = run_git(&place.top, &args).map_err(|e| match e {
-        Unavailable::Note(n) => n,
+        Unavailable::Note(n) | Unavailable::Invalid(n) => n,
         Unavailable::NotTracked => "git failed".into(),
     })?;
     let mut cat = CatFile::start(git(&place.top)).map_err(|e| format!("cannot run git: {e}"))?;
@@ -1154,13 +1088,14 @@ pub fn staged_text(path: &Path) -> Result<Option<String>, crate::diag::Problem> 
     // `cat-file blob` gives the bytes as staged: no filter, textconv or pager can run.
     let staged = git_staged(dir)
         .args(["cat-file", "blob", &format!(":./{name}")])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
         .spawn();
     let Ok(mut child) = staged else { return Ok(None) };
     let cap = crate::files::input::max_file_bytes();
     let mut bytes = Vec::new();
-    let read = child.stdout.take().map(|out| out.take(cap + 1).read_to_end(&mut bytes));
+    let read =
+        child.stdout.take().map(|out| std::io::Read::read_to_end(&mut std::io::Read::take(out, cap + 1), &mut bytes));
     if bytes.len() as u64 > cap {
         let _ = child.kill();
         let _ = child.wait();
@@ -1212,15 +1147,6 @@ mod tests {
     }
 
     #[test]
-    fn rationale_prefers_the_trailer_and_skips_other_trailers() {
-        let msg = "Reorder\n\nCustomers asked twice.\n\nSigned-off-by: A <a@x>\n";
-        assert_eq!(rationale(msg).as_deref(), Some("Customers asked twice."));
-        let msg = "Reorder\n\nlong text\n\nReorder-Rationale: churn risk\n";
-        assert_eq!(rationale(msg).as_deref(), Some("churn risk"));
-        assert_eq!(rationale("Reorder backlog\n\nSigned-off-by: A <a@x>\n"), None);
-    }
-
-    #[test]
     fn skimming_reads_what_the_full_parser_reads() {
         let texts = [
             "items:\n  - id: A\n    tasks: [{id: X}]\n  - {title: t, id: 7}\n  - id: 'C'\n  - plain\n",
@@ -1250,7 +1176,8 @@ mod tests {
         assert!(!aliases_fit(&values), "a million values");
         let fine = "items:\n  - &a {id: A}\n  - *a\n  - {id: B}\n";
         assert!(aliases_fit(fine));
-        assert_eq!(yaml_version(fine.as_bytes()).map(|v| v.ids), Some(ids("A A B")));
+        let read = yaml_version(fine.as_bytes()).map(|v| v.ids.iter().map(|id| id.to_string()).collect::<Vec<_>>());
+        assert_eq!(read, Some(ids("A A B")));
     }
 
     #[test]

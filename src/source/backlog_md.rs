@@ -241,7 +241,7 @@ fn inherit_goals(mut items: Vec<Record>, files: &[SourceFile]) -> Vec<Record> {
 
 /// Backlog order: active items first; then by `ordinal`, items without one last; then by id,
 /// comparing numbers inside ids as numbers (`task-2` before `task-10`).
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SortKey {
     history: bool,
     no_ordinal: bool,
@@ -249,7 +249,7 @@ pub struct SortKey {
     id: Vec<IdPart>,
 }
 
-#[derive(Debug, PartialEq, PartialOrd)]
+#[derive(Clone, Debug, PartialEq, PartialOrd)]
 enum IdPart {
     Num(u64),
     Text(String),
@@ -258,10 +258,16 @@ enum IdPart {
 impl SortKey {
     pub fn of(record: &Record, file: &SourceFile, history: bool) -> SortKey {
         let ordinal = match record.get("ordinal").map(|n| &n.value) {
-            Some(Value::Num(n)) if n.is_finite() => Some(*n),
+            Some(Value::Num(n)) => Some(*n),
             _ => None,
         };
-        let id = record.text("id", file).unwrap_or_default().to_lowercase();
+        SortKey::from_parts(ordinal, &record.text("id", file).unwrap_or_default(), history)
+    }
+
+    /// The key of a task with this `ordinal` (a number, when it has one) and `id`.
+    pub fn from_parts(ordinal: Option<f64>, id: &str, history: bool) -> SortKey {
+        let ordinal = ordinal.filter(|n| n.is_finite());
+        let id = id.to_lowercase();
         let mut parts = Vec::new();
         let mut rest = id.as_str();
         while !rest.is_empty() {
@@ -295,7 +301,7 @@ impl Ord for SortKey {
 }
 
 /// Where the front matter's YAML is: the byte range between the `---` lines.
-fn front_matter(text: &str) -> Option<(usize, usize, usize)> {
+pub(crate) fn front_matter(text: &str) -> Option<(usize, usize, usize)> {
     let start = if text.starts_with("---\n") {
         4
     } else if text.starts_with("---\r\n") {

@@ -10,11 +10,15 @@ pub const TESTED: &[&str] = &["ordering-stagnant"];
 
 struct Repo {
     dir: tempfile::TempDir,
+    /// Holds an empty git config, so the user's own settings never reach the tests.
+    home: tempfile::TempDir,
 }
 
 impl Repo {
     fn new() -> Repo {
-        let repo = Repo { dir: tempfile::tempdir().unwrap() };
+        let home = tempfile::tempdir().unwrap();
+        std::fs::write(home.path().join("gitconfig"), "").unwrap();
+        let repo = Repo { dir: tempfile::tempdir().unwrap(), home };
         repo.git(&["init", "-q", "-b", "main"]);
         repo
     }
@@ -28,7 +32,7 @@ impl Repo {
         let out = Command::new("git")
             .args(args)
             .current_dir(self.path())
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_GLOBAL", self.home.path().join("gitconfig"))
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_AUTHOR_NAME", who.0)
             .env("GIT_AUTHOR_EMAIL", who.1)
@@ -64,7 +68,7 @@ impl Repo {
             .args(args)
             .current_dir(self.path())
             .env("NO_COLOR", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_GLOBAL", self.home.path().join("gitconfig"))
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_COMMITTER_NAME", committer.0)
             .env("GIT_COMMITTER_EMAIL", committer.1)
@@ -323,11 +327,13 @@ fn a_shallow_clone_or_no_git_is_a_note_not_a_failure() {
     let out = Command::new("git")
         .args(["clone", "-q", "--depth", "1", &url, "."])
         .current_dir(clone.path())
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_GLOBAL", repo.home.path().join("gitconfig"))
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let shallow = Repo { dir: clone };
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("gitconfig"), "").unwrap();
+    let shallow = Repo { dir: clone, home };
     let (code, out, err) = shallow.backlint(&["check", "product-backlog.yaml"], DANA);
     assert_eq!(code, 0, "{out}{err}");
     assert!(err.contains("note: the repository is a shallow clone"), "{out}{err}");
@@ -353,12 +359,22 @@ fn mailmap_names_the_person_behind_an_old_address() {
         "C A B",
         ("dlee", "dlee@old-laptop.example"),
         "2026-02-02",
-        "C first\n\nRefunds.",
+        "C first\n\nRefunds are what our customers ask for most.",
     );
     let h = history::scan(Target::File(&repo.path().join("backlog.yaml")), None).unwrap();
     let events: Vec<_> = h.events.iter().map(event).collect();
     let s = |t: &str| t.to_string();
-    assert_eq!(events, [(s("C"), 3, 1, s("Dana Lee"), s("dana@ferries.example"), Some(s("Refunds.")))]);
+    assert_eq!(
+        events,
+        [(
+            s("C"),
+            3,
+            1,
+            s("Dana Lee"),
+            s("dana@ferries.example"),
+            Some(s("Refunds are what our customers ask for most."))
+        )]
+    );
     let (code, out, err) = repo.backlint(&["check", "--format", "json"], DANA);
     assert_eq!(code, 0, "the Product Owner under her old address: {out}{err}");
 }
@@ -378,4 +394,197 @@ fn an_order_never_changed_while_items_pile_up_is_stagnant_too() {
         stagnant[0].2,
         "the order has never changed in 6 commits over 68 days (since 2026-01-01) while 5 items were added"
     );
+}
+
+/// A Backlog.md task with this id and ordinal.
+fn task(id: &str, ordinal: u32) -> String {
+    format!(
+        "---\nid: {id}\ntitle: Ferry feature {id}\nstatus: To Do\nordinal: {ordinal}\n---\n\n## Description\n\nWork on {id}.\n"
+    )
+}
+
+impl Repo {
+    /// Writes the Backlog.md tasks `(file id, id, ordinal)` and commits everything.
+    fn commit_tasks(&self, tasks: &[(&str, &str, u32)], who: (&str, &str), date: &str, message: &str) {
+        for (file, id, ordinal) in tasks {
+            self.write(&format!("backlog/tasks/{file} - Feature.md"), &task(id, *ordinal));
+        }
+        self.git_as(who, date, &["add", "-A"]);
+        self.git_as(who, date, &["commit", "-q", "-m", message]);
+    }
+
+    /// A Backlog.md project with tasks 1 to 3 in order.
+    fn backlog_md() -> Repo {
+        let repo = Repo::new();
+        repo.write("backlog/config.yml", "project_name: Ferries\ntask_prefix: task\n");
+        repo.commit_tasks(
+            &[("task-1", "task-1", 1000), ("task-2", "task-2", 2000), ("task-3", "task-3", 3000)],
+            DANA,
+            "2026-02-01",
+            "Start",
+        );
+        repo
+    }
+
+    /// (file, rule, message) of the findings of `rule` in `backlint check --format json backlog`.
+    fn md_findings(&self, rule: &str, extra: &[&str]) -> Vec<(String, String)> {
+        let mut args = vec!["check", "--format", "json", "--exit-zero"];
+        args.extend(extra);
+        args.push("backlog");
+        let (_, out, err) = self.backlint(&args, DANA);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == rule)
+            .map(|f| (f["file"].as_str().unwrap_or_default().to_string(), f["message"].as_str().unwrap().to_string()))
+            .collect()
+    }
+}
+
+#[test]
+fn two_names_with_one_email_are_one_person() {
+    let repo = Repo::backlog_md();
+    let handle = ("dlee", "dana@ferries.example");
+    repo.commit_tasks(
+        &[("task-3", "task-3", 500)],
+        handle,
+        "2026-02-02",
+        "Move task-3 first\n\nReorder-Rationale: refunds",
+    );
+    repo.commit_tasks(
+        &[("task-2", "task-2", 100)],
+        DANA,
+        "2026-02-03",
+        "Move task-2 first\n\nReorder-Rationale: port deal",
+    );
+    let h = history::scan(Target::Folder(&repo.path().join("backlog/tasks")), None).unwrap();
+    let people: Vec<(&str, &str)> = h.events.iter().map(|e| (e.author.as_str(), e.email.as_str())).collect();
+    assert_eq!(people, [("Dana Lee", "dana@ferries.example"); 2], "{:?}", h.events);
+    assert!(
+        h.notes.iter().any(|n| n.contains("`Dana Lee <dana@ferries.example> dlee <dana@ferries.example>`")),
+        "{:?}",
+        h.notes
+    );
+    assert_eq!(repo.md_findings("committee-reordering", &[]), []);
+    // Someone else is someone else.
+    repo.commit_tasks(&[("task-1", "task-1", 50)], SAM, "2026-02-04", "Move task-1 first\n\nReorder-Rationale: sales");
+    let found = repo.md_findings("committee-reordering", &[]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].1.contains("Dana Lee, Sam Ortiz"), "{found:?}");
+}
+
+#[test]
+fn a_squash_merge_body_or_a_checklist_is_no_rationale() {
+    let repo = Repo::backlog_md();
+    let squash = "Search and refunds (#45)\n\n* task-3 - move refunds first because finance needs them\n* Reorder tasks so that search comes later\n\n- [x] #1 ordered by priority because users asked\n\nCo-authored-by: Sam Ortiz <sam@ferries.example>\n";
+    repo.commit_tasks(&[("task-3", "task-3", 500)], DANA, "2026-02-02", squash);
+    let found = repo.md_findings("reorder-without-rationale", &[]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].1.starts_with("`task-3` moved from 3 to 1"), "{found:?}");
+    // A sentence that says why the order changed is a rationale.
+    repo.commit_tasks(
+        &[("task-2", "task-2", 100)],
+        DANA,
+        "2026-02-03",
+        "Move task-2 to the top\n\nThe port contract depends on it.",
+    );
+    let h = history::scan(Target::Folder(&repo.path().join("backlog/tasks")), None).unwrap();
+    let reasons: Vec<Option<&str>> = h.events.iter().map(|e| e.rationale.as_deref()).collect();
+    assert_eq!(reasons, [None, Some("The port contract depends on it.")]);
+}
+
+#[test]
+fn a_trailer_at_the_commit_msg_stage_passes_a_staged_reorder() {
+    let repo = Repo::backlog_md();
+    repo.write("backlog/tasks/task-3 - Feature.md", &task("task-3", 500));
+    repo.git(&["add", "-A"]);
+    let message = repo.home.path().join("COMMIT_EDITMSG");
+    let check = |text: &str| {
+        std::fs::write(&message, text).unwrap();
+        let msg = message.to_str().unwrap();
+        repo.backlint(&["check", "--staged", "--commit-msg", msg, "--format", "json", "--exit-zero", "backlog"], DANA)
+    };
+    let rationale_findings = |out: &str| -> usize {
+        let v: serde_json::Value = serde_json::from_str(out).unwrap();
+        v["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "reorder-without-rationale").count()
+    };
+    let (_, out, err) = check(
+        "Move task-3 first\n\nReorder-Rationale: refunds are the top complaint\n# Please enter the commit message\n",
+    );
+    assert_eq!(rationale_findings(&out), 0, "{out}{err}");
+    let (_, out, err) = check("Move task-3 first\n# Reorder-Rationale: only a comment\n");
+    assert_eq!(rationale_findings(&out), 1, "{out}{err}");
+    // Before the message exists (the pre-commit stage) the move has no rationale yet.
+    let (_, out, _) = repo.backlint(&["check", "--staged", "--format", "json", "--exit-zero", "backlog"], DANA);
+    assert_eq!(rationale_findings(&out), 1);
+    let (code, _, err) = repo.backlint(&["check", "--staged", "--commit-msg", "no-such-file", "backlog"], DANA);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cannot read the commit message `no-such-file`"), "{err}");
+}
+
+#[test]
+fn a_changed_id_prefix_still_points_at_the_item() {
+    let repo = Repo::backlog_md();
+    repo.commit_tasks(&[("task-3", "task-3", 500)], DANA, "2026-02-02", "Move task-3 first");
+    // The project renames its prefix: every file and id changes, nothing moves.
+    for n in 1..=3 {
+        repo.git(&["rm", "-q", &format!("backlog/tasks/task-{n} - Feature.md")]);
+    }
+    repo.write("backlog/config.yml", "project_name: Ferries\ntask_prefix: back\n");
+    repo.commit_tasks(
+        &[("back-1", "BACK-1", 1000), ("back-2", "BACK-2", 2000), ("back-3", "BACK-3", 500)],
+        DANA,
+        "2026-02-03",
+        "Prefix back",
+    );
+    let h = history::scan(Target::Folder(&repo.path().join("backlog/tasks")), None).unwrap();
+    assert_eq!(h.events.iter().map(|e| (e.item.as_str(), e.from, e.to)).collect::<Vec<_>>(), [("task-3", 3, 1)]);
+    // The second scan reads the moves and facts from the cache in the git directory: the same result.
+    assert!(repo.path().join(".git/backlint").read_dir().unwrap().count() == 1);
+    let again = history::scan(Target::Folder(&repo.path().join("backlog/tasks")), None).unwrap();
+    assert_eq!((again.events, again.summary), (h.events.clone(), h.summary.clone()));
+    let found = repo.md_findings("reorder-without-rationale", &[]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "backlog/tasks/back-3 - Feature.md", "{found:?}");
+    assert!(found[0].1.starts_with("`BACK-3` moved from 3 to 1"), "{found:?}");
+}
+
+#[test]
+fn two_files_with_one_id_are_reported_at_their_commit() {
+    let repo = Repo::backlog_md();
+    repo.commit_tasks(&[("task-4", "task-2", 4000)], SAM, "2026-02-02", "Add a task");
+    let h = history::scan(Target::Folder(&repo.path().join("backlog/tasks")), None).unwrap();
+    let head = String::from_utf8(repo.git(&["rev-parse", "--short=10", "HEAD"]).stdout).unwrap();
+    let notes: Vec<&String> = h.notes.iter().filter(|n| n.contains("gave the id")).collect();
+    assert_eq!(notes.len(), 1, "{:?}", h.notes);
+    assert!(
+        notes[0].starts_with(&format!(
+            "commit {} (2026-02-02, Sam Ortiz) gave the id `task-2` to 2 task files",
+            head.trim()
+        )),
+        "{}",
+        notes[0]
+    );
+    assert!(notes[0].contains("`task-2 - Feature.md`, `task-4 - Feature.md`"), "{}", notes[0]);
+    // Said once, at the commit that did it, not at every later one.
+    repo.commit_tasks(&[("task-1", "task-1", 1500)], DANA, "2026-02-03", "Touch");
+    let h = history::scan(Target::Folder(&repo.path().join("backlog/tasks")), None).unwrap();
+    assert_eq!(h.notes.iter().filter(|n| n.contains("gave the id")).count(), 1, "{:?}", h.notes);
+}
+
+#[test]
+fn a_since_that_is_neither_a_date_nor_a_revision_is_an_error() {
+    let repo = Repo::backlog_md();
+    for bad in ["v9.9", "2026-13-45", "2026-02-30", "3 months ago"] {
+        let (code, _, err) = repo.backlint(&["check", "--since", bad, "backlog"], DANA);
+        assert_eq!(code, 2, "{bad}: {err}");
+        assert!(err.contains(&format!("`--since {bad}` is neither a date")), "{bad}: {err}");
+    }
+    repo.git(&["tag", "v1"]);
+    for good in ["2026-01-15", "2026-01-15T10:00:00Z", "2026-01-15T10:00+02:00", "v1", "HEAD~0"] {
+        let (code, _, err) = repo.backlint(&["check", "--exit-zero", "--since", good, "backlog"], DANA);
+        assert_eq!(code, 0, "{good}: {err}");
+    }
 }
