@@ -321,8 +321,11 @@ pub fn read_history(
 
 /// The policy's Product Goal for sources without one: `goal_milestone` names the milestone (or Jira
 /// epic) that carries it, which becomes the active goal; a backlog without goals takes a goal made
-/// from `product_goal`.
+/// from `product_goal`. The policy's `requester_field` fills `requested_by` first.
 pub fn apply_policy_goal(backlog: &mut Backlog, settings: &crate::policy::ir::Settings) {
+    if let Some(column) = &settings.requester_field {
+        crate::source::jira_csv::apply_requester(&mut backlog.items, column);
+    }
     if let Some(milestone) = &settings.goal_milestone {
         let file = &backlog.files[0];
         if let Some(goal) = backlog.goals.iter_mut().find(|g| g.text("id", file).as_deref() == Some(milestone.as_str()))

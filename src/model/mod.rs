@@ -280,6 +280,9 @@ impl Backlog {
             );
             return Err(problems);
         }
+        if let Some(problem) = other_schema(&file, &root) {
+            return Err(vec![problem]);
+        }
         validate(&file, &root, BACKLOG_FIELDS, "the backlog", &mut problems);
         // The lists move out of the tree into records (the tree keeps each list's span but not its
         // elements): nothing is held twice, which halves the memory of a large backlog.
@@ -322,6 +325,31 @@ impl Backlog {
             explicit_order: true,
         })
     }
+}
+
+/// A mapping without `items:` whose lists sit under names backlint does not know (`stories:`,
+/// `epics:`, `tasks:`) is a backlog of another schema: read as backlint's, it would be checked as an
+/// empty backlog without a word.
+fn other_schema(file: &SourceFile, root: &Node) -> Option<Problem> {
+    let Value::Map(entries) = &root.value else { return None };
+    if entries.iter().any(|e| e.key == "items") {
+        return None;
+    }
+    let known = |e: &&Entry| BACKLOG_FIELDS.iter().any(|(name, _)| *name == e.key);
+    let foreign: Vec<&Entry> =
+        entries.iter().filter(|e| !known(e) && matches!(e.value.value, Value::Seq(_) | Value::Map(_))).collect();
+    let first = foreign.iter().find(|e| matches!(e.value.value, Value::Seq(_)))?;
+    let names: Vec<String> = foreign.iter().take(5).map(|e| format!("`{}:`", e.key)).collect();
+    let found = match names.len() {
+        1 => names[0].clone(),
+        n => format!("{} and {}", names[..n - 1].join(", "), names[n - 1]),
+    };
+    Some(
+        Problem::error("I0013", format!("this file is not a backlint backlog: it has {found} at the top level and no `items:`"))
+            .in_file(file)
+            .label(first.key_span, "backlint reads a backlog's items from `items:`")
+            .help("backlint's backlog lists its Product Backlog items under `items:` (each with `id`, `title`, `status`, …) and its goals under `product_goals:`; convert the file to that schema, or point backlint at the backlog itself (a Backlog.md folder, a Jira CSV export, a beads file)"),
+    )
 }
 
 /// One dependency record: `from` and `to` point where the source wrote them; the record's anchor is

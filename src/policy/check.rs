@@ -195,6 +195,7 @@ pub const SETTINGS: &[&str] = &[
     "goal_milestone",
     "goal_measure",
     "goal_target",
+    "requester_field",
 ];
 
 /// The largest compiled regex we accept; the `regex` crate guarantees linear-time matching.
@@ -525,7 +526,7 @@ fn apply_settings(c: &mut Checker, settings: &mut Settings, assignments: &[Assig
                     );
                 }
             },
-            "product_goal" | "goal_milestone" | "goal_measure" | "goal_target" => {
+            "product_goal" | "goal_milestone" | "goal_measure" | "goal_target" | "requester_field" => {
                 let Some(text) = value.as_text().map(str::to_string) else {
                     c.error("P0004", format!("`{}` must be text", a.name.text), span, "expected \"…\"");
                     continue;
@@ -534,6 +535,7 @@ fn apply_settings(c: &mut Checker, settings: &mut Settings, assignments: &[Assig
                     "product_goal" => &mut settings.product_goal,
                     "goal_milestone" => &mut settings.goal_milestone,
                     "goal_measure" => &mut settings.goal_measure,
+                    "requester_field" => &mut settings.requester_field,
                     _ => &mut settings.goal_target,
                 };
                 *slot = Some(text);

@@ -222,6 +222,8 @@ pub struct Settings {
     pub goal_milestone: Option<String>,
     pub goal_measure: Option<String>,
     pub goal_target: Option<String>,
+    /// The column (a Jira CSV header) that names who asked for each item: it fills `requested_by`.
+    pub requester_field: Option<String>,
 }
 
 impl Default for Settings {
@@ -255,6 +257,7 @@ impl Default for Settings {
             goal_milestone: None,
             goal_measure: None,
             goal_target: None,
+            requester_field: None,
         }
     }
 }

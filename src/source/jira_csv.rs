@@ -2,14 +2,18 @@
 //! keeps its byte span in the file, so findings point at the row and column. Columns that Jira repeats
 //! once per value (Labels, Sprint, Components) are joined. Rows are ordered by LexoRank
 //! (`Custom field (Rank)`, compared as text), rows without a rank last in file order. Epics become
-//! goals that items link to through `Custom field (Epic Link)` or `Parent`.
+//! goals that items link to through `Custom field (Epic Link)` or their parent: `Parent key` in Jira
+//! Cloud exports (where `Parent` is the parent's numeric issue id), else `Parent` or `Parent id`, a
+//! numeric id resolved through the `Issue id` column. A sub-task's parent is its story: it serves the
+//! story's epic. `Status Category` (To Do, In Progress, Done) decides whether an issue is finished;
+//! `Reporter` is whoever typed the issue, not who asked for it (`requester_field` names that column).
 
 use crate::diag::Problem;
 /// Jira's epics are its goals and story points its estimates; a CSV export has no place for a
 /// Product Owner, a Definition of Done or a declared trade-off.
 pub const FORMAT: SourceFormat = SourceFormat { name: "Jira CSV", places: &["product_goals", "estimate"] };
 
-use crate::model::{self, Backlog, Record, SourceFormat};
+use crate::model::{self, Backlog, Kept, Record, SourceFormat};
 use crate::text::{SourceFile, Span};
 use crate::yaml::{Entry, Node, Value};
 use std::collections::HashMap;
@@ -41,9 +45,9 @@ fn mapping(header: &str) -> (&str, Kind) {
         "Custom field (Rank)" => ("lexorank", Kind::Text),
         "Custom field (Story Points)" | "Custom field (Story point estimate)" => ("estimate", Kind::Number),
         "Custom field (Acceptance Criteria)" => ("acceptance_criteria", Kind::Lines),
-        "Custom field (Epic Link)" | "Parent" | "Parent id" => ("goal", Kind::Text),
+        "Custom field (Epic Link)" => ("goal", Kind::Text),
+        "Parent key" | "Parent" | "Parent id" => ("parent", Kind::Text),
         "Assignee" => ("assignee", Kind::Text),
-        "Reporter" => ("requested_by", Kind::Text),
         "Due date" | "Due Date" => ("due_date", Kind::Text),
         "Sprint" => ("sprint", Kind::Text),
         "Labels" => ("labels", Kind::List),
@@ -231,8 +235,12 @@ pub fn load(file: SourceFile) -> Result<Backlog, Vec<Problem>> {
             .label(first, "header row")
             .help("export from Jira with \"Export CSV (all fields)\"; backlint reads the columns `Issue key`, `Summary`, `Status`, …")]);
     }
+    // Jira Cloud writes the parent's numeric issue id in `Parent` and its key in `Parent key`.
+    let has_parent_key = headers.iter().any(|h| h == "Parent key");
     let mut items: Vec<(Option<String>, usize, Record)> = Vec::new();
     let mut goals = Vec::new();
+    let mut key_of_issue_id: HashMap<String, String> = HashMap::new();
+    let mut epics = std::collections::HashSet::new();
     let mut links: Vec<Record> = Vec::new();
     for (row, record) in rows.enumerate() {
         let record = match record {
@@ -264,7 +272,10 @@ pub fn load(file: SourceFile) -> Result<Backlog, Vec<Problem>> {
                 row_links.push((inward, name.to_lowercase(), str_node(span, value)));
                 continue;
             }
-            let (key, kind) = mapping(header);
+            let (key, kind) = match mapping(header) {
+                ("parent", _) if header != "Parent key" && has_parent_key => (header.as_str(), Kind::Text),
+                mapped => mapped,
+            };
             let node = match kind {
                 Kind::Text => str_node(span, value),
                 Kind::Number => match value.parse::<f64>() {
@@ -314,7 +325,11 @@ pub fn load(file: SourceFile) -> Result<Backlog, Vec<Problem>> {
         }
         let node = Node { span: row_span, value: Value::Map(entries) };
         model::validate_types(&file, &node, model::ITEM_FIELDS, "a row", &mut problems);
-        let record = Record::new(0, node, 0);
+        let mut record = Record::new(0, node, 0);
+        if let (Some(issue_id), Some(key)) = (record.text("Issue id", &file), record.text("id", &file)) {
+            key_of_issue_id.insert(issue_id, key);
+        }
+        let finished = status_category(&mut record, &file);
         if let Some(id) = record.get("id") {
             for (inward, kind, other) in row_links {
                 let kind_node = str_node(other.span, &kind);
@@ -325,7 +340,8 @@ pub fn load(file: SourceFile) -> Result<Backlog, Vec<Problem>> {
         }
         let is_epic = record.text("type", &file).is_some_and(|t| t.eq_ignore_ascii_case("epic"));
         if is_epic {
-            goals.push(epic_goal(&record, &file));
+            epics.extend(record.text("id", &file));
+            goals.push(epic_goal(&record, finished));
             continue;
         }
         items.push((record.text("lexorank", &file), row, record));
@@ -333,6 +349,10 @@ pub fn load(file: SourceFile) -> Result<Backlog, Vec<Problem>> {
     if !problems.is_empty() {
         return Err(problems);
     }
+    for (_, _, item) in &mut items {
+        resolve_parent(item, &key_of_issue_id);
+    }
+    link_goals(&mut items, &epics, &file);
     // LexoRank strings sort lexicographically into the board order; unranked rows keep file order.
     items.sort_by(|a, b| match (&a.0, &b.0) {
         (Some(x), Some(y)) => x.cmp(y).then(a.1.cmp(&b.1)),
@@ -395,11 +415,124 @@ fn dedup_links(links: Vec<Record>, file: &SourceFile) -> Vec<Record> {
     out
 }
 
-/// An epic as a goal: achieved when its status says finished, otherwise a future goal (the policy's
-/// `goal_milestone` names the epic that carries the active Product Goal).
-fn epic_goal(epic: &Record, file: &SourceFile) -> Record {
-    let status = epic.text("status", file).unwrap_or_default().to_lowercase();
-    let finished = matches!(status.as_str(), "done" | "closed" | "resolved" | "complete" | "completed");
+/// Resolutions that close an issue without doing it (Jira's defaults).
+const DROPPING_RESOLUTIONS: &[&str] = &["won't do", "won't fix", "duplicate", "cannot reproduce", "declined"];
+
+/// Applies the row's `Status Category`, when the export has one: an issue in the Done category is
+/// done (`Kept::Completed`, whatever its status is called), or dropped when its `Resolution` says it
+/// was closed without being done (`Kept::Archived`, its `status` then the resolution, the status as
+/// Jira names it kept under `Status`). Returns whether the issue is finished: by its category, else
+/// (no category) by the usual names of finished statuses.
+fn status_category(record: &mut Record, file: &SourceFile) -> bool {
+    let Some(category) = record.text("Status Category", file) else {
+        let status = record.text("status", file).unwrap_or_default().to_lowercase();
+        return matches!(status.as_str(), "done" | "closed" | "resolved" | "complete" | "completed");
+    };
+    if !category.trim().eq_ignore_ascii_case("done") {
+        return false;
+    }
+    let resolution = record.get("Resolution").cloned();
+    let dropped = resolution.as_ref().and_then(|r| model::scalar_text(r, file)).is_some_and(|r| {
+        let r = r.trim().to_lowercase().replace('\u{2019}', "'");
+        DROPPING_RESOLUTIONS.contains(&r.as_str())
+    });
+    match resolution.filter(|_| dropped) {
+        Some(resolution) => {
+            record.kept = Kept::Archived;
+            if let Value::Map(entries) = &mut record.node.value {
+                if let Some(status) = entries.iter_mut().find(|e| e.key == "status") {
+                    let named = std::mem::replace(&mut status.value, resolution);
+                    entries.push(Entry { key: "Status".into(), key_span: named.span, value: named });
+                } else {
+                    entries.push(Entry { key: "status".into(), key_span: resolution.span, value: resolution });
+                }
+            }
+        }
+        None => record.kept = Kept::Completed,
+    }
+    true
+}
+
+/// A numeric parent (Jira's issue id, in `Parent` or `Parent id`) becomes the parent's key when the
+/// export holds the parent's row; the value keeps the cell's span.
+fn resolve_parent(item: &mut Record, key_of_issue_id: &HashMap<String, String>) {
+    let Value::Map(entries) = &mut item.node.value else { return };
+    let Some(parent) = entries.iter_mut().find(|e| e.key == "parent") else { return };
+    if let Value::Str(id) = &parent.value.value
+        && let Some(key) = key_of_issue_id.get(id.trim())
+    {
+        parent.value.value = Value::Str(key.as_str().into());
+    }
+}
+
+fn is_subtask(item: &Record, file: &SourceFile) -> bool {
+    item.text("type", file).is_some_and(|t| {
+        let t = t.to_lowercase();
+        t == "sub-task" || t == "subtask"
+    })
+}
+
+/// Each item without an `Epic Link` serves the epic its parent chain leads to: its parent when that
+/// is an epic, else its parent's goal (a sub-task's parent is a story). A standard issue's parent
+/// outside the export is an epic (Jira's hierarchy puts epics above standard issues); a sub-task's
+/// is a story whose epic is unknown, and a numeric id that no row resolves names nothing. The goal
+/// points at the item's own parent cell.
+fn link_goals(
+    items: &mut [(Option<String>, usize, Record)],
+    epics: &std::collections::HashSet<String>,
+    file: &SourceFile,
+) {
+    let index: HashMap<String, usize> =
+        items.iter().enumerate().filter_map(|(i, (_, _, r))| r.text("id", file).map(|id| (id, i))).collect();
+    let goal_of = |start: usize| -> Option<String> {
+        let mut at = start;
+        // A chain longer than this is a cycle in the export.
+        for _ in 0..32 {
+            let item = &items[at].2;
+            if let Some(goal) = item.text("goal", file) {
+                return Some(goal);
+            }
+            let parent = item.text("parent", file)?;
+            if epics.contains(&parent) {
+                return Some(parent);
+            }
+            match index.get(&parent) {
+                Some(&next) => at = next,
+                None => {
+                    let numeric = parent.chars().all(|c| c.is_ascii_digit());
+                    return (!numeric && !is_subtask(item, file)).then_some(parent);
+                }
+            }
+        }
+        None
+    };
+    let derived: Vec<Option<String>> =
+        (0..items.len()).map(|i| if items[i].2.get("goal").is_some() { None } else { goal_of(i) }).collect();
+    for ((_, _, item), goal) in items.iter_mut().zip(derived) {
+        let (Some(goal), Some(at)) = (goal, item.get("parent").map(|n| n.span)) else { continue };
+        if let Value::Map(entries) = &mut item.node.value {
+            entries.push(Entry { key: "goal".into(), key_span: at, value: str_node(at, &goal) });
+        }
+    }
+}
+
+/// Fills `requested_by` from the column the policy's `requester_field` names, for the items that
+/// have a value there. Jira has no requester of its own: `Reporter` is whoever typed the issue.
+pub fn apply_requester(items: &mut [Record], column: &str) {
+    for item in items {
+        if item.get("requested_by").is_some() {
+            continue;
+        }
+        let Some(value) = item.get(column).cloned() else { continue };
+        if let Value::Map(entries) = &mut item.node.value {
+            entries.push(Entry { key: "requested_by".into(), key_span: value.span, value });
+        }
+    }
+}
+
+/// An epic as a goal: achieved when finished (its status category, else its status), otherwise a
+/// future goal (the policy's `goal_milestone` names the epic that carries the active Product Goal).
+fn epic_goal(epic: &Record, finished: bool) -> Record {
     let mut entries = Vec::new();
     if let Some(id) = epic.get("id") {
         entries.push(Entry { key: "id".into(), key_span: id.span, value: id.clone() });
