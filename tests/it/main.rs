@@ -10,6 +10,7 @@ mod jira;
 mod meta;
 mod policy_lang;
 mod properties;
+mod realdata;
 mod report;
 mod rules;
 mod snapshots;
