@@ -183,12 +183,12 @@ pub const SETTINGS: &[&str] = &[
     "goal_target",
 ];
 
-/// The largest compiled regex we accept; the `regex` crate guarantees linear-time matching.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
-
 struct Checker<'p> {
     problems: Vec<Problem>,
     file: &'p SourceFile,
+    /// Regexes are compiled on first use (see `ir::Pattern`): only for a built-in rule's own
+    /// options, which the tests compile; a team's pattern or option value is compiled here.
+    defer_patterns: bool,
 }
 
 impl Checker<'_> {
@@ -227,7 +227,7 @@ pub fn compile(parsed: &[Parsed]) -> (CompiledPolicy, Vec<Problem>) {
     }
     let mut rules: Vec<CompiledRule> = Vec::new();
     for (p, decl) in &decls {
-        let mut c = Checker { problems: Vec::new(), file: &p.file };
+        let mut c = Checker { problems: Vec::new(), file: &p.file, defer_patterns: p.builtin };
         if let Some(rule) = compile_rule(&mut c, decl, p.builtin) {
             rules.push(rule);
         }
@@ -235,7 +235,7 @@ pub fn compile(parsed: &[Parsed]) -> (CompiledPolicy, Vec<Problem>) {
     }
     // Settings and configuration, in file order: later files override earlier ones.
     for p in parsed {
-        let mut c = Checker { problems: Vec::new(), file: &p.file };
+        let mut c = Checker { problems: Vec::new(), file: &p.file, defer_patterns: false };
         for d in &p.policy.declarations {
             match d {
                 Declaration::Settings { assignments, .. } => apply_settings(&mut c, &mut settings, assignments),
@@ -261,7 +261,7 @@ pub fn compile(parsed: &[Parsed]) -> (CompiledPolicy, Vec<Problem>) {
         if rule.options_configured
             && let Some((p, decl)) = decls.iter().find(|(_, d)| d.name.text == rule.name)
         {
-            let mut c = Checker { problems: Vec::new(), file: &p.file };
+            let mut c = Checker { problems: Vec::new(), file: &p.file, defer_patterns: false };
             // Problems were reported by the first pass; this one only substitutes the configured options.
             rule.checks = decl.checks.iter().filter_map(|check| compile_check(&mut c, check, &rule.options)).collect();
         }
@@ -294,7 +294,7 @@ pub fn compile(parsed: &[Parsed]) -> (CompiledPolicy, Vec<Problem>) {
     }
     let mut tests = Vec::new();
     for p in parsed {
-        let mut c = Checker { problems: Vec::new(), file: &p.file };
+        let mut c = Checker { problems: Vec::new(), file: &p.file, defer_patterns: false };
         for d in &p.policy.declarations {
             match d {
                 Declaration::Test(t) => tests.extend(compile_test(&mut c, t, None)),
@@ -1148,7 +1148,12 @@ fn call(c: &mut Checker, scope: &Scope, f: &Name, args: &[Expr], span: Span) -> 
             Ir::Const(Const::Text(t)) => t.clone(),
             _ => String::new(),
         };
-        return match regex::RegexBuilder::new(&pattern).size_limit(REGEX_SIZE_LIMIT).build() {
+        let compiled = if c.defer_patterns {
+            Ok(Pattern::deferred(&pattern))
+        } else {
+            Pattern::build(&pattern).map(|re| Pattern::compiled(&pattern, re))
+        };
+        return match compiled {
             Ok(re) if func == Func::Matches => (Ir::Matches(Box::new(irs.swap_remove(0)), re), Ty::Bool),
             Ok(re) => (Ir::CountMatching(Box::new(irs.swap_remove(0)), re), Ty::Num),
             Err(err) => {
