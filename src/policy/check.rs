@@ -752,7 +752,7 @@ fn compile_check(c: &mut Checker, check: &Check, options: &[(String, Const)]) ->
     if c.problems.len() > errors_before {
         return None;
     }
-    let mut slots = 0;
+    let mut slots = Slots::default();
     let mut cache = |ir: Ir| hoist(ir, &mut slots);
     let filter = filter.map(&mut cache);
     let condition = cache(cond);
@@ -770,7 +770,7 @@ fn compile_check(c: &mut Checker, check: &Check, options: &[(String, Const)]) ->
         label,
         help,
         severity,
-        cache_slots: slots,
+        cache_slots: slots.seen.len(),
     })
 }
 
@@ -788,15 +788,28 @@ fn depends_on_var(ir: &Ir) -> bool {
     ir.any(&|e| matches!(e, Ir::Var))
 }
 
+/// The cache slots of one check. The same subexpression written twice (in the condition and again in
+/// the message) shares one slot, so its value and the indexes built on it (the similarity index of
+/// `similar_before(items.title, …)`) are computed once per check.
+#[derive(Default)]
+struct Slots {
+    /// Each slot's expression, as its debug form (the IR holds regexes, which have no equality).
+    seen: Vec<String>,
+}
+
 /// Wraps each largest subexpression that does not read the loop variable in a cache slot, so that
 /// `position_of(items.id, item.id)` builds `items.id` (and its index) once, not once per item.
-fn hoist(ir: Ir, slots: &mut usize) -> Ir {
+fn hoist(ir: Ir, slots: &mut Slots) -> Ir {
     if !depends_on_var(&ir) {
         return match ir {
             Ir::Const(_) => ir,
             other => {
-                *slots += 1;
-                Ir::Cached(*slots - 1, Box::new(other))
+                let key = format!("{other:?}");
+                let slot = slots.seen.iter().position(|k| *k == key).unwrap_or_else(|| {
+                    slots.seen.push(key);
+                    slots.seen.len() - 1
+                });
+                Ir::Cached(slot, Box::new(other))
             }
         };
     }
