@@ -1,6 +1,10 @@
-//! `cargo bench`: parse only, policy compile, rule evaluation and the whole process at 1k, 10k and
-//! 100k generated items, and the Backlog.md source at 10k files. Prints a table (median of runs);
-//! speed is measured here, never in tests.
+//! `cargo bench --bench scale`: start-up, every built-in rule at 1k, 10k, 100k and 1M generated
+//! items beside the parse-only floor, the four-check comparison policy, JSON output size, and the
+//! Backlog.md source at 10k files. Prints tables (median of runs); speed is measured here, never
+//! in tests. `BACKLINT_BENCH_MAX=100000` stops before the 1M run (which needs about 3 GB).
+//!
+//! The floor is the YAML parser alone: saphyr-parser's events for the whole file on one thread, no
+//! tree, no model, no rules (what any YAML tool pays before it can look at a backlog).
 
 use backlint::model::Backlog;
 use backlint::text::SourceFile;
@@ -28,30 +32,84 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-/// Wall time, CPU time and peak memory of the real binary, through GNU time.
-fn process(args: &[&str]) -> (f64, f64, u64) {
-    let out = Command::new("/usr/bin/time")
-        .args(["-f", "%e %U %S %M", env!("CARGO_BIN_EXE_backlint")])
-        .args(args)
-        .args(["--format", "short"])
-        .output()
-        .expect("GNU time (/usr/bin/time) is installed");
-    let err = String::from_utf8_lossy(&out.stderr);
-    let last: Vec<f64> = err.lines().last().unwrap_or("").split_whitespace().filter_map(|v| v.parse().ok()).collect();
-    match last.as_slice() {
-        [wall, user, sys, kb] => (*wall, user + sys, *kb as u64),
-        _ => (0.0, 0.0, 0),
+/// The parse-only floor: every event of the file, one thread.
+fn floor(text: &str) -> usize {
+    let mut events = 0;
+    for event in saphyr_parser::Parser::new_from_str(text) {
+        event.expect("generated YAML parses");
+        events += 1;
     }
+    events
+}
+
+/// Wall time, CPU time and peak memory of the real binary, through GNU time (median by wall time).
+fn process(runs: usize, args: &[&str]) -> (f64, f64, u64) {
+    let mut all: Vec<(f64, f64, u64)> = (0..runs)
+        .map(|_| {
+            let out = Command::new("/usr/bin/time")
+                .args(["-f", "%e %U %S %M", env!("CARGO_BIN_EXE_backlint")])
+                .args(args)
+                .output()
+                .expect("GNU time (/usr/bin/time) is installed");
+            let err = String::from_utf8_lossy(&out.stderr);
+            let last: Vec<f64> =
+                err.lines().last().unwrap_or("").split_whitespace().filter_map(|v| v.parse().ok()).collect();
+            match last.as_slice() {
+                [wall, user, sys, kb] => (*wall, user + sys, *kb as u64),
+                _ => (0.0, 0.0, 0),
+            }
+        })
+        .collect();
+    all.sort_by(|a, b| a.0.total_cmp(&b.0));
+    all[all.len() / 2]
+}
+
+/// Start to exit in milliseconds, median of `runs`, measured here (GNU time rounds to 10 ms).
+fn start_to_exit(runs: usize, args: &[&str]) -> f64 {
+    let d = time(runs, || Command::new(env!("CARGO_BIN_EXE_backlint")).args(args).output().unwrap());
+    d.as_secs_f64() * 1000.0
 }
 
 fn main() {
+    let max: usize = std::env::var("BACKLINT_BENCH_MAX").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     let dir = tempfile::tempdir().unwrap();
-    println!("| items | parse only | model | policy compile | rules | whole process (wall, CPU, peak) |");
-    println!("|---|---|---|---|---|---|");
-    let compile = time(20, || backlint::policy::compile(&[]));
-    for n in [1_000, 10_000, 100_000] {
+
+    let small = dir.path().join("small.backlog.yaml");
+    std::fs::write(&small, backlint::generate::yaml(200)).unwrap();
+    let small = small.to_str().unwrap();
+    let check = start_to_exit(31, &["check", small, "--format", "short"]);
+    let version = start_to_exit(31, &["--version"]);
+    let compile = time(21, || backlint::policy::compile(&[]));
+    println!("## Start-up\n");
+    println!("| what | median |\n|---|---|");
+    println!("| 200-item check, process start to exit (all rules) | {check:.1} ms |");
+    println!("| `backlint --version`, start to exit | {version:.1} ms |");
+    println!("| compiling the built-in rules, in process | {} |", ms(compile));
+
+    println!("\n## Every built-in rule, beside the parse-only floor\n");
+    println!(
+        "| items | YAML | floor (saphyr events) | backlint parse (tree) | model | rules | whole process, all rules (wall, CPU, peak) | whole / floor | four checks (wall, peak) | JSON output |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    // The four checks of the Spectral comparison (scripts/compare-spectral.sh), every built-in rule off.
+    let mut four_policy: String =
+        backlint::policy::compile(&[]).0.rules.iter().map(|r| format!("disable {}\n", r.name)).collect();
+    four_policy +=
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/spectral/checks.policy")).unwrap();
+    let four_path = dir.path().join("four.policy");
+    std::fs::write(&four_path, four_policy).unwrap();
+    let four = four_path.to_str().unwrap();
+    for n in [1_000, 10_000, 100_000, 1_000_000].into_iter().filter(|n| *n <= max) {
         let text = backlint::generate::yaml(n);
-        let runs = if n >= 100_000 { 3 } else { 7 };
+        let runs = match n {
+            1_000_000 => 1,
+            100_000 => 3,
+            _ => 7,
+        };
+        let path = dir.path().join(format!("g{n}.backlog.yaml"));
+        std::fs::write(&path, &text).unwrap();
+        // The floor reads the file too, as the process does.
+        let floor_time = time(runs, || floor(&std::fs::read_to_string(&path).unwrap()));
         let file = SourceFile::new("g.yaml", text.as_str());
         let parse = time(runs, || backlint::yaml::parse(&file, Default::default()).unwrap());
         let model = time(runs, || {
@@ -61,28 +119,32 @@ fn main() {
         let backlog =
             Backlog::from_yaml(file.clone(), backlint::yaml::parse(&file, Default::default()).unwrap()).unwrap();
         let rules = time(runs, || backlint::engine::run(&policy, &backlog));
-        let path = dir.path().join(format!("g{n}.backlog.yaml"));
-        std::fs::write(&path, &text).unwrap();
-        let walls: Vec<(f64, f64, u64)> = (0..runs).map(|_| process(&["check", path.to_str().unwrap()])).collect();
-        let (wall, cpu, kb) = walls[walls.len() / 2];
+        drop(backlog);
+        let p = path.to_str().unwrap();
+        let (wall, cpu, kb) = process(runs, &["check", p, "--format", "short"]);
+        let (four_wall, _, four_kb) =
+            process(runs, &["check", p, "--format", "short", "--policy", four, "--fail-on", "error"]);
+        let json =
+            Command::new(env!("CARGO_BIN_EXE_backlint")).args(["check", p, "--format", "json"]).output().unwrap();
         println!(
-            "| {n} | {} | {} | {} | {} | {wall:.2} s, {cpu:.2} s, {} MB |",
+            "| {n} | {:.1} MB | {} | {} | {} | {} | {wall:.2} s, {cpu:.2} s, {} MB | {:.2}x | {four_wall:.2} s, {} MB | {:.1} MB |",
+            text.len() as f64 / 1e6,
+            ms(floor_time),
             ms(parse),
             ms(model),
-            ms(compile),
             ms(rules),
-            kb / 1024
+            kb / 1024,
+            wall / floor_time.as_secs_f64().max(1e-9),
+            four_kb / 1024,
+            json.stdout.len() as f64 / 1e6,
         );
     }
-    let small = dir.path().join("small.backlog.yaml");
-    std::fs::write(&small, backlint::generate::yaml(200)).unwrap();
-    let (wall, _, kb) = process(&["check", small.to_str().unwrap()]);
-    println!("\n200 items, process start to exit: {:.0} ms, {} MB", wall * 1000.0, kb / 1024);
+
     let folder = dir.path().join("folder");
     backlint::generate::folder(10_000, &folder).unwrap();
-    let (wall, cpu, kb) = process(&["check", folder.to_str().unwrap()]);
+    let (wall, cpu, kb) = process(3, &["check", folder.to_str().unwrap(), "--format", "short"]);
     println!(
-        "Backlog.md folder, 10,000 task files: {wall:.2} s wall, {cpu:.2} s CPU (CPU/wall {:.2}), {} MB",
+        "\nBacklog.md folder, 10,000 task files: {wall:.2} s wall, {cpu:.2} s CPU (CPU/wall {:.2}), {} MB",
         cpu / wall.max(1e-9),
         kb / 1024
     );

@@ -1,9 +1,14 @@
 //! The one way backlint uses several cores: map over a slice in contiguous chunks, one scoped thread
 //! per core, results in input order. A panic in a worker is re-raised, never turned into lost results.
 
+/// How many threads `map` uses: one per core.
+pub fn workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// `f` over every element; on one thread when the input is shorter than `min_len`.
 pub fn map<T: Sync, R: Send>(items: &[T], min_len: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = workers();
     if workers <= 1 || items.len() < min_len.max(2) {
         return items.iter().map(f).collect();
     }

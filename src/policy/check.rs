@@ -198,12 +198,12 @@ pub const SETTINGS: &[&str] = &[
     "requester_field",
 ];
 
-/// The largest compiled regex we accept; the `regex` crate guarantees linear-time matching.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
-
 struct Checker<'p> {
     problems: Vec<Problem>,
     file: &'p SourceFile,
+    /// Regexes are compiled on first use (see `ir::Pattern`): only for a built-in rule's own
+    /// options, which the tests compile; a team's pattern or option value is compiled here.
+    defer_patterns: bool,
 }
 
 impl Checker<'_> {
@@ -242,7 +242,7 @@ pub fn compile(parsed: &[Parsed]) -> (CompiledPolicy, Vec<Problem>) {
     }
     let mut rules: Vec<CompiledRule> = Vec::new();
     for (p, decl) in &decls {
-        let mut c = Checker { problems: Vec::new(), file: &p.file };
+        let mut c = Checker { problems: Vec::new(), file: &p.file, defer_patterns: p.builtin };
         if let Some(rule) = compile_rule(&mut c, decl, p.builtin) {
             rules.push(rule);
         }
@@ -250,7 +250,7 @@ pub fn compile(parsed: &[Parsed]) -> (CompiledPolicy, Vec<Problem>) {
     }
     // Settings and configuration, in file order: later files override earlier ones.
     for p in parsed {
-        let mut c = Checker { problems: Vec::new(), file: &p.file };
+        let mut c = Checker { problems: Vec::new(), file: &p.file, defer_patterns: false };
         for d in &p.policy.declarations {
             match d {
                 Declaration::Settings { assignments, .. } => apply_settings(&mut c, &mut settings, assignments),
@@ -276,7 +276,7 @@ pub fn compile(parsed: &[Parsed]) -> (CompiledPolicy, Vec<Problem>) {
         if rule.options_configured
             && let Some((p, decl)) = decls.iter().find(|(_, d)| d.name.text == rule.name)
         {
-            let mut c = Checker { problems: Vec::new(), file: &p.file };
+            let mut c = Checker { problems: Vec::new(), file: &p.file, defer_patterns: false };
             // Problems were reported by the first pass; this one only substitutes the configured options.
             rule.checks = decl.checks.iter().filter_map(|check| compile_check(&mut c, check, &rule.options)).collect();
         }
@@ -309,7 +309,7 @@ pub fn compile(parsed: &[Parsed]) -> (CompiledPolicy, Vec<Problem>) {
     }
     let mut tests = Vec::new();
     for p in parsed {
-        let mut c = Checker { problems: Vec::new(), file: &p.file };
+        let mut c = Checker { problems: Vec::new(), file: &p.file, defer_patterns: false };
         for d in &p.policy.declarations {
             match d {
                 Declaration::Test(t) => tests.extend(compile_test(&mut c, t, None)),
@@ -778,7 +778,7 @@ fn compile_check(c: &mut Checker, check: &Check, options: &[(String, Const)]) ->
     if c.problems.len() > errors_before {
         return None;
     }
-    let mut slots = 0;
+    let mut slots = Slots::default();
     let mut cache = |ir: Ir| hoist(ir, &mut slots);
     let filter = filter.map(&mut cache);
     let condition = cache(cond);
@@ -797,7 +797,7 @@ fn compile_check(c: &mut Checker, check: &Check, options: &[(String, Const)]) ->
         label,
         help,
         severity,
-        cache_slots: slots,
+        cache_slots: slots.seen.len(),
     })
 }
 
@@ -815,15 +815,28 @@ fn depends_on_var(ir: &Ir) -> bool {
     ir.any(&|e| matches!(e, Ir::Var))
 }
 
+/// The cache slots of one check. The same subexpression written twice (in the condition and again in
+/// the message) shares one slot, so its value and the indexes built on it (the similarity index of
+/// `similar_before(items.title, …)`) are computed once per check.
+#[derive(Default)]
+struct Slots {
+    /// Each slot's expression, as its debug form (the IR holds regexes, which have no equality).
+    seen: Vec<String>,
+}
+
 /// Wraps each largest subexpression that does not read the loop variable in a cache slot, so that
 /// `position_of(items.id, item.id)` builds `items.id` (and its index) once, not once per item.
-fn hoist(ir: Ir, slots: &mut usize) -> Ir {
+fn hoist(ir: Ir, slots: &mut Slots) -> Ir {
     if !depends_on_var(&ir) {
         return match ir {
             Ir::Const(_) => ir,
             other => {
-                *slots += 1;
-                Ir::Cached(*slots - 1, Box::new(other))
+                let key = format!("{other:?}");
+                let slot = slots.seen.iter().position(|k| *k == key).unwrap_or_else(|| {
+                    slots.seen.push(key);
+                    slots.seen.len() - 1
+                });
+                Ir::Cached(slot, Box::new(other))
             }
         };
     }
@@ -1176,7 +1189,12 @@ fn call(c: &mut Checker, scope: &Scope, f: &Name, args: &[Expr], span: Span) -> 
             Ir::Const(Const::Text(t)) => t.clone(),
             _ => String::new(),
         };
-        return match regex::RegexBuilder::new(&pattern).size_limit(REGEX_SIZE_LIMIT).build() {
+        let compiled = if c.defer_patterns {
+            Ok(Pattern::deferred(&pattern))
+        } else {
+            Pattern::build(&pattern).map(|re| Pattern::compiled(&pattern, re))
+        };
+        return match compiled {
             Ok(re) if func == Func::Matches => (Ir::Matches(Box::new(irs.swap_remove(0)), re), Ty::Bool),
             Ok(re) => (Ir::CountMatching(Box::new(irs.swap_remove(0)), re), Ty::Num),
             Err(err) => {

@@ -549,6 +549,8 @@ fn key(v: &V) -> Option<Key> {
 }
 
 /// Values of one check's loop-invariant subexpressions, with hash indexes built on first lookup.
+/// A clone shares the lists and similarity indexes (reference-counted) and copies the hash indexes.
+#[derive(Clone)]
 pub struct Cache<'a> {
     values: Vec<Option<V<'a>>>,
     indexes: HashMap<(usize, Option<String>), HashMap<Key, usize>>,
@@ -575,6 +577,9 @@ impl<'a> Cache<'a> {
 pub struct SimilarityIndex {
     /// Each element's words, as sorted unique word numbers.
     tokens: Vec<Vec<u32>>,
+    /// Each element's words as a 64-bit set of `word % 64`: a word whose bit another element lacks
+    /// is not among its words, which bounds their similarity before comparing them word by word.
+    masks: Vec<u64>,
     /// First position of each normalised text.
     exact: HashMap<Vec<u32>, usize>,
     /// Positions of the elements holding each word, ascending, indexed by word number.
@@ -588,13 +593,18 @@ const MAX_CANDIDATES: usize = 128;
 
 impl SimilarityIndex {
     fn new(items: &[V]) -> Self {
+        // Splitting and normalising the words is most of the work: on every core, in order; only
+        // numbering them is sequential.
+        let words: Vec<Vec<String>> = crate::parallel::map(items, 1_000, |v| match &v.val {
+            Val::Text(t) => story::tokens(t),
+            _ => Vec::new(),
+        });
         let mut ids: HashMap<String, u32> = HashMap::new();
         let mut postings: Vec<Vec<usize>> = Vec::new();
-        let tokens: Vec<Vec<u32>> = items
-            .iter()
+        let tokens: Vec<Vec<u32>> = words
+            .into_iter()
             .enumerate()
-            .map(|(i, v)| {
-                let words = if let Val::Text(t) = &v.val { story::tokens(t) } else { Vec::new() };
+            .map(|(i, words)| {
                 let mut numbers: Vec<u32> = words
                     .into_iter()
                     .map(|w| {
@@ -615,7 +625,8 @@ impl SimilarityIndex {
         for (i, t) in tokens.iter().enumerate().filter(|(_, t)| !t.is_empty()) {
             exact.entry(t.clone()).or_insert(i);
         }
-        SimilarityIndex { tokens, exact, postings }
+        let masks = tokens.iter().map(|t| t.iter().fold(0, |m, &w| m | 1u64 << (w % 64))).collect();
+        SimilarityIndex { tokens, masks, exact, postings }
     }
 
     /// The first element before `at` (0-based) at least `threshold` similar to it.
@@ -632,18 +643,37 @@ impl SimilarityIndex {
         let mut by_rarity: Vec<u32> = mine.clone();
         by_rarity.sort_unstable_by_key(|&w| (self.postings[w as usize].len(), w));
         let prefix = mine.len() - (threshold * mine.len() as f64).ceil() as usize + 1;
-        let mut candidates: Vec<usize> = by_rarity
+        // Each prefix word's first candidates before `at` (posting lists ascend), merged in
+        // ascending order without duplicates and verified as they come: the first similar one ends
+        // the lookup, so most lookups neither collect nor sort their candidates.
+        let mut lists: Vec<&[usize]> = by_rarity
             .iter()
             .take(prefix.min(mine.len()))
-            .flat_map(|&w| self.postings[w as usize].iter().copied().take_while(|&p| p < at).take(MAX_CANDIDATES))
+            .map(|&w| {
+                let postings = &self.postings[w as usize];
+                &postings[..postings.partition_point(|&p| p < at).min(MAX_CANDIDATES)]
+            })
             .collect();
-        candidates.sort_unstable();
-        candidates.dedup();
-        for &c in candidates.iter().take(MAX_CANDIDATES) {
+        // Every list holding `c` moves past it at once (a list holds a position once), so no
+        // candidate comes twice.
+        for _ in 0..MAX_CANDIDATES {
+            let Some(c) = lists.iter().filter_map(|l| l.first().copied()).min() else { break };
+            for l in &mut lists {
+                if l.first() == Some(&c) {
+                    *l = &l[1..];
+                }
+            }
             if best.is_some_and(|b| b <= c) {
                 break;
             }
-            if story::jaccard(mine, &self.tokens[c]) >= threshold {
+            // At most `shared` words in common: Jaccard is at most shared / (|A| + |B| - shared).
+            // Below the threshold, the word-by-word comparison cannot reach it either.
+            let theirs = &self.tokens[c];
+            let shared = mine.iter().filter(|&&w| self.masks[c] & (1u64 << (w % 64)) != 0).count();
+            if (shared as f64) / ((mine.len() + theirs.len() - shared) as f64) < threshold {
+                continue;
+            }
+            if story::jaccard(mine, theirs) >= threshold {
                 best = Some(c);
                 break;
             }
@@ -1271,6 +1301,71 @@ pub fn render<'a>(cx: &Context<'a>, parts: &[IrPart], var: &V<'a>, cache: &mut C
 
 #[cfg(test)]
 mod tests {
+    /// The lookup as it was written first (collect, sort, deduplicate, verify the first 128): the
+    /// merged lookup must answer exactly as it does.
+    fn reference(index: &super::SimilarityIndex, at: usize, threshold: f64) -> Option<usize> {
+        let mine = index.tokens.get(at)?;
+        if mine.is_empty() {
+            return None;
+        }
+        let mut best = index.exact.get(mine).copied().filter(|&first| first < at);
+        if threshold >= 1.0 {
+            return best;
+        }
+        let mut by_rarity: Vec<u32> = mine.clone();
+        by_rarity.sort_unstable_by_key(|&w| (index.postings[w as usize].len(), w));
+        let prefix = mine.len() - (threshold * mine.len() as f64).ceil() as usize + 1;
+        let mut candidates: Vec<usize> = by_rarity
+            .iter()
+            .take(prefix.min(mine.len()))
+            .flat_map(|&w| {
+                index.postings[w as usize].iter().copied().take_while(|&p| p < at).take(super::MAX_CANDIDATES)
+            })
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        for &c in candidates.iter().take(super::MAX_CANDIDATES) {
+            if best.is_some_and(|b| b <= c) {
+                break;
+            }
+            if crate::model::story::jaccard(mine, &index.tokens[c]) >= threshold {
+                best = Some(c);
+                break;
+            }
+        }
+        best
+    }
+
+    #[test]
+    fn the_merged_similarity_lookup_answers_as_the_sorted_one() {
+        // Repetitive titles from few words (long posting lists, more than 128 candidates), some
+        // exact and near repeats, a few empty ones.
+        let words = ["refund", "ticket", "ferry", "pier", "departure", "senior", "fare", "card", "sailing", "pass"];
+        let mut state: u64 = 42;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) as usize
+        };
+        let titles: Vec<String> = (0..3_000)
+            .map(|i| {
+                let n = if i % 97 == 0 { 0 } else { 2 + next() % 5 };
+                (0..n).map(|_| words[next() % words.len()]).collect::<Vec<_>>().join(" ")
+            })
+            .collect();
+        let items: Vec<super::V> =
+            titles.iter().map(|t| super::V::new(super::Val::Text(std::borrow::Cow::Borrowed(t.as_str())))).collect();
+        let index = super::SimilarityIndex::new(&items);
+        let mut found = 0;
+        for threshold in [0.5, 0.8, 1.0] {
+            for at in 0..titles.len() {
+                let expected = reference(&index, at, threshold);
+                assert_eq!(index.first_similar_before(at, threshold), expected, "at {at}, threshold {threshold}");
+                found += usize::from(expected.is_some());
+            }
+        }
+        assert!(found > 1_000, "the comparison covers lookups that find something ({found})");
+    }
+
     use super::*;
 
     #[test]

@@ -32,6 +32,50 @@ impl Const {
     }
 }
 
+/// The largest compiled regex we accept; the `regex` crate guarantees linear-time matching.
+pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// A regular expression of a policy. A team's patterns are compiled when the policy is checked, so
+/// a bad one is a policy problem. The built-in rules' patterns are compiled on first use instead:
+/// compiling them all was most of a small run's start-up, and many never run (story rules on a
+/// backlog without stories, patterns over fields a backlog does not use). Every built-in pattern
+/// is compiled by the tests (`policy::tests::builtin_patterns_compile`), so first use cannot fail.
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    source: String,
+    compiled: std::sync::OnceLock<regex::Regex>,
+}
+
+impl Pattern {
+    pub fn build(source: &str) -> Result<regex::Regex, regex::Error> {
+        regex::RegexBuilder::new(source).size_limit(REGEX_SIZE_LIMIT).build()
+    }
+
+    /// An already compiled pattern.
+    pub fn compiled(source: &str, regex: regex::Regex) -> Pattern {
+        Pattern { source: source.to_string(), compiled: regex.into() }
+    }
+
+    /// A pattern compiled on first use; only for patterns the tests compile (the built-in rules).
+    pub fn deferred(source: &str) -> Pattern {
+        Pattern { source: source.to_string(), compiled: std::sync::OnceLock::new() }
+    }
+
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    pub fn regex(&self) -> &regex::Regex {
+        self.compiled.get_or_init(|| {
+            Pattern::build(&self.source).unwrap_or_else(|e| panic!("built-in pattern `{}`: {e}", self.source))
+        })
+    }
+
+    pub fn is_match(&self, text: &str) -> bool {
+        self.regex().is_match(text)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Global {
     Backlog,
@@ -95,9 +139,9 @@ pub enum Ir {
     Field(Box<Ir>, String),
     Index(Box<Ir>, Box<Ir>),
     Call(Func, Vec<Ir>),
-    Matches(Box<Ir>, regex::Regex),
+    Matches(Box<Ir>, Pattern),
     /// `count_matching(list, pattern)`, with the pattern compiled once.
-    CountMatching(Box<Ir>, regex::Regex),
+    CountMatching(Box<Ir>, Pattern),
     Not(Box<Ir>),
     Neg(Box<Ir>),
     Binary(BinaryOp, Box<Ir>, Box<Ir>),

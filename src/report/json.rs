@@ -1,36 +1,69 @@
-//! `--format json`: the findings and, once per rule, its explanation, in a versioned schema.
+//! `--format json`: the findings, and once per rule that has findings its severity, summary and
+//! explanation, in a versioned schema (see the README). Version 2 moved each finding's
+//! `explanation` into the `rules` table, so the output grows with the findings, not with findings ×
+//! explanation (about 1.3 KB each).
 
 use super::{Checked, JSON_VERSION};
 use crate::policy::ir::CompiledRule;
-use serde_json::json;
+use serde::Serialize;
 use std::collections::BTreeMap;
 
-fn explanation(rule: Option<&&CompiledRule>) -> String {
-    rule.and_then(|r| r.explanation.as_ref())
-        .map_or_else(String::new, |e| format!("{}\n\n{}\n\n{}", e.what, e.why, e.fix))
+fn explanation(rule: &CompiledRule) -> String {
+    rule.explanation.as_ref().map_or_else(String::new, |e| format!("{}\n\n{}\n\n{}", e.what, e.why, e.fix))
+}
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    version: u32,
+    tool: Tool,
+    summary: Summary,
+    /// Keyed by rule name: every rule a finding names, once.
+    rules: BTreeMap<&'a str, Rule<'a>>,
+    /// Set-up notices: beside the findings, never counted among them.
+    notices: Vec<serde_json::Value>,
+    findings: Vec<Finding<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    backlogs: usize,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+}
+
+#[derive(Serialize)]
+struct Rule<'a> {
+    group: &'a str,
+    severity: &'a str,
+    summary: &'a str,
+    explanation: String,
+}
+
+#[derive(Serialize)]
+struct Finding<'a> {
+    rule: &'a str,
+    severity: &'a str,
+    message: &'a str,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    item: Option<&'a str>,
+    help: Option<&'a str>,
 }
 
 pub fn json(checked: &[Checked], rules: &BTreeMap<String, &CompiledRule>) -> String {
-    #[derive(serde::Serialize)]
-    struct Finding<'a> {
-        rule: &'a str,
-        severity: &'a str,
-        message: &'a str,
-        file: &'a str,
-        line: usize,
-        column: usize,
-        end_line: usize,
-        end_column: usize,
-        item: Option<&'a str>,
-        help: Option<&'a str>,
-        explanation: &'a str,
-    }
-    // Serialised straight from borrowed rows (no intermediate JSON tree), each explanation built once.
-    let explanations: BTreeMap<&str, String> =
-        rules.iter().map(|(name, rule)| (name.as_str(), explanation(Some(rule)))).collect();
-    let findings: Vec<Finding> = checked
-        .iter()
-        .flat_map(|c| &c.rows)
+    let rows = || checked.iter().flat_map(|c| &c.rows);
+    // Serialised straight from borrowed rows (no intermediate JSON tree) into one buffer.
+    let findings: Vec<Finding> = rows()
         .map(|r| Finding {
             rule: &r.rule,
             severity: r.level.as_str(),
@@ -42,16 +75,28 @@ pub fn json(checked: &[Checked], rules: &BTreeMap<String, &CompiledRule>) -> Str
             end_column: r.end_column,
             item: r.item.as_deref(),
             help: r.help.as_deref(),
-            explanation: explanations.get(r.rule.as_str()).map_or("", String::as_str),
         })
         .collect();
-    let counts = crate::report::human::count(checked.iter().flat_map(|c| c.rows.iter().map(|r| r.level)));
-    // Set-up notices: beside the findings, never counted among them.
-    let notices: Vec<serde_json::Value> = checked
+    let mut table = BTreeMap::new();
+    for f in &findings {
+        if !table.contains_key(f.rule)
+            && let Some((name, rule)) = rules.get_key_value(f.rule)
+        {
+            let entry = Rule {
+                group: &rule.group,
+                severity: rule.severity.as_str(),
+                summary: &rule.summary,
+                explanation: explanation(rule),
+            };
+            table.insert(name.as_str(), entry);
+        }
+    }
+    let counts = crate::report::human::count(rows().map(|r| r.level));
+    let notices = checked
         .iter()
         .flat_map(|c| &c.notices)
         .map(|r| {
-            json!({
+            serde_json::json!({
                 "rule": r.rule,
                 "concept": r.label,
                 "message": r.message,
@@ -62,19 +107,13 @@ pub fn json(checked: &[Checked], rules: &BTreeMap<String, &CompiledRule>) -> Str
             })
         })
         .collect();
-    let doc = json!({
-        "version": JSON_VERSION,
-        "tool": { "name": "backlint", "version": env!("CARGO_PKG_VERSION") },
-        "summary": { "backlogs": checked.len(), "errors": counts[0], "warnings": counts[1], "infos": counts[2] },
-        "notices": notices,
-        "findings": [],
-    });
-    // The small header goes through the JSON tree; the findings are spliced into its empty list.
-    let header = serde_json::to_string_pretty(&doc).expect("JSON values serialise");
-    if findings.is_empty() {
-        return header + "\n";
-    }
-    let mut body = serde_json::to_string_pretty(&findings).expect("findings serialise");
-    body = body.replace("\n", "\n  ");
-    header.replacen("\"findings\": []", &format!("\"findings\": {body}"), 1) + "\n"
+    let doc = Doc {
+        version: JSON_VERSION,
+        tool: Tool { name: "backlint", version: env!("CARGO_PKG_VERSION") },
+        summary: Summary { backlogs: checked.len(), errors: counts[0], warnings: counts[1], infos: counts[2] },
+        rules: table,
+        notices,
+        findings,
+    };
+    serde_json::to_string_pretty(&doc).expect("JSON serialises") + "\n"
 }

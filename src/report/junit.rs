@@ -10,23 +10,27 @@ pub fn junit(checked: &[Checked]) -> String {
     let mut report = Report::new("backlint");
     for c in checked {
         let mut suite = TestSuite::new(escape::visible_line(&c.name));
-        let mut cases: BTreeMap<(String, String), Vec<&Row>> = BTreeMap::new();
+        // Borrowed keys: the rows are the one copy of the findings until the XML is written.
+        let mut cases: BTreeMap<(&str, &str), Vec<&Row>> = BTreeMap::new();
         for r in &c.rows {
-            cases.entry((r.rule.clone(), r.item.clone().unwrap_or_default())).or_default().push(r);
+            cases.entry((&r.rule, r.item.as_deref().unwrap_or_default())).or_default().push(r);
         }
         for ((rule, item), rows) in &cases {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
             // quick-junit drops what XML cannot hold; escaping first keeps it visible instead.
             status.set_message(escape::visible_line(&rows[0].message));
             status.set_type(rows[0].level.as_str());
-            let details: Vec<String> = rows
-                .iter()
-                .map(|r| format!("{}:{}:{}: {}", r.file, r.line, r.column, r.message))
-                .map(|line| escape::visible_line(&line).into_owned())
-                .collect();
-            status.set_description(details.join("\n"));
-            let name = escape::visible_line(&if item.is_empty() { rule.clone() } else { format!("{rule} on {item}") })
-                .into_owned();
+            let mut details = String::new();
+            for (i, r) in rows.iter().enumerate() {
+                if i > 0 {
+                    details.push('\n');
+                }
+                details.push_str(&escape::visible_line(&format!("{}:{}:{}: {}", r.file, r.line, r.column, r.message)));
+            }
+            status.set_description(details);
+            let name =
+                escape::visible_line(&if item.is_empty() { rule.to_string() } else { format!("{rule} on {item}") })
+                    .into_owned();
             let mut case = TestCase::new(name, status);
             case.set_classname(format!("backlint.{rule}"));
             suite.add_test_case(case);

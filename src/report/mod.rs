@@ -18,7 +18,7 @@ use crate::engine::Finding;
 use crate::model::Backlog;
 
 /// Version of the JSON output schema; bumped on any incompatible change.
-pub const JSON_VERSION: u32 = 1;
+pub const JSON_VERSION: u32 = 2;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

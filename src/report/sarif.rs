@@ -3,6 +3,7 @@
 use super::Checked;
 use crate::diag::Level;
 use crate::policy::ir::CompiledRule;
+use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -55,40 +56,50 @@ pub fn sarif(checked: &[Checked], rules: &BTreeMap<String, &CompiledRule>) -> St
             })
         })
         .collect();
+    // Results are the bulk of a large log: serialised from borrowed rows in the shape of SARIF's
+    // `result` (the tests check it against the schema types), never as a JSON tree converted again.
     let mut results = Vec::new();
     for c in checked {
         // Fingerprints use the rule, file, item and the finding's rank among equal keys, never
         // line numbers, so edits elsewhere in the backlog keep them stable.
-        let mut seen: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+        let mut seen: BTreeMap<(&str, &str, &str), usize> = BTreeMap::new();
         for r in &c.rows {
-            let key = (r.rule.clone(), r.file.clone(), r.item.clone().unwrap_or_default());
-            let n = seen.entry(key.clone()).or_default();
+            let key = (r.rule.as_str(), r.file.as_str(), r.item.as_deref().unwrap_or_default());
+            let n = seen.entry(key).or_default();
             *n += 1;
-            let mut result = json!({
-                "ruleId": r.rule,
-                "level": sarif_level(r.level),
-                "message": { "text": r.message },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": { "uri": r.file },
-                        "region": {
-                            "startLine": r.line,
-                            "startColumn": r.column,
-                            "endLine": r.end_line,
-                            "endColumn": r.end_column.max(if r.end_line == r.line { r.column + 1 } else { 1 }),
-                        }
-                    }
+            results.push(SarifResult {
+                rule_id: &r.rule,
+                rule_index: ids.iter().position(|id| **id == r.rule),
+                level: sarif_level(r.level),
+                message: Text { text: &r.message },
+                locations: [Location {
+                    physical_location: PhysicalLocation {
+                        artifact_location: ArtifactLocation { uri: &r.file },
+                        region: Region {
+                            start_line: r.line,
+                            start_column: r.column,
+                            end_line: r.end_line,
+                            end_column: r.end_column.max(if r.end_line == r.line { r.column + 1 } else { 1 }),
+                        },
+                    },
                 }],
-                "partialFingerprints": { "backlint/v1": fnv(&format!("{}\u{0}{}\u{0}{}\u{0}{}", key.0, key.1, key.2, n)) },
+                partial_fingerprints: Fingerprints {
+                    backlint: fnv(&format!("{}\u{0}{}\u{0}{}\u{0}{}", key.0, key.1, key.2, n)),
+                },
             });
-            if let Some(index) = ids.iter().position(|id| **id == r.rule) {
-                result["ruleIndex"] = json!(index);
-            }
-            results.push(result);
         }
     }
+    let driver = json!({
+        "name": "backlint",
+        "version": env!("CARGO_PKG_VERSION"),
+        "informationUri": "https://github.com/backlint/backlint",
+        "rules": descriptors,
+    });
+    // Going through the schema-generated types rejects a driver that is not SARIF 2.1.0 in shape.
+    let driver: serde_sarif::sarif::ToolComponent =
+        serde_json::from_value(driver).expect("the SARIF driver matches the schema types");
     // Set-up notices are about how the tool is configured for this backlog, not results.
-    let notifications: Vec<_> = checked
+    let notifications: Vec<serde_json::Value> = checked
         .iter()
         .flat_map(|c| &c.notices)
         .map(|r| {
@@ -100,24 +111,85 @@ pub fn sarif(checked: &[Checked], rules: &BTreeMap<String, &CompiledRule>) -> St
             })
         })
         .collect();
-    let log = json!({
-        "$schema": serde_sarif::sarif::SCHEMA_URL,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "backlint",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/backlint/backlint",
-                "rules": descriptors,
-            }},
-            "invocations": [{
-                "executionSuccessful": true,
-                "toolConfigurationNotifications": notifications,
-            }],
-            "results": results,
-        }],
-    });
-    // Going through the schema-generated types rejects anything that is not SARIF 2.1.0 in shape.
-    let typed: serde_sarif::sarif::Sarif = serde_json::from_value(log).expect("the SARIF log matches the schema types");
-    serde_json::to_string_pretty(&typed).expect("SARIF serialises") + "\n"
+    let invocation: serde_sarif::sarif::Invocation = serde_json::from_value(json!({
+        "executionSuccessful": true,
+        "toolConfigurationNotifications": notifications,
+    }))
+    .expect("the SARIF invocation matches the schema types");
+    let log = Log {
+        schema: serde_sarif::sarif::SCHEMA_URL,
+        version: "2.1.0",
+        runs: [Run { tool: Tool { driver }, invocations: [invocation], results }],
+    };
+    serde_json::to_string_pretty(&log).expect("SARIF serialises") + "\n"
+}
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct Run<'a> {
+    tool: Tool,
+    invocations: [serde_sarif::sarif::Invocation; 1],
+    results: Vec<SarifResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: serde_sarif::sarif::ToolComponent,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+    level: &'static str,
+    message: Text<'a>,
+    locations: [Location<'a>; 1],
+    partial_fingerprints: Fingerprints,
+}
+
+#[derive(Serialize)]
+struct Text<'a> {
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location<'a> {
+    physical_location: PhysicalLocation<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation<'a> {
+    artifact_location: ArtifactLocation<'a>,
+    region: Region,
+}
+
+#[derive(Serialize)]
+struct ArtifactLocation<'a> {
+    uri: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+#[derive(Serialize)]
+struct Fingerprints {
+    #[serde(rename = "backlint/v1")]
+    backlint: String,
 }

@@ -22,7 +22,13 @@ fn unhealthy(format: &str) -> String {
 #[test]
 fn json_follows_the_documented_schema() {
     let doc: serde_json::Value = serde_json::from_str(&unhealthy("json")).unwrap();
-    assert_eq!(doc["version"], 1);
+    let top: Vec<&str> = doc.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(top, ["version", "tool", "summary", "rules", "notices", "findings"]);
+    // Set-up notices sit beside the findings, each naming what is not declared and how to.
+    for n in doc["notices"].as_array().unwrap() {
+        assert!(n["rule"].is_string() && n["message"].is_string() && n["help"].is_string(), "{n}");
+    }
+    assert_eq!(doc["version"], 2);
     assert_eq!(doc["tool"]["name"], "backlint");
     let findings = doc["findings"].as_array().unwrap();
     let s = &doc["summary"];
@@ -30,25 +36,40 @@ fn json_follows_the_documented_schema() {
         findings.len() as u64,
         s["errors"].as_u64().unwrap() + s["warnings"].as_u64().unwrap() + s["infos"].as_u64().unwrap()
     );
+    let rules = doc["rules"].as_object().unwrap();
     for f in findings {
-        for key in [
-            "rule",
-            "severity",
-            "message",
-            "file",
-            "line",
-            "column",
-            "end_line",
-            "end_column",
-            "item",
-            "help",
-            "explanation",
-        ] {
-            assert!(f.get(key).is_some(), "missing `{key}` in {f}");
-        }
+        let keys: Vec<&str> = f.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            ["rule", "severity", "message", "file", "line", "column", "end_line", "end_column", "item", "help"],
+            "{f}"
+        );
         assert!(["error", "warning", "info"].contains(&f["severity"].as_str().unwrap()));
         assert!(f["line"].as_u64().unwrap() >= 1 && f["column"].as_u64().unwrap() >= 1);
+        // Each finding refers to its rule's one entry in the table.
+        assert!(rules.contains_key(f["rule"].as_str().unwrap()), "no `rules` entry for {f}");
     }
+    // The table holds exactly the rules that have findings, each with its explanation once.
+    let named: std::collections::BTreeSet<&str> = findings.iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules.keys().map(String::as_str).collect::<std::collections::BTreeSet<_>>(), named);
+    for (name, rule) in rules {
+        let keys: Vec<&str> = rule.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, ["group", "severity", "summary", "explanation"], "{name}");
+        assert!(["error", "warning", "info"].contains(&rule["severity"].as_str().unwrap()), "{name}");
+        assert!(!rule["summary"].as_str().unwrap().is_empty(), "{name}");
+        assert!(rule["explanation"].as_str().unwrap().split_whitespace().count() >= 30, "{name}");
+    }
+    assert!(rules.contains_key("missing-acceptance-criteria"));
+}
+
+#[test]
+fn json_without_findings_has_an_empty_rules_table() {
+    let o = run(&["check", "examples/healthy", "--format", "json"], &root());
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(doc["version"], 2);
+    assert_eq!(doc["rules"], serde_json::json!({}));
+    assert_eq!(doc["findings"], serde_json::json!([]));
 }
 
 fn fingerprints(sarif: &serde_json::Value) -> Vec<String> {
