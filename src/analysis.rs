@@ -323,6 +323,7 @@ pub fn read_history(
 /// epic) that carries it, which becomes the active goal; a backlog without goals takes a goal made
 /// from `product_goal`. The policy's `requester_field` fills `requested_by` first.
 pub fn apply_policy_goal(backlog: &mut Backlog, settings: &crate::policy::ir::Settings) {
+    apply_policy_declarations(backlog, settings);
     if let Some(column) = &settings.requester_field {
         crate::source::jira_csv::apply_requester(&mut backlog.items, column);
     }
@@ -364,6 +365,28 @@ pub fn apply_policy_goal(backlog: &mut Backlog, settings: &crate::policy::ir::Se
     goal.anchor = at;
     goal.in_file = false;
     backlog.goals.push(goal);
+}
+
+/// The concepts a policy declares for a backlog that does not say them itself (`optimizing_for`,
+/// `definition_of_done`): they become top-level fields, pointing at the top of the backlog.
+fn apply_policy_declarations(backlog: &mut Backlog, settings: &crate::policy::ir::Settings) {
+    let at = backlog.top.anchor;
+    let text = |t: &str| yaml::Node { span: at, value: yaml::Value::Str(t.into()) };
+    let mut add = Vec::new();
+    if let Some(t) = &settings.optimizing_for
+        && backlog.top.get("optimizing_for").is_none()
+    {
+        add.push(("optimizing_for", text(t)));
+    }
+    if !settings.definition_of_done.is_empty() && backlog.top.get("definition_of_done").is_none() {
+        let list = settings.definition_of_done.iter().map(|t| text(t)).collect();
+        add.push(("definition_of_done", yaml::Node { span: at, value: yaml::Value::Seq(list) }));
+    }
+    if let yaml::Value::Map(entries) = &mut backlog.top.node.value {
+        for (key, value) in add {
+            entries.push(yaml::Entry { key: key.into(), key_span: at, value });
+        }
+    }
 }
 
 /// The policy that applies to the backlog at `start`: the nearest `backlint.policy` above it, else

@@ -195,6 +195,8 @@ pub const SETTINGS: &[&str] = &[
     "goal_milestone",
     "goal_measure",
     "goal_target",
+    "optimizing_for",
+    "definition_of_done",
     "requester_field",
 ];
 
@@ -526,7 +528,16 @@ fn apply_settings(c: &mut Checker, settings: &mut Settings, assignments: &[Assig
                     );
                 }
             },
-            "product_goal" | "goal_milestone" | "goal_measure" | "goal_target" | "requester_field" => {
+            "definition_of_done" => match value {
+                Const::List(items) if items.iter().all(|i| i.as_text().is_some()) => {
+                    settings.definition_of_done = items.iter().filter_map(|i| i.as_text().map(str::to_string)).collect()
+                }
+                _ => {
+                    c.error("P0004", "`definition_of_done` must be a list of texts", span, "expected [\"…\", \"…\"]");
+                }
+            },
+            "product_goal" | "goal_milestone" | "goal_measure" | "goal_target" | "requester_field"
+            | "optimizing_for" => {
                 let Some(text) = value.as_text().map(str::to_string) else {
                     c.error("P0004", format!("`{}` must be text", a.name.text), span, "expected \"…\"");
                     continue;
@@ -536,6 +547,7 @@ fn apply_settings(c: &mut Checker, settings: &mut Settings, assignments: &[Assig
                     "goal_milestone" => &mut settings.goal_milestone,
                     "goal_measure" => &mut settings.goal_measure,
                     "requester_field" => &mut settings.requester_field,
+                    "optimizing_for" => &mut settings.optimizing_for,
                     _ => &mut settings.goal_target,
                 };
                 *slot = Some(text);

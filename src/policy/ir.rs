@@ -266,6 +266,10 @@ pub struct Settings {
     pub goal_milestone: Option<String>,
     pub goal_measure: Option<String>,
     pub goal_target: Option<String>,
+    /// Concepts for formats with no place for them (Backlog.md, Jira CSV, beads): the backlog takes
+    /// them when it does not say them itself.
+    pub optimizing_for: Option<String>,
+    pub definition_of_done: Vec<String>,
     /// The column (a Jira CSV header) that names who asked for each item: it fills `requested_by`.
     pub requester_field: Option<String>,
 }
@@ -301,6 +305,8 @@ impl Default for Settings {
             goal_milestone: None,
             goal_measure: None,
             goal_target: None,
+            optimizing_for: None,
+            definition_of_done: Vec::new(),
             requester_field: None,
         }
     }

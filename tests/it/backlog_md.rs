@@ -100,3 +100,38 @@ fn the_cli_checks_the_rest_of_a_folder_with_broken_files() {
     );
     assert!(out.contains("in 1 backlog") && out.contains("done-criteria-unmet"), "{out}");
 }
+
+/// A concept Backlog.md has no place for is one set-up notice, gone once the policy declares it.
+#[test]
+fn setup_notices_go_once_the_policy_declares_the_concepts() {
+    let notices = |policy: Option<&str>| -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let policy = policy.map(|text| {
+            let path = dir.path().join("team.policy");
+            std::fs::write(&path, text).unwrap();
+            path
+        });
+        let request = backlint::analysis::Request {
+            paths: vec![fixture("backlog_md/basic/backlog")],
+            policy,
+            history: backlint::analysis::HistoryOptions { skip: true, ..Default::default() },
+            ..Default::default()
+        };
+        let analysis = backlint::analysis::analyse(&request);
+        let mut rules: Vec<String> = analysis.backlogs[0].notices.iter().map(|n| n.rule.clone()).collect();
+        rules.sort();
+        assert!(analysis.backlogs[0].findings.iter().all(|f| !f.notice));
+        rules
+    };
+    // The fixture's own policy declares a Product Owner and a goal; an empty one declares nothing
+    // (its config.yml keeps an `optimizing_for`, which counts).
+    assert_eq!(notices(Some("")), ["near-item-too-large", "product-goal-missing", "product-owner-not-one-person"]);
+    // Estimates are data, not a declaration: that notice stays until items carry one.
+    let declared = r#"settings {
+  product_owner = "Dana Lee"
+  product_goal = "Passengers buy tickets in the app"
+  optimizing_for = "learning"
+  definition_of_done = ["Reviewed", "Released"]
+}"#;
+    assert_eq!(notices(Some(declared)), ["near-item-too-large"]);
+}
