@@ -323,6 +323,42 @@ fn problem_at(file: &SourceFile, code: &str, message: String, span: Span, label:
     Problem::error(code, message).in_file(file).label(span, label).help(help)
 }
 
+/// Front matter as Backlog.md reads it: it quotes `@handle` values (`assignee: @dana`,
+/// `- @dana`, `[@dana, @li]`) before parsing, since YAML reserves `@`. Only when the text does not
+/// parse as it is, each such `@` is read as `_` (same length, so every span stays exact) and given
+/// back in the values that start with it.
+fn parse_front_matter(fm: &SourceFile) -> Result<Node, Vec<Problem>> {
+    let first = yaml::parse(fm, yaml::Limits::default());
+    if first.is_ok() || !fm.text.contains('@') {
+        return first;
+    }
+    let mut bytes = fm.text.as_bytes().to_vec();
+    let mut at = std::collections::HashSet::new();
+    for i in 0..bytes.len() {
+        let before = &fm.text.as_bytes()[..i];
+        let starts_value =
+            before.ends_with(b": ") || before.ends_with(b"- ") || before.ends_with(b"[") || before.ends_with(b", ");
+        if bytes[i] == b'@' && starts_value {
+            bytes[i] = b'_';
+            at.insert(i);
+        }
+    }
+    let Ok(text) = String::from_utf8(bytes) else { return first };
+    let Ok(mut node) = yaml::parse(&SourceFile::new(&fm.path, text), yaml::Limits::default()) else { return first };
+    fn give_back(node: &mut Node, at: &std::collections::HashSet<usize>) {
+        match &mut node.value {
+            Value::Str(s) if at.contains(&node.span.start) && s.starts_with('_') => {
+                *s = format!("@{}", &s[1..]).into();
+            }
+            Value::Seq(items) => items.iter_mut().for_each(|n| give_back(n, at)),
+            Value::Map(entries) => entries.iter_mut().for_each(|e| give_back(&mut e.value, at)),
+            _ => {}
+        }
+    }
+    give_back(&mut node, &at);
+    Ok(node)
+}
+
 /// Reads one task file into an item record (public for the property tests).
 pub fn task(file: &SourceFile, index: usize) -> Result<Record, Problem> {
     let text: &str = &file.text;
@@ -348,7 +384,7 @@ pub fn task(file: &SourceFile, index: usize) -> Result<Record, Problem> {
         ));
     };
     let fm_file = SourceFile::new(&file.path, &text[fm_start..fm_end]);
-    let mut node = yaml::parse(&fm_file, yaml::Limits::default()).map_err(|problems| {
+    let mut node = parse_front_matter(&fm_file).map_err(|problems| {
         let p = &problems[0];
         let at = p.primary_span().map_or(first_line, |s| Span::new(s.start + fm_start, s.end + fm_start));
         problem_at(

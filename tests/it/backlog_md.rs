@@ -135,3 +135,20 @@ fn setup_notices_go_once_the_policy_declares_the_concepts() {
 }"#;
     assert_eq!(notices(Some(declared)), ["near-item-too-large"]);
 }
+
+/// Backlog.md quotes `@handle` values before parsing; so do we, keeping every span exact.
+#[test]
+fn unquoted_at_handles_read_as_backlog_md_reads_them() {
+    let text = "---\nid: task-7\ntitle: Refunds\nassignee: @dana\nreporter: [@li, @mo]\nlabels:\n  - @team\n---\n";
+    let file = SourceFile::new("task-7 - Refunds.md", text);
+    let record = backlint::source::backlog_md::task(&file, 0).unwrap_or_else(|p| panic!("{}", p.message));
+    assert_eq!(record.text("assignee", &file).as_deref(), Some("@dana"));
+    assert_eq!(record.text("reporter", &file).as_deref(), Some("@li, @mo"));
+    let span = record.get("assignee").unwrap().span;
+    assert_eq!(&text[span.start..span.end], "@dana", "the value points at its own text");
+    // Text that parses as it is keeps its meaning: an `@` inside a quoted title stays.
+    let quoted = "---\nid: task-8\ntitle: \"Mention, @dana\"\n---\n";
+    let file = SourceFile::new("task-8.md", quoted);
+    let record = backlint::source::backlog_md::task(&file, 0).unwrap();
+    assert_eq!(record.text("title", &file).as_deref(), Some("Mention, @dana"));
+}
