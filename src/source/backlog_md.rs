@@ -334,12 +334,12 @@ fn parse_front_matter(fm: &SourceFile) -> Result<Node, Vec<Problem>> {
     }
     let mut bytes = fm.text.as_bytes().to_vec();
     let mut at = std::collections::HashSet::new();
-    for i in 0..bytes.len() {
+    for (i, byte) in bytes.iter_mut().enumerate() {
         let before = &fm.text.as_bytes()[..i];
         let starts_value =
             before.ends_with(b": ") || before.ends_with(b"- ") || before.ends_with(b"[") || before.ends_with(b", ");
-        if bytes[i] == b'@' && starts_value {
-            bytes[i] = b'_';
+        if *byte == b'@' && starts_value {
+            *byte = b'_';
             at.insert(i);
         }
     }
