@@ -79,7 +79,7 @@ pub fn run(ui: &mut Ui, plan: &ReportPlan) -> i32 {
         ReportFormat::Markdown => {
             let mut summaries = Vec::new();
             let mut checked = Vec::new();
-            for ((a, _, now, then), analysed) in reports.iter().zip(&analysis.backlogs) {
+            for (a, _, now, then) in &reports {
                 let name = a.name.clone();
                 let rows = a.findings.iter().map(|f| crate::report::Row::new(a.backlog, f)).collect();
                 summaries.push(crate::report::Summary {
@@ -87,7 +87,7 @@ pub fn run(ui: &mut Ui, plan: &ReportPlan) -> i32 {
                     figures: now.clone(),
                     compare: then.clone(),
                 });
-                let notices = analysed.notices.iter().map(|f| crate::report::Row::new(a.backlog, f)).collect();
+                let notices = a.notices.iter().map(|f| crate::report::Row::new(a.backlog, f)).collect();
                 checked.push(crate::report::Checked { name, rows, notices });
             }
             crate::report::markdown(&summaries, &checked, &rules)
@@ -120,6 +120,7 @@ fn checked(a: &Analysed) -> crate::report::html::Checked<'_> {
         name: crate::text::display_path(a.found.path()),
         backlog: &a.backlog,
         findings: &a.findings,
+        notices: &a.notices,
     }
 }
 

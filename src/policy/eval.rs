@@ -119,17 +119,17 @@ struct Closing<'a> {
 impl Closing<'_> {
     fn state(&self, item: &crate::model::Record, status: &str) -> State {
         use crate::model::Kept;
-        let done_by_status = self.done.iter().any(|s| s == status) && !self.dropped.iter().any(|s| s == status);
-        let closed =
-            self.dropped.iter().any(|s| s == status) || done_by_status || self.terminal.as_deref() == Some(status);
+        let dropped = self.dropped.iter().any(|s| s == status);
+        let done_by_name = !dropped && self.done.iter().any(|s| s == status);
+        let done = done_by_name || (!dropped && self.terminal.as_deref() == Some(status));
         match item.kept {
             Kept::Draft => State::Draft,
             Kept::Completed => State::Done,
-            Kept::Archived if done_by_status => State::Done,
+            Kept::Archived if done_by_name => State::Done,
             Kept::Archived => State::Dropped,
-            Kept::Backlog if !closed => State::Open,
-            Kept::Backlog if self.dropped.iter().any(|s| s == status) => State::Dropped,
-            Kept::Backlog => State::Done,
+            Kept::Backlog if dropped => State::Dropped,
+            Kept::Backlog if done => State::Done,
+            Kept::Backlog => State::Open,
         }
     }
 }

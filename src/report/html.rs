@@ -38,6 +38,7 @@ pub struct Checked<'a> {
     pub name: String,
     pub backlog: &'a Backlog,
     pub findings: &'a [Finding],
+    pub notices: &'a [Finding],
 }
 
 pub fn page(reports: &[Report], compare: Option<&str>) -> Result<String, minijinja::Error> {

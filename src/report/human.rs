@@ -152,8 +152,13 @@ pub fn notice(row: &super::Row, style: Style) -> String {
 
 /// The concepts set-up notices name (their labels), for the summary line: "not declared: …".
 pub fn undeclared<'a>(notices: impl Iterator<Item = &'a super::Row>) -> String {
-    let mut concepts: Vec<&str> = notices.filter_map(|r| r.label.as_deref()).collect();
-    concepts.dedup();
+    // Each concept once, in the order first said, however many backlogs lack it.
+    let mut concepts: Vec<&str> = Vec::new();
+    for concept in notices.filter_map(|r| r.label.as_deref()) {
+        if !concepts.contains(&concept) {
+            concepts.push(concept);
+        }
+    }
     if concepts.is_empty() { String::new() } else { format!("; not declared: {}", concepts.join(", ")) }
 }
 
