@@ -328,9 +328,11 @@ pub fn apply_policy_goal(backlog: &mut Backlog, settings: &crate::policy::ir::Se
         crate::source::jira_csv::apply_requester(&mut backlog.items, column);
     }
     if let Some(milestone) = &settings.goal_milestone {
-        let file = &backlog.files[0];
-        if let Some(goal) = backlog.goals.iter_mut().find(|g| g.text("id", file).as_deref() == Some(milestone.as_str()))
-        {
+        let files = &backlog.files;
+        let named = |g: &&mut crate::model::Record| {
+            g.text("id", &files[g.file]).is_some_and(|id| id.eq_ignore_ascii_case(milestone))
+        };
+        if let Some(goal) = backlog.goals.iter_mut().find(named) {
             if let yaml::Value::Map(entries) = &mut goal.node.value {
                 for e in entries.iter_mut().filter(|e| e.key == "status") {
                     e.value.value = yaml::Value::Str("active".into());

@@ -76,7 +76,10 @@ pub fn load(root: &Path, repo: &Path, read: impl Fn(&Path) -> Result<SourceFile,
             );
             continue;
         }
-        for entry in walkdir::WalkDir::new(&dir).follow_links(false).sort_by_file_name() {
+        let walk = walkdir::WalkDir::new(&dir).follow_links(false).sort_by_file_name().into_iter();
+        // Archived milestones live under `archive/`, but they are goals, not tasks.
+        for entry in walk.filter_entry(|e| !(e.depth() == 1 && e.file_type().is_dir() && e.file_name() == "milestones"))
+        {
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
@@ -99,6 +102,7 @@ pub fn load(root: &Path, repo: &Path, read: impl Fn(&Path) -> Result<SourceFile,
         Ok((file, record, *kept))
     });
     let mut files = vec![config];
+    let goals = milestones(root, repo, &read, &mut files, &mut problems);
     let mut items: Vec<(SortKey, Record)> = Vec::with_capacity(parsed.len());
     // Markdown notes without front matter are not tasks (Backlog.md itself skips them): one warning
     // per folder, naming how many and one of them, never an error per file.
@@ -149,7 +153,7 @@ pub fn load(root: &Path, repo: &Path, read: impl Fn(&Path) -> Result<SourceFile,
             r
         })
         .collect();
-    let items = inherit_goals(items, &files);
+    let items = inherit_goals(resolve_milestones(items, &files, &goals), &files);
     let mut suppressions = model::suppressions_of(&top, None);
     for (i, item) in items.iter().enumerate() {
         suppressions.extend(model::suppressions_of(item, Some(i)));
@@ -162,7 +166,7 @@ pub fn load(root: &Path, repo: &Path, read: impl Fn(&Path) -> Result<SourceFile,
         files,
         top,
         items,
-        goals: Vec::new(),
+        goals,
         reorders: Vec::new(),
         dependencies,
         suppressions,
@@ -171,6 +175,113 @@ pub fn load(root: &Path, repo: &Path, read: impl Fn(&Path) -> Result<SourceFile,
         explicit_order,
     };
     Loaded { backlog: Some(backlog), problems }
+}
+
+/// Backlog.md's milestones (`milestones/*.md`, put away in `archive/milestones/`) are the goals its
+/// tasks name in `milestone:`. A milestone is pursued (`future`) until archived; the policy's
+/// `goal_milestone` names the one that carries the active Product Goal.
+fn milestones(
+    root: &Path,
+    repo: &Path,
+    read: &impl Fn(&Path) -> Result<SourceFile, Problem>,
+    files: &mut Vec<SourceFile>,
+    problems: &mut Vec<Problem>,
+) -> Vec<Record> {
+    let mut goals = Vec::new();
+    for (folder, status) in [(root.join("milestones"), "future"), (root.join("archive").join("milestones"), "archived")]
+    {
+        if !folder.is_dir() {
+            continue;
+        }
+        if !crate::files::input::inside(&folder, repo) {
+            problems.push(
+                Problem::error(
+                    "I0032",
+                    format!("`{}` is a symlink that leads outside the repository", folder.display()),
+                )
+                .help("backlint reads only files inside the repository; commit the folder itself, not a link"),
+            );
+            continue;
+        }
+        let mut paths: Vec<PathBuf> = match std::fs::read_dir(&folder) {
+            Ok(entries) => entries
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "md"))
+                .collect(),
+            Err(e) => {
+                problems.push(Problem::error("I0021", format!("cannot read `{}`: {e}", folder.display())));
+                continue;
+            }
+        };
+        paths.sort();
+        for path in paths {
+            let file = match read(&path) {
+                Ok(f) => f,
+                Err(p) => {
+                    problems.push(p);
+                    continue;
+                }
+            };
+            let Some(goal) = milestone(&file, files.len(), status) else { continue };
+            files.push(file);
+            goals.push(goal);
+        }
+    }
+    for (i, goal) in goals.iter_mut().enumerate() {
+        goal.position = i + 1;
+    }
+    goals
+}
+
+/// One milestone file as a goal: its `id`, its `title` as the statement, and `status`. A file
+/// without front matter or without an id is not a milestone Backlog.md would show.
+fn milestone(file: &SourceFile, index: usize, status: &str) -> Option<Record> {
+    let (fm_start, fm_end, _) = front_matter(&file.text)?;
+    let mut node = parse_front_matter(&SourceFile::new(&file.path, &file.text[fm_start..fm_end])).ok()?;
+    node.shift(fm_start);
+    let id = node.get("id")?.clone();
+    model::scalar_text(&id, file)?;
+    let mut entries = vec![Entry { key: "id".into(), key_span: id.span, value: id.clone() }];
+    if let Some(title) = node.get("title") {
+        entries.push(Entry { key: "statement".into(), key_span: title.span, value: title.clone() });
+    }
+    entries.push(Entry {
+        key: "status".into(),
+        key_span: id.span,
+        value: Node { span: id.span, value: Value::Str(status.into()) },
+    });
+    let mut goal = Record::new(index, Node { span: node.span, value: Value::Map(entries) }, 0);
+    goal.anchor = id.span;
+    Some(goal)
+}
+
+/// Backlog.md finds a task's milestone by id or by title, ignoring case: the link is rewritten to
+/// the milestone's id, keeping its span, so the goal rules compare like with like.
+fn resolve_milestones(mut items: Vec<Record>, files: &[SourceFile], goals: &[Record]) -> Vec<Record> {
+    let mut by_name = std::collections::HashMap::new();
+    for goal in goals {
+        let file = &files[goal.file];
+        let Some(id) = goal.text("id", file) else { continue };
+        by_name.entry(id.to_lowercase()).or_insert_with(|| id.clone());
+        if let Some(title) = goal.text("statement", file) {
+            by_name.entry(title.trim().to_lowercase()).or_insert(id);
+        }
+    }
+    if by_name.is_empty() {
+        return items;
+    }
+    for item in &mut items {
+        let Some(written) = item.text("goal", &files[item.file]) else { continue };
+        let Some(id) = by_name.get(written.trim().to_lowercase().as_str()) else { continue };
+        if let Value::Map(entries) = &mut item.node.value
+            && let Some(e) = entries.iter_mut().find(|e| e.key == "goal")
+        {
+            e.value.value = Value::Str(id.as_str().into());
+        }
+    }
+    items
 }
 
 /// A task's `dependencies` (the tasks it waits for, `blocks` links) and its `parent_task_id` (a

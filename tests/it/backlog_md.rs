@@ -152,3 +152,65 @@ fn unquoted_at_handles_read_as_backlog_md_reads_them() {
     let record = backlint::source::backlog_md::task(&file, 0).unwrap();
     assert_eq!(record.text("title", &file).as_deref(), Some("Mention, @dana"));
 }
+
+/// Milestones (`milestones/`, archived ones in `archive/milestones/`) are the goals tasks link to,
+/// by id or by title, ignoring case; an archived milestone is no goal to pursue, and never a task.
+#[test]
+fn milestones_are_the_goals_tasks_link_to() {
+    let request = backlint::analysis::Request {
+        paths: vec![fixture("backlog_md/milestones/backlog")],
+        history: backlint::analysis::HistoryOptions { skip: true, ..Default::default() },
+        ..Default::default()
+    };
+    let analysis = backlint::analysis::analyse(&request);
+    let analysed = &analysis.backlogs[0];
+    let backlog = &analysed.backlog;
+    let ids = |records: &[backlint::model::Record]| -> Vec<String> {
+        records.iter().filter_map(|r| r.text("id", &backlog.files[r.file])).collect()
+    };
+    assert_eq!(ids(&backlog.goals), ["m-1", "m-2", "m-0"]);
+    assert_eq!(ids(&backlog.items), ["task-1", "task-2", "task-3", "task-4", "task-5", "task-6"]);
+    let unknown: Vec<(String, String)> = analysed
+        .findings
+        .iter()
+        .filter(|f| f.rule == "goal-link-unknown")
+        .map(|f| (f.subject.clone().unwrap_or_default(), f.message.clone()))
+        .collect();
+    assert_eq!(
+        unknown,
+        [
+            ("task-3".to_string(), "item `task-3` links to goal `m-9`, which the backlog does not declare".to_string()),
+            ("task-4".to_string(), "item `task-4` links to goal `m-0`, which is archived".to_string()),
+        ]
+    );
+    // Milestones declared: Product Goal is not reported missing.
+    assert!(analysed.notices.iter().all(|n| n.rule != "product-goal-missing"));
+}
+
+/// On a terminal init asks: the answers are written, a milestone can be named by its title, and the
+/// questions are only those the source leaves open.
+#[test]
+fn init_asks_for_what_the_backlog_does_not_say() {
+    let found = backlint::source::discover::Found::Folder(fixture("backlog_md/milestones/backlog"));
+    let (Some(backlog), _) = backlint::analysis::load(&found) else { panic!("the fixture loads") };
+    let mut asked = Vec::new();
+    let declarations = backlint::cli::init::declarations_for(&backlog, &mut |q: &str| {
+        asked.push(q.to_string());
+        Some(
+            if q.starts_with("Who") {
+                "Dana Lee"
+            } else if q.starts_with("Which") {
+                "island TRIPS"
+            } else {
+                "learning"
+            }
+            .to_string(),
+        )
+    });
+    assert_eq!(asked.len(), 3, "{asked:?}");
+    assert!(asked[1].contains("m-1 (App tickets), m-2 (Island trips)"), "{asked:?}");
+    let text = declarations.policy_text();
+    for line in [r#"product_owner = "Dana Lee""#, r#"goal_milestone = "m-2""#, r#"optimizing_for = "learning""#] {
+        assert!(text.contains(line), "{text}");
+    }
+}

@@ -232,6 +232,58 @@ fn init_writes_a_passing_starter_and_never_overwrites() {
     assert!(std::fs::read_to_string(dir.path().join("backlint.policy")).unwrap().contains("settings {"));
 }
 
+/// In an existing project, init writes only what the source cannot hold, filled from the backlog
+/// (its own `product_owner`, its one milestone), never a stand-in person; the backlog is untouched.
+#[test]
+fn init_in_an_existing_project_declares_what_the_source_cannot_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = |from: &Path, to: &Path| {
+        for entry in walkdir::WalkDir::new(from) {
+            let entry = entry.unwrap();
+            let target = to.join(entry.path().strip_prefix(from).unwrap());
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(&target).unwrap();
+            } else {
+                std::fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+    };
+    copy(&root().join("tests/fixtures/backlog_md/milestones/backlog"), &dir.path().join("backlog"));
+    let config = dir.path().join("backlog/config.yml");
+    // Two milestones and no owner: nothing to choose from without a terminal, so nothing is invented.
+    let o = backlint(&["init"], dir.path());
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    let policy = std::fs::read_to_string(dir.path().join("backlint.policy")).unwrap();
+    assert!(policy.contains("# product_owner = \"…\"") && policy.contains("# goal_milestone = \"…\""), "{policy}");
+    assert!(
+        out.contains("found a Backlog.md backlog") && out.contains("m-1 (App tickets), m-2 (Island trips)"),
+        "{out}"
+    );
+    assert!(!dir.path().join("backlog.yaml").exists(), "no starter backlog beside an existing one");
+    // One milestone left and the owner in config.yml: both are declared from the backlog itself.
+    std::fs::remove_file(dir.path().join("backlog/milestones/m-2 - Island-trips.md")).unwrap();
+    let mut text_of_config = std::fs::read_to_string(&config).unwrap();
+    text_of_config.push_str("product_owner: \"Dana \\\"D\\\" Lee\"\n");
+    std::fs::write(&config, &text_of_config).unwrap();
+    assert_eq!(backlint(&["init"], dir.path()).status.code(), Some(2), "never overwrites without --force");
+    let o = backlint(&["init", "--force"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let policy = std::fs::read_to_string(dir.path().join("backlint.policy")).unwrap();
+    assert!(
+        policy.contains(r#"product_owner = "Dana \"D\" Lee""#) && policy.contains(r#"goal_milestone = "m-1""#),
+        "{policy}"
+    );
+    let o = backlint(&["check", "--no-history", "--format", "json"], dir.path());
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let notices: Vec<&str> = json["notices"].as_array().unwrap().iter().filter_map(|n| n["rule"].as_str()).collect();
+    assert!(
+        !notices.contains(&"product-goal-missing") && !notices.contains(&"product-owner-not-one-person"),
+        "{notices:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text_of_config, "the backlog is not written");
+}
+
 #[test]
 fn policies_include_shared_defaults_and_report_cycles() {
     let dir = tempfile::tempdir().unwrap();
