@@ -333,9 +333,19 @@ pub fn apply_policy_goal(backlog: &mut Backlog, settings: &crate::policy::ir::Se
             g.text("id", &files[g.file]).is_some_and(|id| id.eq_ignore_ascii_case(milestone))
         };
         if let Some(goal) = backlog.goals.iter_mut().find(named) {
+            let at = goal.anchor;
             if let yaml::Value::Map(entries) = &mut goal.node.value {
                 for e in entries.iter_mut().filter(|e| e.key == "status") {
                     e.value.value = yaml::Value::Str("active".into());
+                }
+                // A milestone or epic has no place for a measure or target: the policy's fill in.
+                for (key, value) in [("measure", &settings.goal_measure), ("target", &settings.goal_target)] {
+                    if let Some(value) = value
+                        && !entries.iter().any(|e| e.key == key)
+                    {
+                        let node = yaml::Node { span: at, value: yaml::Value::Str(value.as_str().into()) };
+                        entries.push(yaml::Entry { key: key.into(), key_span: at, value: node });
+                    }
                 }
             }
             return;

@@ -105,7 +105,7 @@ pub fn run(ui: &mut Ui, force: bool) -> i32 {
     if let Some(first) = found.first() {
         let (Some(loaded), _) = crate::analysis::load(first) else {
             ui.problem(
-                &Problem::error("I0090", format!("cannot read the backlog at `{}`", first.path().display()))
+                &Problem::error("I0092", format!("cannot read the backlog at `{}`", first.path().display()))
                     .help("run `backlint check` to see what is wrong with it, then `backlint init` again"),
             );
             return EXIT_ERROR;

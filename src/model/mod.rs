@@ -65,6 +65,9 @@ pub const ITEM_FIELDS: Schema = &[
     ("labels", TextList),
     ("notes", Text),
     ("depends_on", List),
+    // The days it entered the backlog and was done: the feedback cycle time in `report`.
+    ("created", Text),
+    ("completed", Text),
     ("allow", Allow),
 ];
 

@@ -63,11 +63,23 @@ pub struct Stability {
     pub from_git: usize,
 }
 
+/// Feedback cycle time: days from an item entering the backlog to done, from the source's own dates.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct CycleTime {
+    /// Done items that carry both dates.
+    pub items: usize,
+    pub median_days: Option<f64>,
+    /// (month the items were done, "YYYY-MM"; items done that month; their median days), oldest
+    /// first, the last six months that had any.
+    pub per_month: Vec<(String, usize, f64)>,
+}
+
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Figures {
     pub readiness: Share,
     pub clarity: Share,
     pub stability: Stability,
+    pub cycle_time: CycleTime,
     pub items: Vec<ItemDetail>,
     /// (goal id, open items linked to it); items linked to no goal are `unlinked`.
     pub goals: Vec<(String, usize)>,
@@ -160,6 +172,7 @@ pub fn compute(policy: &CompiledPolicy, backlog: &Backlog, findings: &[Finding])
         readiness,
         clarity,
         stability: stability(backlog, policy.settings.near),
+        cycle_time: cycle_time(backlog, &cx.states),
         items,
         goals,
         unlinked,
@@ -215,6 +228,74 @@ fn stability(backlog: &Backlog, near: usize) -> Stability {
     s
 }
 
+/// Where sources keep the day an item entered the backlog, and the day it was done (Backlog.md,
+/// beads, Jira CSV, native YAML). Backlog.md has no completion date: a done task's `updated_date`
+/// is when it was last changed, which is when it was closed unless someone edited it afterwards.
+const ENTERED: &[&str] = &["created_date", "created_at", "created"];
+const DONE_ON: &[&str] = &["completed", "completed_date", "closed_at", "updated_date"];
+
+/// A day as sources write it: ISO (`2026-10-05`, `2026-10-05T09:30:00Z`, `2026-10-05 09:30`) or
+/// Jira's export format (`05/Oct/26 9:30 AM`).
+fn day_of(text: &str) -> Option<i64> {
+    day_number(text).or_else(|| {
+        let mut parts = text.split_whitespace().next()?.split('/');
+        let (d, mon, y) = (parts.next()?, parts.next()?, parts.next()?);
+        const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+        let m = MONTHS.iter().position(|m| mon.to_lowercase().starts_with(m))? + 1;
+        let y: i64 = y.parse().ok()?;
+        let y = if y < 100 { 2000 + y } else { y };
+        day_number(&format!("{y:04}-{m:02}-{:02}", d.parse::<u32>().ok()?))
+    })
+}
+
+fn cycle_time(backlog: &Backlog, states: &[crate::policy::eval::State]) -> CycleTime {
+    let mut done: Vec<(i64, f64)> = Vec::new();
+    for (item, state) in backlog.items.iter().zip(states) {
+        if *state != crate::policy::eval::State::Done {
+            continue;
+        }
+        let file = &backlog.files[item.file];
+        let day = |fields: &[&str]| fields.iter().find_map(|f| item.text(f, file).and_then(|t| day_of(&t)));
+        if let (Some(entered), Some(finished)) = (day(ENTERED), day(DONE_ON))
+            && finished >= entered
+        {
+            done.push((finished, (finished - entered) as f64));
+        }
+    }
+    let mut months: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for (finished, days) in &done {
+        let date = crate::date::date_of_unix(finished * 86_400);
+        months.entry(date[..7].to_string()).or_default().push(*days);
+    }
+    let mut per_month: Vec<(String, usize, f64)> =
+        months.into_iter().map(|(m, mut d)| (m, d.len(), median(&mut d))).collect();
+    per_month.drain(..per_month.len().saturating_sub(6));
+    let mut all: Vec<f64> = done.iter().map(|d| d.1).collect();
+    CycleTime { items: all.len(), median_days: (!all.is_empty()).then(|| median(&mut all)), per_month }
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 0 { (values[mid - 1] + values[mid]) / 2.0 } else { values[mid] }
+}
+
+impl CycleTime {
+    pub fn describe(&self) -> String {
+        let Some(median) = self.median_days else {
+            return "n/a (no done item records when it entered and when it was done)".into();
+        };
+        let days = |d: f64| if d == 1.0 { "1 day".to_string() } else { format!("{} days", (d * 10.0).round() / 10.0) };
+        let items = if self.items == 1 { "1 done item".to_string() } else { format!("{} done items", self.items) };
+        let mut text = format!("median {} over {items}", days(median));
+        if self.per_month.len() > 1 {
+            let trend: Vec<String> = self.per_month.iter().map(|(m, n, d)| format!("{m} {} ({n})", days(*d))).collect();
+            text += &format!("; by month done: {}", trend.join(", "));
+        }
+        text
+    }
+}
+
 /// The Monday on or before a day (day 0, 1970-01-01, was a Thursday).
 fn monday(day: i64) -> i64 {
     day - (day + 3).rem_euclid(7)
@@ -248,6 +329,32 @@ impl Stability {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn days_are_read_as_sources_write_them() {
+        let iso = crate::date::day_number("2026-10-05");
+        for text in ["2026-10-05", "2026-10-05T09:30:00Z", "2026-10-05 09:30", "05/Oct/26 9:30 AM"] {
+            assert_eq!(super::day_of(text), iso, "{text}");
+        }
+        assert_eq!(super::day_of("soon"), None);
+    }
+
+    #[test]
+    fn cycle_time_is_the_median_per_month_done() {
+        let yaml = "items:\n  - {id: A, title: a, status: done, created: 2026-09-01, completed: 2026-09-05}\n  - {id: B, title: b, status: done, created: 2026-09-01, completed: 2026-09-11}\n  - {id: C, title: c, status: done, created: 2026-10-01, completed: 2026-10-03}\n  - {id: D, title: d, status: open, created: 2026-10-01}\n  - {id: E, title: e, status: done}\n";
+        let file = crate::text::SourceFile::new("backlog.yaml", yaml);
+        let root = crate::yaml::parse(&file, crate::yaml::Limits::default()).unwrap();
+        let backlog = crate::model::Backlog::from_yaml(file, root).unwrap();
+        let policy = crate::policy::compile(&[]).0;
+        let f = super::compute(&policy, &backlog, &[]);
+        assert_eq!(f.cycle_time.items, 3);
+        assert_eq!(f.cycle_time.median_days, Some(4.0));
+        assert_eq!(f.cycle_time.per_month, [("2026-09".to_string(), 2, 7.0), ("2026-10".to_string(), 1, 2.0)]);
+        assert_eq!(
+            f.cycle_time.describe(),
+            "median 4 days over 3 done items; by month done: 2026-09 7 days (2), 2026-10 2 days (1)"
+        );
+    }
+
     #[test]
     fn weeks_start_on_monday() {
         let day = crate::date::day_number("2026-11-26").unwrap(); // a Thursday

@@ -89,6 +89,13 @@ pub fn markdown(summaries: &[Summary], checked: &[Checked], rules: &BTreeMap<Str
                 md_text(&f.stability.describe()),
             );
         }
+        for s in summaries.iter().filter(|s| s.figures.cycle_time.items > 0) {
+            out += &format!(
+                "\nFeedback cycle time of {}: {}.\n",
+                md_text(&s.name),
+                md_text(&s.figures.cycle_time.describe())
+            );
+        }
         if let Some(rev) = compared {
             // A code span shows its text literally: only a backtick could end it early.
             out += &format!("\nChanges are against `{}`.\n", rev.replace('`', "'"));

@@ -103,6 +103,7 @@ pub fn load(root: &Path, repo: &Path, read: impl Fn(&Path) -> Result<SourceFile,
     });
     let mut files = vec![config];
     let goals = milestones(root, repo, &read, &mut files, &mut problems);
+    let statuses = Statuses::of(&config_node, &files[0]);
     let mut items: Vec<(SortKey, Record)> = Vec::with_capacity(parsed.len());
     // Markdown notes without front matter are not tasks (Backlog.md itself skips them): one warning
     // per folder, naming how many and one of them, never an error per file.
@@ -122,7 +123,7 @@ pub fn load(root: &Path, repo: &Path, read: impl Fn(&Path) -> Result<SourceFile,
             Ok((file, mut record, kept)) => {
                 record.file = files.len();
                 record.kept = kept;
-                let key = SortKey::of(&record, &file, kept != Kept::Backlog);
+                let key = SortKey::of(&record, &file, kept != Kept::Backlog, &statuses);
                 files.push(file);
                 items.push((key, record));
             }
@@ -350,11 +351,15 @@ fn inherit_goals(mut items: Vec<Record>, files: &[SourceFile]) -> Vec<Record> {
     items
 }
 
-/// Backlog order: active items first; then by `ordinal`, items without one last; then by id,
-/// comparing numbers inside ids as numbers (`task-2` before `task-10`).
+/// Backlog order: tasks under way (a status between the first and the last of `statuses`, the
+/// board's middle columns) first, as they are nearest to done; then by `ordinal`, tasks without one
+/// last; then by id, comparing numbers inside ids as numbers (`task-2` before `task-10`); tasks
+/// kept outside `tasks/` after all. Closed tasks keep their place, so a new task that repeats a
+/// finished one still comes after it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SortKey {
     history: bool,
+    column: Column,
     no_ordinal: bool,
     ordinal: f64,
     id: Vec<IdPart>,
@@ -366,13 +371,53 @@ enum IdPart {
     Text(String),
 }
 
+/// The board column a task is in. Historical versions are ordered within one column, so that a
+/// task changing status is not mistaken for a move.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Column {
+    UnderWay,
+    Other,
+}
+
+/// The board's statuses, lower case: `config.yml`'s `statuses`, or Backlog.md's default.
+pub struct Statuses(Vec<String>);
+
+impl Statuses {
+    pub fn of(config: &Node, file: &SourceFile) -> Statuses {
+        let listed: Vec<String> = match config.get("statuses").map(|n| &n.value) {
+            Some(Value::Seq(list)) => {
+                list.iter().filter_map(|n| model::scalar_text(n, file)).map(|s| normal(&s)).collect()
+            }
+            _ => Vec::new(),
+        };
+        Statuses(if listed.len() >= 2 { listed } else { vec!["to do".into(), "in progress".into(), "done".into()] })
+    }
+
+    fn column(&self, status: Option<&str>) -> Column {
+        let Some(status) = status.map(normal) else { return Column::Other };
+        match self.0.iter().position(|s| *s == status) {
+            Some(i) if i > 0 && i + 1 < self.0.len() && !CLOSING_NAMES.contains(&status.as_str()) => Column::UnderWay,
+            _ => Column::Other,
+        }
+    }
+}
+
+/// Statuses that close a task by their name (the policy's default `done_statuses`).
+const CLOSING_NAMES: &[&str] = &["done", "completed", "won't do", "skipped", "cancelled", "canceled"];
+
+fn normal(status: &str) -> String {
+    status.trim().trim_matches(|c| c == '"' || c == '\'').to_lowercase()
+}
+
 impl SortKey {
-    pub fn of(record: &Record, file: &SourceFile, history: bool) -> SortKey {
+    pub fn of(record: &Record, file: &SourceFile, history: bool, statuses: &Statuses) -> SortKey {
         let ordinal = match record.get("ordinal").map(|n| &n.value) {
             Some(Value::Num(n)) => Some(*n),
             _ => None,
         };
-        SortKey::from_parts(ordinal, &record.text("id", file).unwrap_or_default(), history)
+        let mut key = SortKey::from_parts(ordinal, &record.text("id", file).unwrap_or_default(), history);
+        key.column = statuses.column(record.text("status", file).as_deref());
+        key
     }
 
     /// The key of a task with this `ordinal` (a number, when it has one) and `id`.
@@ -392,7 +437,13 @@ impl SortKey {
                 rest = &rest[text..];
             }
         }
-        SortKey { history, no_ordinal: ordinal.is_none(), ordinal: ordinal.unwrap_or(0.0), id: parts }
+        SortKey {
+            history,
+            column: Column::Other,
+            no_ordinal: ordinal.is_none(),
+            ordinal: ordinal.unwrap_or(0.0),
+            id: parts,
+        }
     }
 }
 
@@ -404,8 +455,8 @@ impl PartialOrd for SortKey {
 }
 impl Ord for SortKey {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.history, self.no_ordinal)
-            .cmp(&(other.history, other.no_ordinal))
+        (self.history, self.column, self.no_ordinal)
+            .cmp(&(other.history, other.column, other.no_ordinal))
             .then(self.ordinal.total_cmp(&other.ordinal))
             .then_with(|| self.id.partial_cmp(&other.id).unwrap_or(std::cmp::Ordering::Equal))
     }
@@ -734,7 +785,8 @@ mod tests {
                 0,
             )
         };
-        let mut keys = ["task-10", "task-2", "task-2.1"].map(|id| (SortKey::of(&rec(id), &file, false), id));
+        let mut keys = ["task-10", "task-2", "task-2.1"]
+            .map(|id| (SortKey::of(&rec(id), &file, false, &Statuses(Vec::new())), id));
         keys.sort_by(|a, b| a.0.cmp(&b.0));
         assert_eq!(keys.map(|k| k.1), ["task-2", "task-2.1", "task-10"]);
     }

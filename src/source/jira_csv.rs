@@ -53,6 +53,8 @@ fn mapping(header: &str) -> (&str, Kind) {
         "Labels" => ("labels", Kind::List),
         "Components" | "Component/s" => ("components", Kind::List),
         "Priority" => ("priority", Kind::Text),
+        "Created" => ("created", Kind::Text),
+        "Resolved" => ("completed", Kind::Text),
         other => (other, Kind::Text),
     }
 }

@@ -93,6 +93,7 @@ rule_fixtures! {
     story_not_unique => "story-not-unique",
     story_without_reason => "story-without-reason",
     only_user_stories => "only-user-stories",
+    backlog_secretary => "backlog-secretary",
 }
 
 #[test]

@@ -25,9 +25,9 @@ fn healthy_dir() -> tempfile::TempDir {
 /// A backlog whose JSON report is far larger than a pipe's buffer (64 KiB).
 fn noisy_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    // A declared goal that no item links to: one finding per item.
+    // A declared goal that one item links to and the others do not: one finding per other item.
     let mut text = String::from(
-        "product: X\nproduct_owner: Dana\nproduct_goals:\n  - {id: G1, statement: More, status: active}\nitems:\n",
+        "product: X\nproduct_owner: Dana\nproduct_goals:\n  - {id: G1, statement: More, status: active}\nitems:\n  - {id: I, title: Do the linked thing, goal: G1}\n",
     );
     for i in 0..2_000 {
         text += &format!("  - {{id: I{i}, title: Do thing {i}}}\n");
