@@ -330,7 +330,9 @@ impl Rendered {
         per_rule.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         let statistics: String = per_rule.iter().map(|(rule, n)| format!("{n:>6}  {rule}\n")).collect();
         let mut text = match plan.format {
-            Format::Human => self.notices_human + &self.human,
+            // A blank line parts the set-up notices from the findings, as it parts the findings.
+            Format::Human if self.notices_human.is_empty() => self.human,
+            Format::Human => self.notices_human + "\n" + &self.human,
             Format::Json => report::json(&self.rows, &self.errors, rules),
             Format::Sarif => report::sarif(&self.rows, &self.errors, rules),
             Format::Github => report::github(&self.rows, &self.errors),
