@@ -182,3 +182,28 @@ pub use junit::junit;
 pub use markdown::{MARKDOWN_LIMIT, Summary, markdown};
 pub use sarif::sarif;
 pub use short::short;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{SourceFile, Span};
+
+    #[test]
+    fn input_errors_are_listed_as_the_human_output_lists_them_and_escaped_everywhere() {
+        let file = SourceFile::new("evil\u{1b}[2J.yaml", "items:\n  - id: A\u{7}\n");
+        let problem = |n: usize| {
+            Problem::error("I0001", format!("bad\u{1b}[31m {n}\nnext")).in_file(&file).label(Span::new(9, 13), "here")
+        };
+        let problems: Vec<Problem> = (0..53).map(problem).collect();
+        let errors = InputError::list(&problems);
+        assert_eq!(errors.len(), human::MAX_PROBLEMS_PER_FILE + 1);
+        let last = errors.last().unwrap();
+        assert_eq!((last.message.as_str(), last.line), ("… and 3 more problems in this file", None));
+        assert_eq!((errors[0].line, errors[0].column), (Some(2), Some(3)));
+        let visible = |text: &str| !text.chars().any(|c| c.is_control() && c != '\n');
+        for text in [short(&[], &errors), github(&[], &errors), junit(&[], &errors)] {
+            assert!(visible(&text), "{text:?}");
+        }
+        assert!(short(&[], &errors).starts_with("evil\\u{1b}[2J.yaml:2:3: error[I0001] bad\\u{1b}[31m 0\\nnext\n"));
+    }
+}
