@@ -72,8 +72,8 @@ pub struct CheckPlan {
 }
 
 pub fn run(ui: &mut Ui, plan: &CheckPlan) -> i32 {
-    // Problems before the analysis (a baseline or standard input that cannot be read) are shown
-    // with its own, in every format.
+    // Problems found before the analysis (a baseline or standard input that cannot be read) are
+    // shown with the analysis's own, in every format.
     let mut early = Vec::new();
     let mut known = match &plan.baseline {
         Some(path) => match Baseline::read(path) {

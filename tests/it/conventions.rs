@@ -369,3 +369,17 @@ fn human_output_reads_in_a_log() {
     insta::assert_snapshot!("human_findings", out(&o));
     insta::assert_snapshot!("human_input_error", err(&o));
 }
+
+#[test]
+fn a_blank_line_parts_every_finding_and_the_set_up_notices() {
+    let o = run(&root(), &["check", "examples/beads", "--no-history"]);
+    let text = out(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("notice["), "{text}");
+    let header = regex::Regex::new(r"^(error|warning|info)\[[a-z-]+\]: ").unwrap();
+    let headers: Vec<usize> = (0..lines.len()).filter(|&i| header.is_match(lines[i])).collect();
+    assert!(headers.len() > 3, "{text}");
+    for i in headers {
+        assert_eq!(lines[i - 1], "", "a blank line before `{}`", lines[i]);
+    }
+}
