@@ -36,6 +36,11 @@ impl Documents {
         self.texts.insert(std::path::absolute(&path).unwrap_or(path), text.into());
     }
 
+    /// Whether the caller gave a text for `path`.
+    pub fn contains(&self, path: &Path) -> bool {
+        self.get(path).is_some()
+    }
+
     fn get(&self, path: &Path) -> Option<&String> {
         if self.texts.is_empty() {
             return None;
@@ -83,7 +88,13 @@ pub struct Request {
     /// The policy file, else each backlog's discovered policy.
     pub policy: Option<PathBuf>,
     pub history: HistoryOptions,
+    /// Texts that stand in for files; a path given here needs no file on disk (standard input).
     pub documents: Documents,
+    /// What folder walks leave out (`.gitignore` syntax, relative to the current folder), beside
+    /// `.gitignore` files and each walked folder's policy's `exclude`.
+    pub exclude: Vec<String>,
+    /// Which rules run, over each policy's choice.
+    pub selection: policy::Selection,
 }
 
 /// Something for the user beside the findings, in the order it arose.
@@ -148,33 +159,13 @@ impl Messages {
 pub fn analyse(request: &Request) -> Analysis {
     let docs = &request.documents;
     let mut messages = Messages::default();
-    let (files, problems) = discover::backlogs(&request.paths);
-    messages.problems(problems);
     let mut policies: BTreeMap<Option<PathBuf>, Option<CompiledPolicy>> = BTreeMap::new();
+    let files = find_backlogs(request, &mut policies, &mut messages);
     let mut backlogs = Vec::new();
     for found in &files {
         let path = found.path();
-        let policy_key = match &request.policy {
-            Some(p) => Some(p.clone()),
-            None => {
-                let (policy, note) = discovered_policy(path);
-                if let Some(note) = note
-                    && !std::mem::replace(&mut messages.shared_policy_named, true)
-                {
-                    messages.note(note);
-                }
-                policy
-            }
-        };
-        let policy =
-            policies.entry(policy_key.clone()).or_insert_with(|| match load_policy(policy_key.as_deref(), docs) {
-                Ok((policy, _)) => Some(policy),
-                Err(problems) => {
-                    messages.problems(problems);
-                    None
-                }
-            });
-        let Some(policy) = policy else {
+        let policy_key = policy_key(request, path, &mut messages);
+        let Some(policy) = compiled(request, &policy_key, &mut policies, &mut messages) else {
             messages.failed = true;
             continue;
         };
@@ -183,7 +174,9 @@ pub fn analyse(request: &Request) -> Analysis {
         messages.problems(problems);
         let Some(mut backlog) = backlog else { continue };
         apply_policy_goal(&mut backlog, &policy.settings);
-        if !request.history.skip {
+        // A text with no file behind it (standard input without `--stdin-filename`) has no history.
+        let on_disk = !docs.contains(path) || path.exists();
+        if !request.history.skip && on_disk {
             match read_history(found, &mut backlog, &request.history, None) {
                 Ok(notes) => notes.into_iter().for_each(|note| messages.note(note)),
                 Err(problem) => messages.problems(vec![problem]),
@@ -192,7 +185,86 @@ pub fn analyse(request: &Request) -> Analysis {
         let (notices, findings) = engine::run(policy, &backlog).into_iter().partition(|f| f.notice);
         backlogs.push(Analysed { found: found.clone(), policy_key, backlog, findings, notices });
     }
+    let compiled_policies: Vec<&CompiledPolicy> = policies.values().flatten().collect();
+    if !compiled_policies.is_empty() {
+        messages.problems(request.selection.unknown(compiled_policies.into_iter()));
+    }
     Analysis { policies, backlogs, messages: messages.list, failed: messages.failed }
+}
+
+/// The backlogs under the request's paths. A folder's walk leaves out what `--exclude` names and
+/// what the `exclude` setting of the policy that applies to the folder names (relative to that
+/// policy's folder); a path the caller gave a document for is that document, on disk or not.
+fn find_backlogs(
+    request: &Request,
+    policies: &mut BTreeMap<Option<PathBuf>, Option<CompiledPolicy>>,
+    messages: &mut Messages,
+) -> Vec<Found> {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    let mut given = discover::Exclude::default();
+    if let Err(why) = given.add(&std::env::current_dir().unwrap_or_default(), &request.exclude) {
+        problems.push(
+            Problem::error("I0091", format!("--exclude: {why}"))
+                .help("write patterns as in `.gitignore`: `tests/fixtures/`, `*.draft.yaml`, `**/old/*.csv`"),
+        );
+    }
+    for path in &request.paths {
+        if request.documents.contains(path) {
+            files.push(discover::found_file(path));
+            continue;
+        }
+        let mut exclude = given.clone();
+        if path.is_dir() {
+            let key = policy_key(request, path, messages);
+            if let (Some(policy), Some(file)) = (compiled(request, &key, policies, messages), &key)
+                && let Err(why) = exclude.add(file.parent().unwrap_or(Path::new(".")), &policy.settings.exclude)
+            {
+                problems.push(Problem::error("I0091", format!("`exclude` in `{}`: {why}", file.display())));
+            }
+        }
+        discover::backlogs_in(path, &exclude, &mut files, &mut problems);
+    }
+    messages.problems(problems);
+    files
+}
+
+/// Which policy applies to the backlog at `path`: the one given, else the discovered one (a note
+/// says once when a policy in a shared folder was not applied).
+fn policy_key(request: &Request, path: &Path, messages: &mut Messages) -> Option<PathBuf> {
+    if let Some(p) = &request.policy {
+        return Some(p.clone());
+    }
+    let (policy, note) = discovered_policy(path);
+    if let Some(note) = note
+        && !std::mem::replace(&mut messages.shared_policy_named, true)
+    {
+        messages.note(note);
+    }
+    policy
+}
+
+/// The policy compiled once per key, with the request's selection applied; its problems are
+/// reported when it is first compiled.
+fn compiled<'p>(
+    request: &Request,
+    key: &Option<PathBuf>,
+    policies: &'p mut BTreeMap<Option<PathBuf>, Option<CompiledPolicy>>,
+    messages: &mut Messages,
+) -> Option<&'p CompiledPolicy> {
+    policies
+        .entry(key.clone())
+        .or_insert_with(|| match load_policy(key.as_deref(), &request.documents) {
+            Ok((mut policy, _)) => {
+                request.selection.apply(&mut policy);
+                Some(policy)
+            }
+            Err(problems) => {
+                messages.problems(problems);
+                None
+            }
+        })
+        .as_ref()
 }
 
 /// The same backlog as it was at revision `rev` (read from git's objects, with the history that led
@@ -266,6 +338,9 @@ fn load_yaml(path: &Path, docs: &Documents) -> Result<Backlog, Vec<Problem>> {
 /// The staged version of a YAML backlog (what the commit will hold); other sources as on disk.
 fn load_staged(found: &Found, docs: &Documents) -> (Option<Backlog>, Vec<Problem>) {
     let Found::Yaml(path) = found else { return load_with(found, docs) };
+    if docs.contains(path) {
+        return load_with(found, docs);
+    }
     match crate::history::staged_text(path) {
         Ok(Some(text)) => {
             let file = SourceFile::new(path, text);

@@ -12,6 +12,17 @@ pub struct PolicyArgs {
     pub policy: Option<PathBuf>,
 }
 
+/// When human output is coloured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set; always when `FORCE_COLOR` or `CLICOLOR_FORCE` is
+    #[default]
+    Auto,
+    /// Always, also in CI logs and in a file written with --output
+    Always,
+    Never,
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum FailOn {
     Error,

@@ -1,9 +1,9 @@
 //! `backlint check`: gather the findings, filter them by the baseline, render them in the chosen
 //! format, and write them.
 
-use super::args::{FailOn, HistoryArgs, PolicyArgs};
+use super::args::{ColorChoice, FailOn, HistoryArgs, PolicyArgs};
 use super::ui::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Ui, io_reason};
-use crate::analysis::{self, Analysed, Analysis};
+use crate::analysis::{self, Analysed, Analysis, Message};
 use crate::baseline::{self, Baseline};
 use crate::diag::{Level, Problem};
 use crate::engine::Finding;
@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 /// What `check` was asked to do: the arguments, used as they are.
 #[derive(clap::Args, Debug)]
 pub struct CheckPlan {
-    /// Backlog files or folders [default: .]
+    /// Backlog files or folders [default: .]; `-` reads a backlog from standard input
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub policy: PolicyArgs,
@@ -29,8 +29,27 @@ pub struct CheckPlan {
     /// `-` writes the baseline to standard output (backlog paths then relative to the current folder)
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// Only these rules or groups run, whatever the policy turns off (comma-separated or repeated)
+    #[arg(long, value_name = "RULE|GROUP", value_delimiter = ',')]
+    pub select: Option<Vec<String>>,
+    /// These rules or groups run as well as the policy's
+    #[arg(long, value_name = "RULE|GROUP", value_delimiter = ',')]
+    pub extend_select: Vec<String>,
+    /// These rules or groups do not run (a rule named in --select or --extend-select still runs
+    /// when only its group is ignored)
+    #[arg(long, value_name = "RULE|GROUP", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Leave out of folder walks what these patterns match (`.gitignore` syntax, relative to the
+    /// current folder), beside what `.gitignore` files and the policy's `exclude` setting leave out;
+    /// a file named on the command line is always checked
+    #[arg(long, value_name = "GLOB", value_delimiter = ',')]
+    pub exclude: Vec<String>,
+    /// The path that standard input (`-`) stands for: how it is read (`.csv` as a Jira export,
+    /// `.jsonl` as beads, else YAML), where its policy is found, and how findings name it
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
     /// Output format
-    #[arg(long, value_enum, default_value = "human")]
+    #[arg(long, value_enum, default_value = "human", visible_alias = "output-format")]
     pub format: Format,
     /// Write the report to FILE instead of standard output (`-`). A regular file is replaced
     /// atomically and keeps its mode; a symlink is followed; a FIFO or device is written directly
@@ -53,22 +72,29 @@ pub struct CheckPlan {
 }
 
 pub fn run(ui: &mut Ui, plan: &CheckPlan) -> i32 {
+    // Problems found before the analysis (a baseline or standard input that cannot be read) are
+    // shown with the analysis's own, in every format.
+    let mut early = Vec::new();
     let mut known = match &plan.baseline {
         Some(path) => match Baseline::read(path) {
             Ok(b) => Some(b.remaining()),
             Err(p) => {
-                ui.problem(&p);
-                return EXIT_ERROR;
+                early.push(p);
+                None
             }
         },
         None => None,
     };
-    let analysis = gather(ui, plan);
+    let analysis = gather(ui, plan, early);
     if let Some(target) = &plan.write_baseline {
         return write_baseline(ui, &analysis, target);
     }
-    // Human output in a file is plain; on the terminal it follows the terminal.
-    let style = if output_file(plan).is_some() { Style::plain(100) } else { ui.out_style };
+    // Human output in a file is plain unless colour was asked for; elsewhere it follows the stream.
+    let style = match output_file(plan) {
+        Some(_) if ui.color == ColorChoice::Always => Style { color: true, ..Style::plain(100) },
+        Some(_) => Style::plain(100),
+        None => ui.out_style,
+    };
     let mut rendered = Rendered::new(style);
     for Analysed { found, policy_key, backlog, mut findings, notices } in analysis.backlogs {
         let Some(policy) = analysis.policies.get(&policy_key).and_then(Option::as_ref) else { continue };
@@ -80,6 +106,14 @@ pub fn run(ui: &mut Ui, plan: &CheckPlan) -> i32 {
     }
     let rules: BTreeMap<String, &crate::policy::ir::CompiledRule> =
         analysis.policies.values().flatten().flat_map(|p| p.rules.iter()).map(|r| (r.name.clone(), r)).collect();
+    let problems = || {
+        analysis.messages.iter().flat_map(|m| match m {
+            Message::Problems(p) => p.as_slice(),
+            Message::Note(_) => &[],
+        })
+    };
+    rendered.errors = report::InputError::list(problems());
+    rendered.failed_inputs = problems().filter(|p| p.level == Level::Error).count();
     let failing = rendered.failing;
     let text = rendered.text(ui, plan, &rules);
     if let Err(exit) = write(ui, plan, &text) {
@@ -97,15 +131,53 @@ pub fn run(ui: &mut Ui, plan: &CheckPlan) -> i32 {
     }
 }
 
-/// Every backlog under the paths, analysed; problems and notes are shown as the analysis found them.
-fn gather(ui: &mut Ui, plan: &CheckPlan) -> Analysis {
+/// Every backlog under the paths, analysed; problems and notes are shown as the analysis found them,
+/// after the `early` ones. A baseline that cannot be read stops the run before any backlog is read.
+fn gather(ui: &mut Ui, plan: &CheckPlan, mut early: Vec<Problem>) -> Analysis {
+    let baseline_failed = !early.is_empty();
+    let mut documents = analysis::Documents::new();
+    let stdin = Path::new("-");
+    let stdin_name = plan.stdin_filename.clone().unwrap_or_else(|| stdin.to_path_buf());
+    let reads_stdin = plan.paths.iter().any(|p| p == stdin) || (plan.paths.is_empty() && plan.stdin_filename.is_some());
+    let mut paths: Vec<PathBuf> =
+        plan.paths.iter().map(|p| if p == stdin { stdin_name.clone() } else { p.clone() }).collect();
+    if reads_stdin {
+        match crate::files::input::read_stream(std::io::stdin().lock(), &stdin_name) {
+            Ok(text) => {
+                documents.insert(&stdin_name, text);
+                if paths.is_empty() {
+                    paths.push(stdin_name.clone());
+                }
+            }
+            Err(p) => {
+                early.push(p);
+                paths.retain(|p| *p != stdin_name);
+            }
+        }
+    } else if paths.is_empty() {
+        paths.push(PathBuf::from("."));
+    }
     let request = analysis::Request {
-        paths: if plan.paths.is_empty() { vec![PathBuf::from(".")] } else { plan.paths.clone() },
+        paths,
         policy: plan.policy.policy.clone(),
         history: (&plan.history).into(),
-        documents: analysis::Documents::new(),
+        documents,
+        exclude: plan.exclude.clone(),
+        selection: crate::policy::Selection {
+            select: plan.select.clone(),
+            extend: plan.extend_select.clone(),
+            ignore: plan.ignore.clone(),
+        },
     };
-    let analysis = analysis::analyse(&request);
+    let mut analysis = if baseline_failed {
+        Analysis { policies: BTreeMap::new(), backlogs: Vec::new(), messages: Vec::new(), failed: true }
+    } else {
+        analysis::analyse(&request)
+    };
+    if !early.is_empty() {
+        analysis.messages.insert(0, Message::Problems(early));
+        analysis.failed = true;
+    }
     ui.messages(&analysis.messages);
     analysis
 }
@@ -184,6 +256,10 @@ struct Rendered {
     notices_human: String,
     rows: Vec<report::Checked>,
     summaries: Vec<report::Summary>,
+    /// Input and policy problems, for the formats that carry them.
+    errors: Vec<report::InputError>,
+    /// How many of those fail the run (every one, not only those listed).
+    failed_inputs: usize,
 }
 
 impl Rendered {
@@ -199,6 +275,8 @@ impl Rendered {
             notices_human: String::new(),
             rows: Vec::new(),
             summaries: Vec::new(),
+            errors: Vec::new(),
+            failed_inputs: 0,
         }
     }
 
@@ -252,13 +330,16 @@ impl Rendered {
         per_rule.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         let statistics: String = per_rule.iter().map(|(rule, n)| format!("{n:>6}  {rule}\n")).collect();
         let mut text = match plan.format {
-            Format::Human => self.notices_human + &self.human,
-            Format::Json => report::json(&self.rows, rules),
-            Format::Sarif => report::sarif(&self.rows, rules),
-            Format::Github => report::github(&self.rows),
-            Format::Junit => report::junit(&self.rows),
-            Format::Short => report::short(&self.rows),
-            Format::Markdown => report::markdown(&self.summaries, &self.rows, rules),
+            // A blank line parts the set-up notices from the findings, as it parts the findings.
+            Format::Human if self.notices_human.is_empty() => self.human,
+            Format::Human => self.notices_human + "\n" + &self.human,
+            Format::Json => report::json(&self.rows, &self.errors, rules),
+            Format::Sarif => report::sarif(&self.rows, &self.errors, rules),
+            Format::Github => report::github(&self.rows, &self.errors),
+            Format::Junit => report::junit(&self.rows, &self.errors),
+            Format::Short => report::short(&self.rows, &self.errors),
+            Format::Markdown => report::markdown(&self.summaries, &self.rows, &self.errors, rules),
+            Format::Gitlab => report::gitlab(&self.rows, &self.errors, &gitlab_path()),
         };
         // Machine formats stay parseable: statistics go to standard error, and there is no summary line.
         let machine = !matches!(plan.format, Format::Human | Format::Short);
@@ -269,8 +350,20 @@ impl Rendered {
                 text += &statistics;
             }
         }
+        // The summary never reads as a clean run when an input could not be read.
+        let inputs = match self.failed_inputs {
+            0 => String::new(),
+            1 => "1 input error".to_string(),
+            n => format!("{n} input errors"),
+        };
+        if self.checked == 0 && !machine && !inputs.is_empty() {
+            text += &format!("{inputs}; no backlog checked\n");
+        }
         if self.checked > 0 && !machine {
             text += &human::summary(self.counts, self.checked);
+            if !inputs.is_empty() {
+                text += &format!("; {inputs}");
+            }
             text += &human::undeclared(self.rows.iter().flat_map(|c| &c.notices));
             if self.hidden_by_baseline > 0 {
                 text += &format!(" ({} known from the baseline not shown)", self.hidden_by_baseline);
@@ -284,6 +377,20 @@ impl Rendered {
             }
         }
         text
+    }
+}
+
+/// GitLab links a Code Quality issue's path into the repository: paths are made relative to
+/// `CI_PROJECT_DIR` when GitLab sets it and the file lies below it, as ruff does.
+fn gitlab_path() -> impl Fn(&str) -> String {
+    let project = std::env::var_os("CI_PROJECT_DIR").map(|d| std::fs::canonicalize(&d).unwrap_or_else(|_| d.into()));
+    move |file: &str| {
+        let Some(project) = &project else { return file.to_string() };
+        let real = std::fs::canonicalize(file).unwrap_or_else(|_| PathBuf::from(file));
+        match real.strip_prefix(project) {
+            Ok(rel) => rel.to_string_lossy().into_owned(),
+            Err(_) => file.to_string(),
+        }
     }
 }
 

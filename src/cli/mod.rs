@@ -12,7 +12,7 @@ pub mod ui;
 
 use crate::diag::Problem;
 use crate::report::human::{self, Style};
-use args::PolicyArgs;
+use args::{ColorChoice, PolicyArgs};
 use check::CheckPlan;
 use clap::{Parser, Subcommand};
 use report::ReportPlan;
@@ -30,6 +30,9 @@ pub struct Args {
     /// Largest file backlint reads, in MB; bigger files are refused unread
     #[arg(long, global = true, value_name = "MB", env = "BACKLINT_MAX_FILE_SIZE", default_value_t = crate::files::input::DEFAULT_MAX_FILE_MB)]
     pub max_file_size: u64,
+    /// When to colour human output
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
 }
 
 #[derive(Subcommand, Debug)]
@@ -79,11 +82,11 @@ pub fn main() -> i32 {
         }
     };
     crate::files::input::set_max_file_mb(args.max_file_size);
-    let out_style = Style::detect(std::io::stdout().is_terminal());
-    let err_style = Style::detect(std::io::stderr().is_terminal());
+    let out_style = Style::new(ui::use_color(args.color, std::io::stdout().is_terminal()));
+    let err_style = Style::new(ui::use_color(args.color, std::io::stderr().is_terminal()));
     let mut out = crate::files::output::Checked::new(std::io::stdout().lock());
     let mut err = std::io::stderr().lock();
-    let mut ui = Ui { out: &mut out, err: &mut err, out_style, err_style };
+    let mut ui = Ui { out: &mut out, err: &mut err, out_style, err_style, color: args.color };
     let exit = run(&mut ui, args.command);
     // Output that did not arrive is a failed run, whichever command wrote it.
     match out.finish() {

@@ -51,7 +51,7 @@ pub fn run(ui: &mut Ui, plan: &ReportPlan) -> i32 {
         paths: if plan.paths.is_empty() { vec![PathBuf::from(".")] } else { plan.paths.clone() },
         policy: plan.policy.policy.clone(),
         history: history.clone(),
-        documents: analysis::Documents::new(),
+        ..Default::default()
     };
     let analysis = analysis::analyse(&request);
     ui.messages(&analysis.messages);
@@ -90,7 +90,11 @@ pub fn run(ui: &mut Ui, plan: &ReportPlan) -> i32 {
                 let notices = a.notices.iter().map(|f| crate::report::Row::new(a.backlog, f)).collect();
                 checked.push(crate::report::Checked { name, rows, notices });
             }
-            crate::report::markdown(&summaries, &checked, &rules)
+            let problems = analysis.messages.iter().flat_map(|m| match m {
+                analysis::Message::Problems(p) => p.as_slice(),
+                analysis::Message::Note(_) => &[],
+            });
+            crate::report::markdown(&summaries, &checked, &crate::report::InputError::list(problems), &rules)
         }
         ReportFormat::Html => match crate::report::html::page(&reports, plan.compare.as_deref()) {
             Ok(page) => page,

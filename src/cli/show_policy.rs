@@ -30,6 +30,7 @@ pub fn run(ui: &mut Ui, paths: &[PathBuf], explicit: Option<&Path>) -> i32 {
         ("stories", stories),
         ("product_goal", text(&s.product_goal)),
         ("goal_milestone", text(&s.goal_milestone)),
+        ("exclude", format!("{:?}", s.exclude)),
     ];
     ui.say("settings:");
     for (name, value) in values {

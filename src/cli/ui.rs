@@ -1,5 +1,6 @@
 //! Where a command's output goes, and the exit codes.
 
+use super::args::ColorChoice;
 use crate::analysis::Message;
 use crate::diag::Problem;
 use crate::report::human::{self, Style};
@@ -16,6 +17,21 @@ pub struct Ui<'a> {
     pub err: &'a mut dyn Write,
     pub out_style: Style,
     pub err_style: Style,
+    /// `--color` as given: `always` colours a file written with --output too.
+    pub color: ColorChoice,
+}
+
+/// Whether a stream is coloured: `--color always|never` decides; else `FORCE_COLOR` or
+/// `CLICOLOR_FORCE` (set and not `0`: CI systems set them because their logs show colour but are
+/// not terminals) turn it on, `NO_COLOR` turns it off, and otherwise a terminal has colour.
+pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto if set("FORCE_COLOR") || set("CLICOLOR_FORCE") => true,
+        ColorChoice::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
 }
 
 impl Ui<'_> {

@@ -155,8 +155,32 @@ pub fn read_source(path: &Path, root: &Path) -> Result<SourceFile, Problem> {
     let bytes = read_bytes(path, root).map_err(|r| {
         Problem::error("I0030", format!("cannot read `{}`: {}", path.display(), r.reason())).help(r.help())
     })?;
+    Ok(SourceFile::new(path, utf8(path, bytes)?))
+}
+
+/// A stream (standard input) read whole as the text of `path`, within the size cap: a pipe has no
+/// size to judge before reading, so reading stops one byte past the cap.
+pub fn read_stream(reader: impl Read, path: &Path) -> Result<String, Problem> {
+    let cap = max_file_bytes();
+    let mut bytes = Vec::new();
+    reader.take(cap.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| {
+        Problem::error("I0030", format!("cannot read standard input: {}", io_reason(&e)))
+            .help("pipe the backlog into backlint, or name its file instead of `-`")
+    })?;
+    if bytes.len() as u64 > cap {
+        return Err(Problem::error(
+            "I0030",
+            format!("cannot read standard input: it is over the {} MB limit for one file", cap >> 20),
+        )
+        .help(Refusal::TooLarge(0).help()));
+    }
+    utf8(path, bytes)
+}
+
+/// The bytes as text, or the problem that names the first byte that is not UTF-8.
+fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String, Problem> {
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(SourceFile::new(path, text)),
+        Ok(text) => Ok(text),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let bytes = e.into_bytes();

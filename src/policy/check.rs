@@ -198,6 +198,7 @@ pub const SETTINGS: &[&str] = &[
     "optimizing_for",
     "definition_of_done",
     "requester_field",
+    "exclude",
 ];
 
 struct Checker<'p> {
@@ -534,6 +535,27 @@ fn apply_settings(c: &mut Checker, settings: &mut Settings, assignments: &[Assig
                 }
                 _ => {
                     c.error("P0004", "`definition_of_done` must be a list of texts", span, "expected [\"…\", \"…\"]");
+                }
+            },
+            "exclude" => match value {
+                Const::List(items) if items.iter().all(|i| i.as_text().is_some()) => {
+                    let patterns: Vec<String> = items.iter().filter_map(|i| i.as_text().map(str::to_string)).collect();
+                    // Checked here, so that a bad pattern points into the policy.
+                    let mut builder = ignore::gitignore::GitignoreBuilder::new("");
+                    match patterns.iter().find_map(|p| builder.add_line(None, p).err().map(|e| (p, e))) {
+                        Some((p, e)) => {
+                            c.error("P0004", format!("`{p}` is not a valid pattern: {e}"), span, "not a glob");
+                        }
+                        None => settings.exclude = patterns,
+                    }
+                }
+                _ => {
+                    c.error(
+                        "P0004",
+                        "`exclude` must be a list of patterns",
+                        span,
+                        "expected a list such as [\"tests/fixtures/\"]",
+                    );
                 }
             },
             "product_goal" | "goal_milestone" | "goal_measure" | "goal_target" | "requester_field"

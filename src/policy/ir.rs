@@ -272,6 +272,8 @@ pub struct Settings {
     pub definition_of_done: Vec<String>,
     /// The column (a Jira CSV header) that names who asked for each item: it fills `requested_by`.
     pub requester_field: Option<String>,
+    /// What a folder walk leaves out (`.gitignore` syntax, relative to the policy file's folder).
+    pub exclude: Vec<String>,
 }
 
 impl Default for Settings {
@@ -308,6 +310,7 @@ impl Default for Settings {
             optimizing_for: None,
             definition_of_done: Vec::new(),
             requester_field: None,
+            exclude: Vec::new(),
         }
     }
 }

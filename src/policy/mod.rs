@@ -83,3 +83,68 @@ mod tests {
         assert!(problems.iter().any(|p| p.code == "P0014"), "{problems:?}");
     }
 }
+
+/// Which rules run, over the policy's own choice: `--select`, `--extend-select` and `--ignore`, each
+/// naming rules or groups. A rule's name is more specific than its group, and the more specific
+/// choice wins (`--ignore refinement --select missing-acceptance-criteria` keeps that one rule); at
+/// the same specificity, ignoring wins.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Only these run (the policy's `severity = off` does not hold them back).
+    pub select: Option<Vec<String>>,
+    /// These run as well as the policy's.
+    pub extend: Vec<String>,
+    pub ignore: Vec<String>,
+}
+
+impl Selection {
+    pub fn is_empty(&self) -> bool {
+        self.select.is_none() && self.extend.is_empty() && self.ignore.is_empty()
+    }
+
+    /// Turns the policy's rules on or off as the selection says.
+    pub fn apply(&self, policy: &mut CompiledPolicy) {
+        if self.is_empty() {
+            return;
+        }
+        let rank = |names: &[String], rule: &ir::CompiledRule| {
+            if names.contains(&rule.name) {
+                2
+            } else if names.contains(&rule.group) {
+                1
+            } else {
+                0
+            }
+        };
+        for rule in &mut policy.rules {
+            let selected = rank(self.select.as_deref().unwrap_or_default(), rule).max(rank(&self.extend, rule));
+            let ignored = rank(&self.ignore, rule);
+            rule.enabled =
+                if selected == 0 && ignored == 0 { rule.enabled && self.select.is_none() } else { selected > ignored };
+        }
+    }
+
+    /// Names that are no rule and no group of any of the policies, each with the closest one.
+    pub fn unknown<'a>(&self, policies: impl Iterator<Item = &'a CompiledPolicy>) -> Vec<Problem> {
+        let known: std::collections::BTreeSet<&str> =
+            policies.flat_map(|p| &p.rules).flat_map(|r| [r.name.as_str(), r.group.as_str()]).collect();
+        let lists = [
+            ("--select", self.select.as_deref().unwrap_or_default()),
+            ("--extend-select", &self.extend),
+            ("--ignore", &self.ignore),
+        ];
+        let mut problems = Vec::new();
+        for (flag, names) in lists {
+            for name in names.iter().filter(|n| !known.contains(n.as_str())) {
+                let mut p =
+                    Problem::error("I0090", format!("{flag} names `{name}`, which is neither a rule nor a group"));
+                p.help = Some(match crate::diag::did_you_mean(name, known.iter().copied()) {
+                    Some(close) => format!("did you mean `{close}`? `backlint rules` lists every rule and group"),
+                    None => "`backlint rules` lists every rule and group".into(),
+                });
+                problems.push(p);
+            }
+        }
+        problems
+    }
+}

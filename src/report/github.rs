@@ -1,6 +1,6 @@
 //! `--format github`: GitHub Actions workflow commands, one annotation per finding.
 
-use super::Checked;
+use super::{Checked, InputError};
 use crate::diag::Level;
 use crate::escape;
 
@@ -15,8 +15,28 @@ fn escape_property(s: &str) -> String {
     escape_data(&escape::visible_line(s)).replace(':', "%3A").replace(',', "%2C")
 }
 
-pub fn github(checked: &[Checked]) -> String {
+pub fn github(checked: &[Checked], errors: &[InputError]) -> String {
     let mut out = String::new();
+    for e in errors {
+        let command = match e.level {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Info => "notice",
+        };
+        let mut properties = Vec::new();
+        if let Some(file) = &e.file {
+            properties.push(format!("file={}", escape_property(file)));
+            if let (Some(line), Some(col)) = (e.line, e.column) {
+                properties.push(format!("line={line},col={col}"));
+            }
+        }
+        properties.push(format!("title={}", escape_property(&format!("backlint {}", e.code))));
+        let message = match &e.help {
+            Some(h) => format!("{}\n{h}", e.message),
+            None => e.message.clone(),
+        };
+        out += &format!("::{command} {}::{}\n", properties.join(","), escape_data(&message));
+    }
     for r in checked.iter().flat_map(|c| &c.notices) {
         out += &format!(
             "::notice title={}::{}\n",

@@ -1,4 +1,6 @@
-//! Human output: miette's graphical report, plain when not writing to a terminal.
+//! Human output, rustc-style so that it reads in a CI log: a header with the severity word and the
+//! rule or code (`warning[near-item-too-large]: …`), then miette's snippet and help, and a blank
+//! line after each diagnostic. Colour and Unicode when asked for; plain ASCII otherwise.
 
 use crate::diag::{Level, Problem};
 use crate::escape;
@@ -12,11 +14,10 @@ pub struct Style {
 }
 
 impl Style {
-    /// Colour and Unicode only on a terminal without `NO_COLOR`; plain ASCII otherwise.
-    pub fn detect(is_terminal: bool) -> Style {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let width = terminal_width().unwrap_or(100);
-        Style { color: is_terminal && !no_color, width }
+    /// Colour (and Unicode) as the caller decided (`--color`, the environment, a terminal), at the
+    /// width `COLUMNS` gives, else 100.
+    pub fn new(color: bool) -> Style {
+        Style { color, width: terminal_width().unwrap_or(100) }
     }
     /// What tests and snapshots use.
     pub fn plain(width: usize) -> Style {
@@ -37,12 +38,32 @@ pub fn render(problem: &Problem, style: Style) -> String {
     let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
     let conflict = crate::diag::merge_conflict(problem);
     let problem = conflict.as_ref().unwrap_or(problem);
-    let mut out = String::new();
-    if handler.render_report(&mut out, &Shown(problem)).is_err() {
-        // A span outside the text would be our bug; still show the message rather than nothing.
-        out = format!("{}: {}\n", escape::visible_line(&problem.code), Shown(problem));
+    let mut out = header(problem, style);
+    let mut body = String::new();
+    // miette renders the message too (after its severity sign); it is in the header already. The
+    // body's first line is that message, emptied, and is dropped.
+    if handler.render_report(&mut body, &Shown { problem, headless: true }).is_ok() {
+        out += body.split_once('\n').map_or("", |(_, rest)| rest);
     }
+    // A span outside the text would be our bug; the header still says what is wrong.
+    out.push('\n');
     out
+}
+
+/// `warning[near-item-too-large]: message`, coloured as rustc colours it when colour is on.
+fn header(problem: &Problem, style: Style) -> String {
+    let word = problem.level.as_str();
+    let code = escape::visible_line(&problem.code);
+    let message = Shown { problem, headless: false }.to_string();
+    if !style.color {
+        return format!("{word}[{code}]: {message}\n");
+    }
+    let colour = match problem.level {
+        Level::Error => "31",
+        Level::Warning => "33",
+        Level::Info => "36",
+    };
+    format!("\u{1b}[1;{colour}m{word}[{code}]\u{1b}[0m\u{1b}[1m: {message}\u{1b}[0m\n")
 }
 
 /// Input problems printed for one file before "… and N more problems in FILE".
@@ -78,20 +99,27 @@ pub fn problems(problems: &[Problem], style: Style) -> String {
 
 /// What the human output shows of a problem: text from files, file names and git with hidden
 /// characters written visibly, messages of bounded length, spans cut to what is worth quoting.
-struct Shown<'a>(&'a Problem);
+/// `headless` leaves out the code and message, which the header shows.
+struct Shown<'a> {
+    problem: &'a Problem,
+    headless: bool,
+}
 
 /// The longest message shown; longer ones quote a huge value and end in "… (N more characters)".
 const MAX_MESSAGE: usize = 1_000;
 
 impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&escape::visible_line(&escape::shortened(&self.0.message, MAX_MESSAGE)))
+        if self.headless {
+            return Ok(());
+        }
+        f.write_str(&escape::visible_line(&escape::shortened(&self.problem.message, MAX_MESSAGE)))
     }
 }
 
 impl fmt::Debug for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.0, f)
+        fmt::Debug::fmt(self.problem, f)
     }
 }
 
@@ -99,21 +127,24 @@ impl std::error::Error for Shown<'_> {}
 
 impl Diagnostic for Shown<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(escape::visible_line(&self.0.code)))
+        if self.headless {
+            return None;
+        }
+        Some(Box::new(escape::visible_line(&self.problem.code)))
     }
     fn severity(&self) -> Option<miette::Severity> {
-        self.0.severity()
+        self.problem.severity()
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        let help = self.0.help.as_deref()?;
+        let help = self.problem.help.as_deref()?;
         Some(Box::new(escape::visible(&escape::shortened(help, MAX_MESSAGE)).into_owned()))
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.0.source_code()
+        self.problem.source_code()
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let file = self.0.file.as_deref()?;
-        Some(Box::new(self.0.labels.iter().enumerate().map(move |(i, (span, text))| {
+        let file = self.problem.file.as_deref()?;
+        Some(Box::new(self.problem.labels.iter().enumerate().map(move |(i, (span, text))| {
             let text = text.as_deref().map(|t| escape::visible_line(&escape::shortened(t, MAX_MESSAGE)).into_owned());
             let span = file.shown_span(*span);
             if i == 0 { LabeledSpan::new_primary_with_span(text, span) } else { LabeledSpan::new_with_span(text, span) }

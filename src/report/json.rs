@@ -3,7 +3,7 @@
 //! `explanation` into the `rules` table, so the output grows with the findings, not with findings ×
 //! explanation (about 1.3 KB each).
 
-use super::{Checked, JSON_VERSION};
+use super::{Checked, InputError, JSON_VERSION};
 use crate::policy::ir::CompiledRule;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -17,6 +17,8 @@ struct Doc<'a> {
     version: u32,
     tool: Tool,
     summary: Summary,
+    /// Input and policy problems: a backlog or policy that could not be read (the run exits 2).
+    errors: Vec<serde_json::Value>,
     /// Keyed by rule name: every rule a finding names, once.
     rules: BTreeMap<&'a str, Rule<'a>>,
     /// Set-up notices: beside the findings, never counted among them.
@@ -60,7 +62,7 @@ struct Finding<'a> {
     help: Option<&'a str>,
 }
 
-pub fn json(checked: &[Checked], rules: &BTreeMap<String, &CompiledRule>) -> String {
+pub fn json(checked: &[Checked], errors: &[InputError], rules: &BTreeMap<String, &CompiledRule>) -> String {
     let rows = || checked.iter().flat_map(|c| &c.rows);
     // Serialised straight from borrowed rows (no intermediate JSON tree) into one buffer.
     let findings: Vec<Finding> = rows()
@@ -107,10 +109,27 @@ pub fn json(checked: &[Checked], rules: &BTreeMap<String, &CompiledRule>) -> Str
             })
         })
         .collect();
+    let errors = errors
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "code": e.code,
+                "severity": e.level.as_str(),
+                "message": e.message,
+                "file": e.file,
+                "line": e.line,
+                "column": e.column,
+                "end_line": e.end_line,
+                "end_column": e.end_column,
+                "help": e.help,
+            })
+        })
+        .collect();
     let doc = Doc {
         version: JSON_VERSION,
         tool: Tool { name: "backlint", version: env!("CARGO_PKG_VERSION") },
         summary: Summary { backlogs: checked.len(), errors: counts[0], warnings: counts[1], infos: counts[2] },
+        errors,
         rules: table,
         notices,
         findings,

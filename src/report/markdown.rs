@@ -1,7 +1,7 @@
 //! `--format markdown` and `report --format markdown`: a summary with the health figures for
 //! pull-request comments.
 
-use super::Checked;
+use super::{Checked, InputError};
 use crate::diag::Level;
 use crate::escape;
 use crate::policy::ir::CompiledRule;
@@ -53,7 +53,12 @@ fn change(now: Option<u32>, then: Option<u32>) -> String {
 }
 
 /// The summary: figures, findings per rule, and the items with the most findings.
-pub fn markdown(summaries: &[Summary], checked: &[Checked], rules: &BTreeMap<String, &CompiledRule>) -> String {
+pub fn markdown(
+    summaries: &[Summary],
+    checked: &[Checked],
+    errors: &[InputError],
+    rules: &BTreeMap<String, &CompiledRule>,
+) -> String {
     let mut out = String::from("## Backlog health (backlint)\n\n");
     let total: usize = checked.iter().map(|c| c.rows.len()).sum();
     let count = |level: Level| checked.iter().flat_map(|c| &c.rows).filter(|r| r.level == level).count();
@@ -65,6 +70,20 @@ pub fn markdown(summaries: &[Summary], checked: &[Checked], rules: &BTreeMap<Str
         checked.len(),
         if checked.len() == 1 { "" } else { "s" }
     );
+    if !errors.is_empty() {
+        let failed = errors.iter().filter(|e| e.level == Level::Error).count();
+        out += &match failed {
+            0 => "**Input problems** (these do not fail the run):\n\n".to_string(),
+            1 => "**1 input error**: the run failed (exit 2).\n\n".to_string(),
+            n => format!("**{n} input errors**: the run failed (exit 2).\n\n"),
+        };
+        for e in errors {
+            let at = e.location().map_or(String::new(), |l| format!("{}: ", md_text(&l)));
+            let code = e.code.replace('`', "'");
+            out += &format!("- {at}{} `{code}` {}\n", e.level, md_text(&e.message));
+        }
+        out += "\n";
+    }
     let notices: Vec<&super::Row> = checked.iter().flat_map(|c| &c.notices).collect();
     if !notices.is_empty() {
         out += "**Set-up** (said once; these do not fail the run):\n\n";

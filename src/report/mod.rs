@@ -5,6 +5,7 @@
 pub mod charts;
 pub mod figures;
 pub mod github;
+pub mod gitlab;
 pub mod html;
 pub mod human;
 pub mod json;
@@ -13,7 +14,7 @@ pub mod markdown;
 pub mod sarif;
 pub mod short;
 
-use crate::diag::Level;
+use crate::diag::{Level, Problem};
 use crate::engine::Finding;
 use crate::model::Backlog;
 
@@ -30,6 +31,8 @@ pub enum Format {
     Short,
     /// A compact summary for a pull-request comment or `$GITHUB_STEP_SUMMARY`
     Markdown,
+    /// GitLab Code Quality report (`artifacts:reports:codequality`), for the merge-request widget
+    Gitlab,
 }
 
 /// One finding with everything every format needs, positions 1-based.
@@ -79,9 +82,128 @@ pub struct Checked {
     pub notices: Vec<Row>,
 }
 
+/// An input or policy problem (a backlog or policy that could not be read), for the formats that
+/// carry them beside the findings; positions 1-based, absent when it points at no place.
+#[derive(Clone, Debug)]
+pub struct InputError {
+    pub code: String,
+    pub level: Level,
+    pub message: String,
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub end_line: Option<usize>,
+    pub end_column: Option<usize>,
+    pub help: Option<String>,
+}
+
+impl InputError {
+    /// The problems as the human output shows them: a file with merge-conflict markers is the one
+    /// problem that names them, and at most [`human::MAX_PROBLEMS_PER_FILE`] per file, then one
+    /// entry that says how many more there are.
+    pub fn list<'a>(problems: impl IntoIterator<Item = &'a Problem>) -> Vec<InputError> {
+        let mut out = Vec::new();
+        let mut shown: std::collections::HashMap<Option<String>, (usize, bool)> = Default::default();
+        let mut more: Vec<(InputError, usize)> = Vec::new();
+        for p in problems {
+            let conflict = crate::diag::merge_conflict(p);
+            let error = InputError::new(conflict.as_ref().unwrap_or(p));
+            let (count, in_conflict) = shown.entry(error.file.clone()).or_default();
+            if error.file.is_some() && (*count >= human::MAX_PROBLEMS_PER_FILE || *in_conflict) {
+                match more.iter_mut().find(|(e, _)| e.file == error.file) {
+                    Some((_, n)) => *n += 1,
+                    None => more.push((error, 1)),
+                }
+                continue;
+            }
+            *count += 1;
+            *in_conflict = conflict.is_some();
+            out.push(error);
+        }
+        for (first, n) in more {
+            let what = if n == 1 { "problem" } else { "problems" };
+            out.push(InputError {
+                message: format!("… and {n} more {what} in this file"),
+                line: None,
+                column: None,
+                end_line: None,
+                end_column: None,
+                help: None,
+                ..first
+            });
+        }
+        out
+    }
+
+    fn new(p: &Problem) -> InputError {
+        let file = p.file.as_deref();
+        let at = |offset: usize| file.map(|f| f.line_col(offset));
+        let (start, end) = match p.primary_span() {
+            Some(span) => (at(span.start), at(span.end.max(span.start))),
+            None => (None, None),
+        };
+        InputError {
+            code: p.code.clone(),
+            level: p.level,
+            message: p.message.clone(),
+            file: file.map(|f| f.name.clone()),
+            line: start.map(|(l, _)| l),
+            column: start.map(|(_, c)| c),
+            end_line: end.map(|(l, _)| l),
+            end_column: end.map(|(_, c)| c),
+            help: p.help.clone(),
+        }
+    }
+
+    /// `file:line:col`, `file`, or nothing, as far as the problem is located.
+    pub fn location(&self) -> Option<String> {
+        let file = self.file.as_deref()?;
+        Some(match (self.line, self.column) {
+            (Some(l), Some(c)) => format!("{file}:{l}:{c}"),
+            _ => file.to_string(),
+        })
+    }
+}
+
+/// 64-bit FNV-1a: a stable, dependency-free hash for fingerprints.
+pub(crate) fn fnv(text: &str) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in text.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    format!("{h:016x}")
+}
+
 pub use github::github;
+pub use gitlab::gitlab;
 pub use json::json;
 pub use junit::junit;
 pub use markdown::{MARKDOWN_LIMIT, Summary, markdown};
 pub use sarif::sarif;
 pub use short::short;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{SourceFile, Span};
+
+    #[test]
+    fn input_errors_are_listed_as_the_human_output_lists_them_and_escaped_everywhere() {
+        let file = SourceFile::new("evil\u{1b}[2J.yaml", "items:\n  - id: A\u{7}\n");
+        let problem = |n: usize| {
+            Problem::error("I0001", format!("bad\u{1b}[31m {n}\nnext")).in_file(&file).label(Span::new(9, 13), "here")
+        };
+        let problems: Vec<Problem> = (0..53).map(problem).collect();
+        let errors = InputError::list(&problems);
+        assert_eq!(errors.len(), human::MAX_PROBLEMS_PER_FILE + 1);
+        let last = errors.last().unwrap();
+        assert_eq!((last.message.as_str(), last.line), ("… and 3 more problems in this file", None));
+        assert_eq!((errors[0].line, errors[0].column), (Some(2), Some(3)));
+        let visible = |text: &str| !text.chars().any(|c| c.is_control() && c != '\n');
+        for text in [short(&[], &errors), github(&[], &errors), junit(&[], &errors)] {
+            assert!(visible(&text), "{text:?}");
+        }
+        assert!(short(&[], &errors).starts_with("evil\\u{1b}[2J.yaml:2:3: error[I0001] bad\\u{1b}[31m 0\\nnext\n"));
+    }
+}

@@ -1,21 +1,11 @@
 //! `--format sarif`: SARIF 2.1.0, through the schema-generated types of serde-sarif.
 
-use super::Checked;
+use super::{Checked, InputError, fnv};
 use crate::diag::Level;
 use crate::policy::ir::CompiledRule;
 use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
-
-/// 64-bit FNV-1a: a stable, dependency-free hash for fingerprints.
-fn fnv(text: &str) -> String {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in text.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    format!("{h:016x}")
-}
 
 fn sarif_level(level: Level) -> &'static str {
     match level {
@@ -25,7 +15,7 @@ fn sarif_level(level: Level) -> &'static str {
     }
 }
 
-pub fn sarif(checked: &[Checked], rules: &BTreeMap<String, &CompiledRule>) -> String {
+pub fn sarif(checked: &[Checked], errors: &[InputError], rules: &BTreeMap<String, &CompiledRule>) -> String {
     let ids: Vec<&String> = rules.keys().collect();
     let descriptors: Vec<_> = rules
         .values()
@@ -111,9 +101,30 @@ pub fn sarif(checked: &[Checked], rules: &BTreeMap<String, &CompiledRule>) -> St
             })
         })
         .collect();
+    // Input and policy problems stopped part of the run: the tool's own notifications, not results.
+    let failures: Vec<serde_json::Value> = errors
+        .iter()
+        .map(|e| {
+            let mut n = json!({
+                "descriptor": { "id": e.code },
+                "level": sarif_level(e.level),
+                "message": { "text": match &e.help { Some(h) => format!("{} ({h})", e.message), None => e.message.clone() } },
+            });
+            if let Some(file) = &e.file {
+                let mut location = json!({ "physicalLocation": { "artifactLocation": { "uri": file } } });
+                if let (Some(line), Some(column)) = (e.line, e.column) {
+                    location["physicalLocation"]["region"] = json!({ "startLine": line, "startColumn": column });
+                }
+                n["locations"] = json!([location]);
+            }
+            n
+        })
+        .collect();
+    let failed = errors.iter().any(|e| e.level == Level::Error);
     let invocation: serde_sarif::sarif::Invocation = serde_json::from_value(json!({
-        "executionSuccessful": true,
+        "executionSuccessful": !failed,
         "toolConfigurationNotifications": notifications,
+        "toolExecutionNotifications": failures,
     }))
     .expect("the SARIF invocation matches the schema types");
     let log = Log {

@@ -6,7 +6,14 @@ use super::*;
 use std::process::{Command, Output};
 
 fn run(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_backlint")).args(args).current_dir(cwd).env("NO_COLOR", "1").output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_backlint"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .env_remove("FORCE_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .output()
+        .unwrap()
 }
 
 fn stdout(o: &Output) -> String {
@@ -23,7 +30,8 @@ fn unhealthy(format: &str) -> String {
 fn json_follows_the_documented_schema() {
     let doc: serde_json::Value = serde_json::from_str(&unhealthy("json")).unwrap();
     let top: Vec<&str> = doc.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(top, ["version", "tool", "summary", "rules", "notices", "findings"]);
+    assert_eq!(top, ["version", "tool", "summary", "errors", "rules", "notices", "findings"]);
+    assert_eq!(doc["errors"], serde_json::json!([]), "no input errors");
     // Set-up notices sit beside the findings, each naming what is not declared and how to.
     for n in doc["notices"].as_array().unwrap() {
         assert!(n["rule"].is_string() && n["message"].is_string() && n["help"].is_string(), "{n}");

@@ -3,6 +3,7 @@
 mod backlog_md;
 mod beads;
 mod cli;
+mod conventions;
 mod formats;
 mod history;
 mod hostile;
