@@ -9,10 +9,12 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use crate::diag::Problem;
 use crate::engine::{self, Finding};
 use crate::files::input;
+use crate::history::{History, Unavailable};
 use crate::model::Backlog;
 use crate::policy::{self, ir::CompiledPolicy};
 use crate::source::discover::{self, Found};
@@ -61,6 +63,28 @@ impl Documents {
     }
 }
 
+/// Histories already read, by backlog, shared by the runs of one long-lived front end: an editor
+/// checks on every change, but git's history moves only when a file is saved or committed, so the
+/// server reads it once and [`HistoryCache::clear`]s it on save.
+#[derive(Clone, Debug, Default)]
+pub struct HistoryCache(Arc<Mutex<BTreeMap<Found, Arc<Result<History, Unavailable>>>>>);
+
+impl HistoryCache {
+    pub fn clear(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    fn get_or_read(&self, found: &Found, read: impl FnOnce() -> Result<History, Unavailable>) -> Arc<Result<History, Unavailable>> {
+        if let Some(known) = self.0.lock().unwrap_or_else(|e| e.into_inner()).get(found) {
+            return known.clone();
+        }
+        // Read outside the lock: git can take a while, and nothing else waits on this backlog.
+        let read = Arc::new(read());
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(found.clone(), read.clone());
+        read
+    }
+}
+
 /// How much of git's history to read.
 #[derive(Clone, Debug, Default)]
 pub struct HistoryOptions {
@@ -73,6 +97,8 @@ pub struct HistoryOptions {
     /// At the `commit-msg` stage: the message being written, which can give staged moves their
     /// rationale.
     pub commit_msg: Option<PathBuf>,
+    /// Histories read before, reused for the whole history up to HEAD.
+    pub cache: Option<HistoryCache>,
 }
 
 /// What to analyse.
@@ -303,19 +329,23 @@ pub fn read_history(
         }
         Found::Csv(_) | Found::Beads(_) => return Ok(Vec::new()),
     };
+    let scan = || history::scan_until(target, options.since.as_deref(), until);
     let read = if options.staged && until.is_none() {
-        history::staged(target, options.commit_msg.as_deref())
+        Arc::new(history::staged(target, options.commit_msg.as_deref()))
     } else {
-        history::scan_until(target, options.since.as_deref(), until)
+        match (&options.cache, until) {
+            (Some(cache), None) => cache.get_or_read(found, scan),
+            _ => Arc::new(scan()),
+        }
     };
-    match read {
+    match &*read {
         Ok(h) => {
-            history::merge_into(backlog, &h);
+            history::merge_into(backlog, h);
             Ok(h.notes.iter().map(|note| format!("note: {note}")).collect())
         }
-        Err(history::Unavailable::NotTracked) => Ok(Vec::new()),
-        Err(history::Unavailable::Note(note)) => Ok(vec![format!("note: {note}")]),
-        Err(history::Unavailable::Invalid(message)) => Err(Problem::error("I0083", message)),
+        Err(Unavailable::NotTracked) => Ok(Vec::new()),
+        Err(Unavailable::Note(note)) => Ok(vec![format!("note: {note}")]),
+        Err(Unavailable::Invalid(message)) => Err(Problem::error("I0083", message.clone())),
     }
 }
 

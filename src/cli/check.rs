@@ -48,6 +48,13 @@ pub struct CheckPlan {
     /// Print the effective policy (settings, rule changes, and the file and line of each) and exit
     #[arg(long)]
     pub show_policy: bool,
+    /// Make the fixes that are safe to make (`rank` values renumbered to agree with the list order,
+    /// `allow:` entries that silence nothing removed), replacing each file atomically, then check
+    #[arg(long, conflicts_with_all = ["diff", "write_baseline", "staged", "output"])]
+    pub fix: bool,
+    /// Print the fixes `--fix` would make as a unified diff, without writing; exit 1 when there are some
+    #[arg(long, conflicts_with_all = ["write_baseline", "staged", "output"])]
+    pub diff: bool,
     #[command(flatten)]
     pub history: HistoryArgs,
 }
@@ -63,6 +70,14 @@ pub fn run(ui: &mut Ui, plan: &CheckPlan) -> i32 {
         },
         None => None,
     };
+    if plan.diff {
+        return diff(ui, plan);
+    }
+    if plan.fix
+        && let Err(exit) = fix(ui, plan)
+    {
+        return exit;
+    }
     let analysis = gather(ui, plan);
     if let Some(target) = &plan.write_baseline {
         return write_baseline(ui, &analysis, target);
@@ -99,15 +114,53 @@ pub fn run(ui: &mut Ui, plan: &CheckPlan) -> i32 {
 
 /// Every backlog under the paths, analysed; problems and notes are shown as the analysis found them.
 fn gather(ui: &mut Ui, plan: &CheckPlan) -> Analysis {
-    let request = analysis::Request {
+    let analysis = analysis::analyse(&request(plan));
+    ui.messages(&analysis.messages);
+    analysis
+}
+
+fn request(plan: &CheckPlan) -> analysis::Request {
+    analysis::Request {
         paths: if plan.paths.is_empty() { vec![PathBuf::from(".")] } else { plan.paths.clone() },
         policy: plan.policy.policy.clone(),
         history: (&plan.history).into(),
         documents: analysis::Documents::new(),
-    };
-    let analysis = analysis::analyse(&request);
-    ui.messages(&analysis.messages);
-    analysis
+    }
+}
+
+/// `--diff`: the fixes as a unified diff; exit 1 when there is any, 2 on input errors.
+fn diff(ui: &mut Ui, plan: &CheckPlan) -> i32 {
+    let analysis = gather(ui, plan);
+    let fixes = crate::fix::fix_analysis(&analysis);
+    for f in &fixes {
+        let _ = write!(ui.out, "{}", crate::fix::unified_diff(&f.name, &f.before, &f.edits));
+    }
+    if analysis.failed {
+        EXIT_ERROR
+    } else if fixes.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    }
+}
+
+/// `--fix`: makes the fixes, each file replaced atomically, and says what was fixed; the check that
+/// follows reports what is left. Problems are shown by that check, not twice.
+fn fix(ui: &mut Ui, plan: &CheckPlan) -> Result<(), i32> {
+    let analysis = analysis::analyse(&request(plan));
+    for f in crate::fix::fix_analysis(&analysis) {
+        if let Err(e) = crate::files::output::write_file(&f.path, f.after.as_bytes()) {
+            ui.problem(&Problem::error("I0084", format!("cannot write the fixes to `{}`: {}", f.name, io_reason(&e))));
+            return Err(EXIT_ERROR);
+        }
+        let plural = if f.made == 1 { "" } else { "es" };
+        let mut said = format!("{}: {} fix{plural} made", f.name, f.made);
+        if f.skipped > 0 {
+            said += &format!(", {} left for another `--fix` (they change the same lines)", f.skipped);
+        }
+        ui.note(&said);
+    }
+    Ok(())
 }
 
 /// The baseline key of a finding in the backlog whose key is `file_key`.
