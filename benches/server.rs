@@ -66,7 +66,10 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn main() {
     let runs: usize = std::env::var("BACKLINT_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(21);
-    println!("{:>7}  {:>10}  {:>10}  {:>10}  {:>12}  {:>6}  goal", "items", "median", "p90", "max", "check alone", "diags");
+    println!(
+        "{:>7}  {:>10}  {:>10}  {:>10}  {:>12}  {:>6}  goal",
+        "items", "median", "p90", "max", "check alone", "diags"
+    );
     for (n, goal) in [(200, 50.0), (10_000, 500.0)] {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bench.backlog.yaml");
@@ -134,5 +137,8 @@ fn main() {
             ms(percentile(&alone, 0.5)),
         );
     }
-    println!("(debounce {} ms included; a change is sent, and the clock stops when its diagnostics arrive)", backlint::server::DEBOUNCE.as_millis());
+    println!(
+        "(debounce {} ms included; a change is sent, and the clock stops when its diagnostics arrive)",
+        backlint::server::DEBOUNCE.as_millis()
+    );
 }

@@ -74,7 +74,11 @@ impl HistoryCache {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
-    fn get_or_read(&self, found: &Found, read: impl FnOnce() -> Result<History, Unavailable>) -> Arc<Result<History, Unavailable>> {
+    fn get_or_read(
+        &self,
+        found: &Found,
+        read: impl FnOnce() -> Result<History, Unavailable>,
+    ) -> Arc<Result<History, Unavailable>> {
         if let Some(known) = self.0.lock().unwrap_or_else(|e| e.into_inner()).get(found) {
             return known.clone();
         }

@@ -133,7 +133,10 @@ fn is_rank_finding(backlog: &Backlog, f: &Finding) -> bool {
 }
 
 fn suppression_at<'a>(backlog: &'a Backlog, f: &Finding) -> Option<&'a Suppression> {
-    backlog.suppressions.iter().find(|s| s.file == f.file && s.rule_span == f.span && s.rule.as_str() == unquoted(&f.message))
+    backlog
+        .suppressions
+        .iter()
+        .find(|s| s.file == f.file && s.rule_span == f.span && s.rule.as_str() == unquoted(&f.message))
 }
 
 /// The rule an unused-suppression message names (`` `allow: NAME` no longer … ``), to tell apart
@@ -196,21 +199,25 @@ fn remove_suppressions(backlog: &Backlog, remove: &[&Suppression]) -> Option<Fix
     if removed.len() == entries.len() {
         indentation(text, allow.key_span.start)?;
         let end = line_end_after(text, content_end(&allow.value).max(allow.key_span.end));
-        edits.push(Edit { file: first.file, span: Span::new(line_start(text, allow.key_span.start), end), text: String::new() });
+        edits.push(Edit {
+            file: first.file,
+            span: Span::new(line_start(text, allow.key_span.start), end),
+            text: String::new(),
+        });
     } else {
         for e in removed.iter() {
             indentation(text, e.key_span.start)?;
             let end = line_end_after(text, content_end(&e.value).max(e.key_span.end));
-            edits.push(Edit { file: first.file, span: Span::new(line_start(text, e.key_span.start), end), text: String::new() });
+            edits.push(Edit {
+                file: first.file,
+                span: Span::new(line_start(text, e.key_span.start), end),
+                text: String::new(),
+            });
         }
     }
     let names: Vec<String> = removed.iter().map(|e| format!("`{}`", e.key)).collect();
     let plural = if names.len() == 1 { "entry" } else { "entries" };
-    Some(Fix {
-        rule: UNUSED.into(),
-        title: format!("Remove the unused `allow:` {plural} {}", names.join(", ")),
-        edits,
-    })
+    Some(Fix { rule: UNUSED.into(), title: format!("Remove the unused `allow:` {plural} {}", names.join(", ")), edits })
 }
 
 fn entry<'a>(node: &'a Node, key: &str) -> Option<&'a Entry> {
@@ -286,7 +293,11 @@ pub fn apply(text: &str, file: usize, fixes: &[Fix]) -> (String, Vec<Edit>, usiz
     for fix in fixes {
         let mine: Vec<&Edit> = fix.edits.iter().filter(|e| e.file == file).collect();
         let clash = mine.iter().any(|e| {
-            taken.iter().any(|t| t != *e && e.span.start < t.span.end.max(t.span.start + 1) && t.span.start < e.span.end.max(e.span.start + 1))
+            taken.iter().any(|t| {
+                t != *e
+                    && e.span.start < t.span.end.max(t.span.start + 1)
+                    && t.span.start < e.span.end.max(e.span.start + 1)
+            })
         });
         if clash {
             skipped += 1;
@@ -355,8 +366,10 @@ pub fn unified_diff(name: &str, before: &str, edits: &[Edit]) -> String {
     if edits.is_empty() {
         return String::new();
     }
-    let starts: Vec<usize> =
-        std::iter::once(0).chain(before.match_indices('\n').map(|(i, _)| i + 1)).filter(|&s| s < before.len() || s == 0).collect();
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(before.match_indices('\n').map(|(i, _)| i + 1))
+        .filter(|&s| s < before.len() || s == 0)
+        .collect();
     let line_of = |at: usize| starts.partition_point(|&s| s <= at).saturating_sub(1);
     let line_text = |l: usize| &before[starts[l]..starts.get(l + 1).copied().unwrap_or(before.len())];
     // Changed blocks: old lines first..=last and their new text, edits on shared lines together.

@@ -74,15 +74,16 @@ fn serve(connection: &Connection) -> Result<i32, lsp_server::ProtocolError> {
     let mut shut_down = false;
     loop {
         let message = match server.deadline {
-            Some(deadline) => match connection.receiver.recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            {
-                Ok(m) => m,
-                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
-                    server.check_pending();
-                    continue;
+            Some(deadline) => {
+                match connection.receiver.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                    Ok(m) => m,
+                    Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                        server.check_pending();
+                        continue;
+                    }
+                    Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
                 }
-                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
-            },
+            }
             None => match connection.receiver.recv() {
                 Ok(m) => m,
                 Err(_) => break,
@@ -249,7 +250,13 @@ impl Server {
     fn notification(&mut self, n: Notification) {
         let method = n.method.clone();
         if let Err(panic) = catch_unwind(AssertUnwindSafe(|| self.notified(n))) {
-            self.show(1, &format!("backlint: an internal error on `{method}`: {}; the server keeps running", panic_text(&*panic)));
+            self.show(
+                1,
+                &format!(
+                    "backlint: an internal error on `{method}`: {}; the server keeps running",
+                    panic_text(&*panic)
+                ),
+            );
         }
     }
 
@@ -261,7 +268,8 @@ impl Server {
         let Some(path) = convert::path_of(&uri) else { return };
         match n.method.as_str() {
             "textDocument/didOpen" => {
-                let text = n.params.pointer("/textDocument/text").and_then(Value::as_str).unwrap_or_default().to_string();
+                let text =
+                    n.params.pointer("/textDocument/text").and_then(Value::as_str).unwrap_or_default().to_string();
                 let version = n.params.pointer("/textDocument/version").and_then(Value::as_i64).unwrap_or(0) as i32;
                 let target = target_of(&path, &text);
                 self.docs.insert(path, Doc { uri, text, version, target: target.clone() });
@@ -344,7 +352,14 @@ impl Server {
                 Ok(checked) => checked,
                 Err(panic) => {
                     let (Target::Backlog(path) | Target::Policy(path)) = &target;
-                    self.show(1, &format!("backlint: an internal error while checking `{}`: {}; the server keeps running", path.display(), panic_text(&*panic)));
+                    self.show(
+                        1,
+                        &format!(
+                            "backlint: an internal error while checking `{}`: {}; the server keeps running",
+                            path.display(),
+                            panic_text(&*panic)
+                        ),
+                    );
                     Checked::default()
                 }
             };
@@ -442,7 +457,10 @@ impl Server {
                     .iter()
                     .skip(1)
                     .map(|(span, label)| DiagnosticRelatedInformation {
-                        location: Location { uri: uri.clone(), range: lines.range(span.start, span.end, self.encoding) },
+                        location: Location {
+                            uri: uri.clone(),
+                            range: lines.range(span.start, span.end, self.encoding),
+                        },
                         message: label.clone().unwrap_or_else(|| "here".into()),
                     })
                     .collect();
@@ -533,7 +551,10 @@ impl Server {
             }
         }
         Some(Hover {
-            contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: text.trim_end().into() }),
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: text.trim_end().into(),
+            }),
             range: Some(lines.range(first.2.span.start, first.2.span.end, self.encoding)),
         })
     }
@@ -589,10 +610,10 @@ impl Server {
             let source = &backlog.files[e.file];
             let lines = Lines::new(&source.text);
             let uri = self.docs.get(&source.path).map_or_else(|| convert::uri_of(&source.path), |d| d.uri.clone());
-            changes
-                .entry(uri)
-                .or_default()
-                .push(TextEdit { range: lines.range(e.span.start, e.span.end, self.encoding), new_text: e.text.clone() });
+            changes.entry(uri).or_default().push(TextEdit {
+                range: lines.range(e.span.start, e.span.end, self.encoding),
+                new_text: e.text.clone(),
+            });
         }
         WorkspaceEdit { changes: Some(changes), ..Default::default() }
     }

@@ -96,10 +96,8 @@ impl Client {
     }
 
     fn initialize(&mut self, dir: &Path) -> Value {
-        let response = self.request(
-            "initialize",
-            json!({ "processId": null, "rootUri": uri(dir), "capabilities": {} }),
-        );
+        let response =
+            self.request("initialize", json!({ "processId": null, "rootUri": uri(dir), "capabilities": {} }));
         self.notify("initialized", json!({}));
         response
     }
@@ -139,9 +137,11 @@ fn healthy_folder() -> (tempfile::TempDir, PathBuf, String, String) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(super::root().join("examples/backlint.policy"), dir.path().join("backlint.policy")).unwrap();
     let healthy = std::fs::read_to_string(super::root().join("examples/healthy/backlog.yaml")).unwrap();
-    let broken = healthy
-        .replacen("  - id: LUM-41\n", "  - id: LUM-41\n    rank: 2\n", 1)
-        .replacen("  - id: LUM-42\n", "  - id: LUM-42\n    rank: 1\n", 1);
+    let broken = healthy.replacen("  - id: LUM-41\n", "  - id: LUM-41\n    rank: 2\n", 1).replacen(
+        "  - id: LUM-42\n",
+        "  - id: LUM-42\n    rank: 1\n",
+        1,
+    );
     assert_ne!(healthy, broken);
     let path = dir.path().join("backlog.yaml");
     std::fs::write(&path, &healthy).unwrap();
@@ -153,11 +153,16 @@ fn apply(text: &str, edits: &[Value]) -> String {
     let offset = |p: &Value| {
         let (line, character) = (p["line"].as_u64().unwrap() as usize, p["character"].as_u64().unwrap() as usize);
         let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
-        let units: usize = text[start..].chars().scan(0, |n, c| {
-            let at = *n;
-            *n += c.len_utf16();
-            Some((at, c.len_utf8()))
-        }).take_while(|(at, _)| *at < character).map(|(_, bytes)| bytes).sum();
+        let units: usize = text[start..]
+            .chars()
+            .scan(0, |n, c| {
+                let at = *n;
+                *n += c.len_utf16();
+                Some((at, c.len_utf8()))
+            })
+            .take_while(|(at, _)| *at < character)
+            .map(|(_, bytes)| bytes)
+            .sum();
         start + units
     };
     let mut spans: Vec<(usize, usize, &str)> = edits
@@ -216,11 +221,17 @@ fn the_server_checks_explains_and_fixes_an_open_backlog() {
     );
     let actions = actions["result"].as_array().unwrap_or_else(|| panic!("{actions}")).clone();
     let titles: Vec<&str> = actions.iter().map(|a| a["title"].as_str().unwrap()).collect();
-    assert_eq!(titles, ["Renumber `rank` to agree with the list order", "Allow `ordering-ambiguous` for `LUM-42` (write the reason)"]);
+    assert_eq!(
+        titles,
+        ["Renumber `rank` to agree with the list order", "Allow `ordering-ambiguous` for `LUM-42` (write the reason)"]
+    );
     assert_eq!(actions[0]["kind"], "quickfix");
     let edits = actions[0]["edit"]["changes"][&uri].as_array().unwrap();
     let fixed = apply(&broken, edits);
-    assert!(fixed.contains("  - id: LUM-41\n    rank: 1\n") && fixed.contains("  - id: LUM-42\n    rank: 2\n"), "{fixed}");
+    assert!(
+        fixed.contains("  - id: LUM-41\n    rank: 1\n") && fixed.contains("  - id: LUM-42\n    rank: 2\n"),
+        "{fixed}"
+    );
     let allow = apply(&broken, actions[1]["edit"]["changes"][&uri].as_array().unwrap());
     assert!(allow.contains("    allow:\n      ordering-ambiguous: say why this rule does not apply here\n"), "{allow}");
 
@@ -292,7 +303,8 @@ fn the_server_checks_policies_broken_files_and_backlog_md_tasks() {
     );
     // Every file of the backlog with findings gets them, the open task among them once it has any.
     let first = client.wait_for("diagnostics for a Backlog.md file", |m| {
-        m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"].as_str().unwrap().starts_with(&uri(&root))
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"].as_str().unwrap().starts_with(&uri(&root))
     });
     assert!(!first["params"]["diagnostics"].as_array().unwrap().is_empty(), "{first}");
     assert_eq!(client.shut_down(), 0);
@@ -364,7 +376,10 @@ fn neovim_shows_findings_hovers_and_applies_the_fix() {
         assert!(said.lines().any(|l| l.starts_with(line)), "{line:?} missing from:\n{said}");
     }
     let after = std::fs::read_to_string(&path).unwrap();
-    assert!(after.contains("  - id: LUM-41\n    rank: 1\n") && after.contains("  - id: LUM-42\n    rank: 2\n"), "{after}");
+    assert!(
+        after.contains("  - id: LUM-41\n    rank: 1\n") && after.contains("  - id: LUM-42\n    rank: 2\n"),
+        "{after}"
+    );
 }
 
 /// Neovim 0.7's API (Debian bookworm): `vim.lsp.start_client`, `buf_request_sync`,
