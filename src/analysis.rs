@@ -67,7 +67,9 @@ impl Documents {
 /// checks on every change, but git's history moves only when a file is saved or committed, so the
 /// server reads it once and [`HistoryCache::clear`]s it on save.
 #[derive(Clone, Debug, Default)]
-pub struct HistoryCache(Arc<Mutex<BTreeMap<Found, Arc<Result<History, Unavailable>>>>>);
+pub struct HistoryCache(Arc<Mutex<Histories>>);
+
+type Histories = BTreeMap<Found, Arc<Result<History, Unavailable>>>;
 
 impl HistoryCache {
     pub fn clear(&self) {

@@ -83,7 +83,7 @@ pub fn suppress(backlog: &Backlog, finding: &Finding) -> Option<Fix> {
     let text: &str = &backlog.files[record.file].text;
     let rule = &finding.rule;
     let allow = entry(&record.node, "allow");
-    if allow.is_some_and(|a| matches!(&a.value.value, Value::Map(m) if m.iter().any(|e| &e.key == rule))) {
+    if allow.is_some_and(|a| matches!(&a.value.value, Value::Map(m) if m.iter().any(|e| e.key == rule.as_str()))) {
         return None;
     }
     let insert = |at: usize, new: String| Edit { file: record.file, span: Span::new(at, at), text: new };

@@ -604,6 +604,9 @@ impl Server {
         }
     }
 
+    // lsp-types keys `WorkspaceEdit::changes` by `Uri`, whose only interior mutability is a parse
+    // cache that hashing and comparing never read.
+    #[allow(clippy::mutable_key_type)]
     fn workspace_edit(&self, backlog: &Backlog, fix: &crate::fix::Fix) -> WorkspaceEdit {
         let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
         for e in &fix.edits {
