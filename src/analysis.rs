@@ -1,7 +1,7 @@
 //! The analysis pipeline, as a library: discovery → load → policy → history → engine.
 //!
-//! Every front end (the `check` and `report` commands, the HTML report's comparison, later an
-//! editor) calls this module; none re-implements a step. It prints nothing: problems and notes come
+//! Every front end (the `check` and `report` commands, the HTML report's comparison, the language
+//! server) calls this module; none re-implements a step. It prints nothing: problems and notes come
 //! back in [`Analysis::messages`], in the order they arose, for the caller to show.
 //!
 //! Files are read from disk through [`crate::files::input`], except those the caller hands over as
