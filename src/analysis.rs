@@ -91,6 +91,29 @@ impl HistoryCache {
     }
 }
 
+/// Policies compiled before, by the policy file (`None`: the built-in rules alone), for a long-lived
+/// front end that checks on every change: compiling is most of the time a small backlog takes. The
+/// front end clears it whenever a policy file may have changed.
+#[derive(Clone, Debug, Default)]
+pub struct PolicyCache(Arc<Mutex<BTreeMap<Option<PathBuf>, Compiled>>>);
+
+type Compiled = Result<CompiledPolicy, Vec<Problem>>;
+
+impl PolicyCache {
+    pub fn clear(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    fn get_or_compile(&self, key: &Option<PathBuf>, compile: impl FnOnce() -> Compiled) -> Compiled {
+        if let Some(known) = self.0.lock().unwrap_or_else(|e| e.into_inner()).get(key) {
+            return known.clone();
+        }
+        let compiled = compile();
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(key.clone(), compiled.clone());
+        compiled
+    }
+}
+
 /// How much of git's history to read.
 #[derive(Clone, Debug, Default)]
 pub struct HistoryOptions {
@@ -116,6 +139,8 @@ pub struct Request {
     pub policy: Option<PathBuf>,
     pub history: HistoryOptions,
     pub documents: Documents,
+    /// Policies compiled by earlier runs, reused.
+    pub policy_cache: Option<PolicyCache>,
 }
 
 /// Something for the user beside the findings, in the order it arose.
@@ -198,14 +223,20 @@ pub fn analyse(request: &Request) -> Analysis {
                 policy
             }
         };
-        let policy =
-            policies.entry(policy_key.clone()).or_insert_with(|| match load_policy(policy_key.as_deref(), docs) {
-                Ok((policy, _)) => Some(policy),
+        let policy = policies.entry(policy_key.clone()).or_insert_with(|| {
+            let compile = || load_policy(policy_key.as_deref(), docs).map(|(policy, _)| policy);
+            let compiled = match &request.policy_cache {
+                Some(cache) => cache.get_or_compile(&policy_key, compile),
+                None => compile(),
+            };
+            match compiled {
+                Ok(policy) => Some(policy),
                 Err(problems) => {
                     messages.problems(problems);
                     None
                 }
-            });
+            }
+        });
         let Some(policy) = policy else {
             messages.failed = true;
             continue;

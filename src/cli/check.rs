@@ -125,6 +125,7 @@ fn request(plan: &CheckPlan) -> analysis::Request {
         policy: plan.policy.policy.clone(),
         history: (&plan.history).into(),
         documents: analysis::Documents::new(),
+        policy_cache: None,
     }
 }
 

@@ -52,6 +52,7 @@ pub fn run(ui: &mut Ui, plan: &ReportPlan) -> i32 {
         policy: plan.policy.policy.clone(),
         history: history.clone(),
         documents: analysis::Documents::new(),
+        policy_cache: None,
     };
     let analysis = analysis::analyse(&request);
     ui.messages(&analysis.messages);

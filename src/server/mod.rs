@@ -7,7 +7,7 @@
 
 pub mod convert;
 
-use crate::analysis::{self, Analysis, Documents, HistoryCache, HistoryOptions, Message as Said, Request};
+use crate::analysis::{self, Analysis, Documents, HistoryCache, HistoryOptions, Message as Said, PolicyCache, Request};
 use crate::diag::{Level, Problem};
 use crate::engine::Finding;
 use crate::model::Backlog;
@@ -170,6 +170,8 @@ struct Server {
     /// Diagnostics published last, by file, so that a file whose findings are gone is cleared.
     published: BTreeMap<PathBuf, Vec<Diagnostic>>,
     history: HistoryCache,
+    /// Compiled policies, cleared when a policy document changes or any file is saved.
+    policies: PolicyCache,
     /// Notes already logged (the same note arrives with every check).
     logged: BTreeSet<String>,
     /// Each rule's explanation as a `data:` URI, made once.
@@ -187,6 +189,7 @@ impl Server {
             deadline: None,
             published: BTreeMap::new(),
             history: HistoryCache::default(),
+            policies: PolicyCache::default(),
             logged: BTreeSet::new(),
             descriptions: HashMap::new(),
         }
@@ -275,7 +278,7 @@ impl Server {
                 self.docs.insert(path, Doc { uri, text, version, target: target.clone() });
                 if let Some(target) = target {
                     // The first check of a file is not delayed: the editor has just shown it.
-                    self.pending.insert(target);
+                    self.changed(target);
                     self.check_pending();
                 }
             }
@@ -300,6 +303,7 @@ impl Server {
             "textDocument/didSave" => {
                 // A save (or the commit that often follows) can change what git says: read it again.
                 self.history.clear();
+                self.policies.clear();
                 let targets: Vec<Target> = self.docs.values().filter_map(|d| d.target.clone()).collect();
                 for target in targets {
                     self.changed(target);
@@ -308,6 +312,10 @@ impl Server {
             "textDocument/didClose" => {
                 let Some(doc) = self.docs.remove(&path) else { return };
                 let Some(target) = doc.target else { return };
+                if matches!(target, Target::Policy(_)) {
+                    // The file on disk applies again.
+                    self.changed(target.clone());
+                }
                 if self.docs.values().any(|d| d.target.as_ref() == Some(&target)) {
                     self.changed(target);
                 } else {
@@ -324,7 +332,8 @@ impl Server {
     /// findings of every open backlog.
     fn changed(&mut self, target: Target) {
         if matches!(target, Target::Policy(_)) {
-            // Its rules' explanations may have changed too.
+            // Its rules and their explanations may have changed.
+            self.policies.clear();
             self.descriptions.clear();
             self.pending.extend(self.docs.values().filter_map(|d| d.target.clone()));
         }
@@ -385,6 +394,7 @@ impl Server {
                     policy: None,
                     history: HistoryOptions { cache: Some(self.history.clone()), ..Default::default() },
                     documents: documents.clone(),
+                    policy_cache: Some(self.policies.clone()),
                 };
                 let analysis = analysis::analyse(&request);
                 // Problems without a file of their own go to the backlog's file (a folder's config.yml).
@@ -487,9 +497,14 @@ impl Server {
         for checked in self.checked.values() {
             for (path, list) in &checked.diagnostics {
                 let all = now.entry(path.clone()).or_default();
-                for d in list {
-                    if !all.contains(d) {
-                        all.push(d.clone());
+                if all.is_empty() {
+                    all.extend(list.iter().cloned());
+                } else {
+                    // Only files several targets speak of (policies) get here, with few diagnostics.
+                    for d in list {
+                        if !all.contains(d) {
+                            all.push(d.clone());
+                        }
                     }
                 }
             }

@@ -291,6 +291,20 @@ fn the_server_checks_policies_broken_files_and_backlog_md_tasks() {
     let diagnostics = client.diagnostics(&backlog_uri);
     assert!(diagnostics.iter().any(|d| d["code"].as_str().unwrap().starts_with('I')), "{diagnostics:#?}");
 
+    // The repaired buffer has a vague title; the unsaved policy that turns the rule off applies at once.
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": backlog_uri, "version": 2 }, "contentChanges": [{ "text": "items:\n  - {id: A, title: Misc}\n" }] }),
+    );
+    let diagnostics = client.diagnostics(&backlog_uri);
+    assert!(diagnostics.iter().any(|d| d["code"] == "vague-title"), "{diagnostics:#?}");
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": policy_uri, "version": 3 }, "contentChanges": [{ "text": "disable vague-title\n" }] }),
+    );
+    let diagnostics = client.diagnostics(&backlog_uri);
+    assert!(!diagnostics.is_empty() && !diagnostics.iter().any(|d| d["code"] == "vague-title"), "{diagnostics:#?}");
+
     let project = dir.path().join("md");
     copy_dir(&super::fixture("backlog_md/basic"), &project);
     let root = project.join("backlog");
