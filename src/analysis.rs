@@ -1,7 +1,7 @@
 //! The analysis pipeline, as a library: discovery → load → policy → history → engine.
 //!
-//! Every front end (the `check` and `report` commands, the HTML report's comparison, later an
-//! editor) calls this module; none re-implements a step. It prints nothing: problems and notes come
+//! Every front end (the `check` and `report` commands, the HTML report's comparison, the language
+//! server) calls this module; none re-implements a step. It prints nothing: problems and notes come
 //! back in [`Analysis::messages`], in the order they arose, for the caller to show.
 //!
 //! Files are read from disk through [`crate::files::input`], except those the caller hands over as
@@ -9,10 +9,12 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use crate::diag::Problem;
 use crate::engine::{self, Finding};
 use crate::files::input;
+use crate::history::{History, Unavailable};
 use crate::model::Backlog;
 use crate::policy::{self, ir::CompiledPolicy};
 use crate::source::discover::{self, Found};
@@ -66,6 +68,57 @@ impl Documents {
     }
 }
 
+/// Histories already read, by backlog, shared by the runs of one long-lived front end: an editor
+/// checks on every change, but git's history moves only when a file is saved or committed, so the
+/// server reads it once and [`HistoryCache::clear`]s it on save.
+#[derive(Clone, Debug, Default)]
+pub struct HistoryCache(Arc<Mutex<Histories>>);
+
+type Histories = BTreeMap<Found, Arc<Result<History, Unavailable>>>;
+
+impl HistoryCache {
+    pub fn clear(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    fn get_or_read(
+        &self,
+        found: &Found,
+        read: impl FnOnce() -> Result<History, Unavailable>,
+    ) -> Arc<Result<History, Unavailable>> {
+        if let Some(known) = self.0.lock().unwrap_or_else(|e| e.into_inner()).get(found) {
+            return known.clone();
+        }
+        // Read outside the lock: git can take a while, and nothing else waits on this backlog.
+        let read = Arc::new(read());
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(found.clone(), read.clone());
+        read
+    }
+}
+
+/// Policies compiled before, by the policy file (`None`: the built-in rules alone), for a long-lived
+/// front end that checks on every change: compiling is most of the time a small backlog takes. The
+/// front end clears it whenever a policy file may have changed.
+#[derive(Clone, Debug, Default)]
+pub struct PolicyCache(Arc<Mutex<BTreeMap<Option<PathBuf>, Compiled>>>);
+
+type Compiled = Result<CompiledPolicy, Vec<Problem>>;
+
+impl PolicyCache {
+    pub fn clear(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    fn get_or_compile(&self, key: &Option<PathBuf>, compile: impl FnOnce() -> Compiled) -> Compiled {
+        if let Some(known) = self.0.lock().unwrap_or_else(|e| e.into_inner()).get(key) {
+            return known.clone();
+        }
+        let compiled = compile();
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(key.clone(), compiled.clone());
+        compiled
+    }
+}
+
 /// How much of git's history to read.
 #[derive(Clone, Debug, Default)]
 pub struct HistoryOptions {
@@ -78,6 +131,8 @@ pub struct HistoryOptions {
     /// At the `commit-msg` stage: the message being written, which can give staged moves their
     /// rationale.
     pub commit_msg: Option<PathBuf>,
+    /// Histories read before, reused for the whole history up to HEAD.
+    pub cache: Option<HistoryCache>,
 }
 
 /// What to analyse.
@@ -95,6 +150,8 @@ pub struct Request {
     pub exclude: Vec<String>,
     /// Which rules run, over each policy's choice.
     pub selection: policy::Selection,
+    /// Policies compiled by earlier runs, reused.
+    pub policy_cache: Option<PolicyCache>,
 }
 
 /// Something for the user beside the findings, in the order it arose.
@@ -254,14 +311,21 @@ fn compiled<'p>(
 ) -> Option<&'p CompiledPolicy> {
     policies
         .entry(key.clone())
-        .or_insert_with(|| match load_policy(key.as_deref(), &request.documents) {
-            Ok((mut policy, _)) => {
-                request.selection.apply(&mut policy);
-                Some(policy)
-            }
-            Err(problems) => {
-                messages.problems(problems);
-                None
+        .or_insert_with(|| {
+            let compile = || load_policy(key.as_deref(), &request.documents).map(|(policy, _)| policy);
+            let compiled = match &request.policy_cache {
+                Some(cache) => cache.get_or_compile(key, compile),
+                None => compile(),
+            };
+            match compiled {
+                Ok(mut policy) => {
+                    request.selection.apply(&mut policy);
+                    Some(policy)
+                }
+                Err(problems) => {
+                    messages.problems(problems);
+                    None
+                }
             }
         })
         .as_ref()
@@ -378,19 +442,23 @@ pub fn read_history(
         }
         Found::Csv(_) | Found::Beads(_) => return Ok(Vec::new()),
     };
+    let scan = || history::scan_until(target, options.since.as_deref(), until);
     let read = if options.staged && until.is_none() {
-        history::staged(target, options.commit_msg.as_deref())
+        Arc::new(history::staged(target, options.commit_msg.as_deref()))
     } else {
-        history::scan_until(target, options.since.as_deref(), until)
+        match (&options.cache, until) {
+            (Some(cache), None) => cache.get_or_read(found, scan),
+            _ => Arc::new(scan()),
+        }
     };
-    match read {
+    match &*read {
         Ok(h) => {
-            history::merge_into(backlog, &h);
+            history::merge_into(backlog, h);
             Ok(h.notes.iter().map(|note| format!("note: {note}")).collect())
         }
-        Err(history::Unavailable::NotTracked) => Ok(Vec::new()),
-        Err(history::Unavailable::Note(note)) => Ok(vec![format!("note: {note}")]),
-        Err(history::Unavailable::Invalid(message)) => Err(Problem::error("I0083", message)),
+        Err(Unavailable::NotTracked) => Ok(Vec::new()),
+        Err(Unavailable::Note(note)) => Ok(vec![format!("note: {note}")]),
+        Err(Unavailable::Invalid(message)) => Err(Problem::error("I0083", message.clone())),
     }
 }
 

@@ -65,6 +65,7 @@ impl From<&HistoryArgs> for HistoryOptions {
             since: args.since.clone(),
             staged: args.staged,
             commit_msg: args.commit_msg.clone(),
+            cache: None,
         }
     }
 }

@@ -67,6 +67,13 @@ pub struct CheckPlan {
     /// Print the effective policy (settings, rule changes, and the file and line of each) and exit
     #[arg(long)]
     pub show_policy: bool,
+    /// Make the fixes that are safe to make (`rank` values renumbered to agree with the list order,
+    /// `allow:` entries that silence nothing removed), replacing each file atomically, then check
+    #[arg(long, conflicts_with_all = ["diff", "write_baseline", "staged", "output"])]
+    pub fix: bool,
+    /// Print the fixes `--fix` would make as a unified diff, without writing; exit 1 when there are some
+    #[arg(long, conflicts_with_all = ["write_baseline", "staged", "output"])]
+    pub diff: bool,
     #[command(flatten)]
     pub history: HistoryArgs,
 }
@@ -85,6 +92,14 @@ pub fn run(ui: &mut Ui, plan: &CheckPlan) -> i32 {
         },
         None => None,
     };
+    if plan.diff {
+        return diff(ui, plan);
+    }
+    if plan.fix
+        && let Err(exit) = fix(ui, plan)
+    {
+        return exit;
+    }
     let analysis = gather(ui, plan, early);
     if let Some(target) = &plan.write_baseline {
         return write_baseline(ui, &analysis, target);
@@ -157,18 +172,7 @@ fn gather(ui: &mut Ui, plan: &CheckPlan, mut early: Vec<Problem>) -> Analysis {
     } else if paths.is_empty() {
         paths.push(PathBuf::from("."));
     }
-    let request = analysis::Request {
-        paths,
-        policy: plan.policy.policy.clone(),
-        history: (&plan.history).into(),
-        documents,
-        exclude: plan.exclude.clone(),
-        selection: crate::policy::Selection {
-            select: plan.select.clone(),
-            extend: plan.extend_select.clone(),
-            ignore: plan.ignore.clone(),
-        },
-    };
+    let request = analysis::Request { paths, documents, ..request(plan) };
     let mut analysis = if baseline_failed {
         Analysis { policies: BTreeMap::new(), backlogs: Vec::new(), messages: Vec::new(), failed: true }
     } else {
@@ -180,6 +184,57 @@ fn gather(ui: &mut Ui, plan: &CheckPlan, mut early: Vec<Problem>) -> Analysis {
     }
     ui.messages(&analysis.messages);
     analysis
+}
+
+fn request(plan: &CheckPlan) -> analysis::Request {
+    analysis::Request {
+        paths: if plan.paths.is_empty() { vec![PathBuf::from(".")] } else { plan.paths.clone() },
+        policy: plan.policy.policy.clone(),
+        history: (&plan.history).into(),
+        documents: analysis::Documents::new(),
+        policy_cache: None,
+        exclude: plan.exclude.clone(),
+        selection: crate::policy::Selection {
+            select: plan.select.clone(),
+            extend: plan.extend_select.clone(),
+            ignore: plan.ignore.clone(),
+        },
+    }
+}
+
+/// `--diff`: the fixes as a unified diff; exit 1 when there is any, 2 on input errors.
+fn diff(ui: &mut Ui, plan: &CheckPlan) -> i32 {
+    let analysis = gather(ui, plan, Vec::new());
+    let fixes = crate::fix::fix_analysis(&analysis);
+    for f in &fixes {
+        let _ = write!(ui.out, "{}", crate::fix::unified_diff(&f.name, &f.before, &f.edits));
+    }
+    if analysis.failed {
+        EXIT_ERROR
+    } else if fixes.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    }
+}
+
+/// `--fix`: makes the fixes, each file replaced atomically, and says what was fixed; the check that
+/// follows reports what is left. Problems are shown by that check, not twice.
+fn fix(ui: &mut Ui, plan: &CheckPlan) -> Result<(), i32> {
+    let analysis = analysis::analyse(&request(plan));
+    for f in crate::fix::fix_analysis(&analysis) {
+        if let Err(e) = crate::files::output::write_file(&f.path, f.after.as_bytes()) {
+            ui.problem(&Problem::error("I0084", format!("cannot write the fixes to `{}`: {}", f.name, io_reason(&e))));
+            return Err(EXIT_ERROR);
+        }
+        let plural = if f.made == 1 { "" } else { "es" };
+        let mut said = format!("{}: {} fix{plural} made", f.name, f.made);
+        if f.skipped > 0 {
+            said += &format!(", {} left for another `--fix` (they change the same lines)", f.skipped);
+        }
+        ui.note(&said);
+    }
+    Ok(())
 }
 
 /// The baseline key of a finding in the backlog whose key is `file_key`.

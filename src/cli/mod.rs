@@ -60,6 +60,9 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Serve the Language Server Protocol on standard input and output: findings as you type,
+    /// rule explanations on hover, fixes as code actions (see the README for editor set-up)
+    Server,
     /// Print shell completions for SHELL (bash, zsh, fish, elvish, powershell)
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff)
@@ -82,6 +85,10 @@ pub fn main() -> i32 {
         }
     };
     crate::files::input::set_max_file_mb(args.max_file_size);
+    // The server owns standard input and output: nothing here may lock them first.
+    if let Command::Server = args.command {
+        return crate::server::run();
+    }
     let out_style = Style::new(ui::use_color(args.color, std::io::stdout().is_terminal()));
     let err_style = Style::new(ui::use_color(args.color, std::io::stderr().is_terminal()));
     let mut out = crate::files::output::Checked::new(std::io::stdout().lock());
@@ -112,6 +119,7 @@ fn run(ui: &mut Ui, command: Command) -> i32 {
         Command::Explain { rule, policy } => rules::explain(ui, &rule, policy.policy.as_deref()),
         Command::Test { policies } => test::run(ui, &policies),
         Command::Init { force } => init::run(ui, force),
+        Command::Server => crate::server::run(),
         Command::Completions { shell } => {
             // Rendered into memory first: clap_complete panics when its writer fails (a closed pipe).
             let mut script = Vec::new();

@@ -183,6 +183,34 @@ pub use markdown::{MARKDOWN_LIMIT, Summary, markdown};
 pub use sarif::sarif;
 pub use short::short;
 
+/// The text `backlint explain` prints.
+pub fn explanation_text(rule: &crate::policy::ir::CompiledRule) -> String {
+    let mut s = format!("{} ({} · {} by default)\n\n{}\n", rule.name, rule.group, rule.severity, rule.summary);
+    if let Some(e) = &rule.explanation {
+        for (title, body) in [
+            ("What it checks", &e.what),
+            ("Why it matters", &e.why),
+            ("How to fix it", &e.fix),
+            ("Example", &e.example),
+        ] {
+            if !body.is_empty() {
+                s += &format!("\n{title}\n{}\n", indent(body));
+            }
+        }
+    }
+    if !rule.options.is_empty() {
+        s += "\nOptions (change them with `configure`)\n";
+        for (name, value) in &rule.options {
+            s += &format!("    {name} = {}\n", value.describe());
+        }
+    }
+    s.trim_end().to_string()
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| if l.is_empty() { String::new() } else { format!("    {l}") }).collect::<Vec<_>>().join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -327,3 +327,38 @@ fn completions_and_man_page() {
     let (out, _) = text(&backlint(&["--version"], &root()));
     assert_eq!(out.trim(), format!("backlint {}", env!("CARGO_PKG_VERSION")));
 }
+
+/// `check --diff` shows the mechanical fixes without writing (exit 1); `check --fix` makes them,
+/// replacing the file, and the check that follows reports what is left.
+#[test]
+fn check_fix_and_diff_make_the_mechanical_fixes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("backlog.yaml");
+    let broken = "items:\n  - id: A-1\n    title: Export the invoice list as CSV\n    rank: 2\n    acceptance_criteria: [The file opens in a spreadsheet]\n    allow:\n      vague-title: the customer's words\n  - id: A-2\n    title: Import the customer list from CSV\n    rank: 1\n    acceptance_criteria: [The list shows every customer]\n";
+    std::fs::write(&path, broken).unwrap();
+    let o = backlint(&["check", "--no-history", "--diff", "backlog.yaml"], dir.path());
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(out.starts_with("--- a/backlog.yaml\n+++ b/backlog.yaml\n@@ -1,"), "{out}");
+    for line in [
+        "-    rank: 2\n",
+        "+    rank: 1\n",
+        "-    allow:\n",
+        "-      vague-title: the customer's words\n",
+        "-    rank: 1\n",
+        "+    rank: 2\n",
+    ] {
+        assert!(out.contains(line), "{line:?} missing from:\n{out}");
+    }
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), broken, "--diff writes nothing");
+
+    let o = backlint(&["check", "--no-history", "--fix", "--format", "short", "backlog.yaml"], dir.path());
+    let (out, err) = text(&o);
+    assert!(err.contains("backlog.yaml: 2 fixes made"), "{err}");
+    let fixed = std::fs::read_to_string(&path).unwrap();
+    assert!(fixed.contains("  - id: A-1\n    title: Export the invoice list as CSV\n    rank: 1\n    acceptance_criteria: [The file opens in a spreadsheet]\n  - id: A-2"), "{fixed}");
+    assert!(fixed.contains("    rank: 2\n"), "{fixed}");
+    assert!(!out.contains("ordering-ambiguous") && !out.contains("unused-suppression"), "{out}");
+    let o = backlint(&["check", "--no-history", "--diff", "backlog.yaml"], dir.path());
+    assert_eq!((o.status.code(), text(&o).0), (Some(0), String::new()), "nothing left to fix");
+}

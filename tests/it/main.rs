@@ -14,6 +14,7 @@ mod properties;
 mod realdata;
 mod report;
 mod rules;
+mod server;
 mod snapshots;
 
 use backlint::engine::{self, Finding};
