@@ -3,16 +3,19 @@
 mod backlog_md;
 mod beads;
 mod cli;
+mod commands;
 mod formats;
 mod history;
 mod hostile;
 mod jira;
 mod meta;
+mod packaging;
 mod policy_lang;
 mod properties;
 mod realdata;
 mod report;
 mod rules;
+mod schema;
 mod snapshots;
 
 use backlint::engine::{self, Finding};
