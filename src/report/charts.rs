@@ -41,8 +41,8 @@ fn attr(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// Labels cut to `max` characters with the cut in the middle, so `Q4-OKR-1` and `Q4-OKR-2` stay
-/// apart (`Q4-…R-1`, `Q4-…R-2`). More of the end is kept while two cut labels would read the same.
+/// Labels cut to `max` characters. The end is cut (`Innovati…`) unless two labels would then read
+/// the same: then as much of the end is kept as tells them apart (`Q4-OK…1`, `Q4-OK…2`).
 fn shorten(labels: &[String], max: usize) -> Vec<String> {
     let max = max.max(2);
     let cut = |label: &str, tail: usize| -> String {
@@ -54,7 +54,7 @@ fn shorten(labels: &[String], max: usize) -> Vec<String> {
         chars[..head].iter().chain(['…'].iter()).chain(&chars[chars.len() - tail..]).collect()
     };
     let mut best = Vec::new();
-    for tail in (max - 1) / 2..max {
+    for tail in 0..max {
         best = labels.iter().map(|l| cut(l, tail)).collect();
         let distinct: std::collections::BTreeSet<&String> = best.iter().collect();
         if distinct.len() == labels.iter().collect::<std::collections::BTreeSet<_>>().len() {
@@ -243,17 +243,17 @@ mod tests {
         let chart = bars("t", "y", &[("<script>x</script>".into(), 3), ("a&b".into(), 1)], &[]);
         assert!(chart.starts_with("<svg role=\"img\""), "{chart}");
         assert!(!chart.contains("<script>"), "{chart}");
-        // Cut to `<scrip…ript>` (12 characters), escaped.
-        assert!(chart.contains("&lt;scrip…ript&gt;"), "{chart}");
+        assert!(chart.contains("&lt;script&gt;x&lt;/…"), "{chart}");
     }
 
     #[test]
     fn cut_labels_stay_apart() {
         let labels: Vec<String> = ["Q4-OKR-1", "Q4-OKR-2", "Q4-OKR-3", "G1"].map(String::from).to_vec();
         let cut = shorten(&labels, 7);
-        assert_eq!(cut, ["Q4-…R-1", "Q4-…R-2", "Q4-…R-3", "G1"]);
-        // Ends that are alike for long: more of the end is kept until the labels differ.
-        let labels: Vec<String> = ["alpha-team-goal", "bravo-team-goal"].map(String::from).to_vec();
+        assert_eq!(cut, ["Q4-OK…1", "Q4-OK…2", "Q4-OK…3", "G1"]);
+        assert_eq!(shorten(&["Innovation".to_string()], 7), ["Innova…"]);
+        // Labels alike up to a long common end: more of the end is kept until they differ.
+        let labels: Vec<String> = ["team-goal-alpha-one", "team-goal-bravo-one"].map(String::from).to_vec();
         let cut = shorten(&labels, 7);
         assert!(cut[0] != cut[1] && cut.iter().all(|l| l.chars().count() == 7), "{cut:?}");
     }
