@@ -269,6 +269,95 @@ impl CharIndex {
     }
 }
 
+/// `1 warning`, `2 warnings`: a count with its noun, for summaries people read.
+pub fn counted(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// Prose as its author meant it: the lines of each paragraph joined, so the reader's window (a
+/// terminal, a browser, a SARIF viewer) wraps it rather than the policy file's line breaks. Blank
+/// lines still separate paragraphs; list items, indented lines, headings, quotes, tables and fenced
+/// code keep their lines (an indented line right after a list item continues the item).
+pub fn reflow(text: &str) -> String {
+    let mut out = String::new();
+    let mut fenced = false;
+    // What the last line written was: prose that a plain line continues, or a list item.
+    let (mut after_prose, mut after_item) = (false, false);
+    for line in text.lines().map(str::trim_end) {
+        let fence = line.trim_start().starts_with("```");
+        let indented = line.starts_with([' ', '\t']);
+        let item = list_marker(line.trim_start()) > 0;
+        let joins = !fenced
+            && !fence
+            && !line.is_empty()
+            && !item
+            && ((after_prose && !indented && !starts_block(line)) || (after_item && indented));
+        if joins {
+            out.push(' ');
+            out.push_str(line.trim_start());
+        } else {
+            if !out.is_empty() || !line.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(line);
+        }
+        if fence {
+            fenced = !fenced;
+        }
+        let plain = !fenced && !fence && !line.is_empty();
+        after_item = plain && (item || (after_item && indented));
+        after_prose = plain && !after_item && !indented && !starts_block(line);
+    }
+    out.trim_matches('\n').to_string()
+}
+
+/// Lines that stand on their own in Markdown-like prose.
+fn starts_block(line: &str) -> bool {
+    line.starts_with(['#', '>', '|']) || list_marker(line) > 0
+}
+
+/// The width of a list marker at the start of `line` (`- `, `* `, `+ `, `1. `, `1) `), or 0.
+fn list_marker(line: &str) -> usize {
+    if line.starts_with("- ") || line.starts_with("* ") || line.starts_with("+ ") {
+        return 2;
+    }
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = &line[digits..];
+    if digits > 0 && (rest.starts_with(". ") || rest.starts_with(") ")) { digits + 2 } else { 0 }
+}
+
+/// Reflowed prose wrapped at `width` characters for a terminal, each line indented by `indent`;
+/// a list item's further lines hang under its text. Fenced code keeps its lines.
+pub fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut out = Vec::new();
+    let mut fenced = false;
+    for line in text.lines() {
+        let fence = line.trim_start().starts_with("```");
+        if fenced || fence || line.is_empty() {
+            fenced ^= fence;
+            out.push(if line.is_empty() { String::new() } else { format!("{indent}{line}") });
+            continue;
+        }
+        let lead = line.len() - line.trim_start().len();
+        let hang = format!("{indent}{}", " ".repeat(lead + list_marker(line.trim_start())));
+        let mut current = format!("{indent}{}", &line[..lead]);
+        let mut empty = true;
+        for word in line.split_whitespace() {
+            if !empty && current.chars().count() + 1 + word.chars().count() > width {
+                out.push(std::mem::replace(&mut current, hang.clone()));
+                empty = true;
+            }
+            if !empty {
+                current.push(' ');
+            }
+            current.push_str(word);
+            empty = false;
+        }
+        out.push(current);
+    }
+    out.join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,5 +425,21 @@ mod tests {
         assert_eq!(f.line_col(0), (1, 1));
         assert_eq!(f.line_col(3), (2, 1));
         assert_eq!(f.line_col(7), (2, 4));
+    }
+
+    #[test]
+    fn reflow_joins_paragraph_lines_and_keeps_blocks() {
+        let text = "Reports items that\nhave no `value`.\n\nSecond paragraph\ncontinues.\n- an item\n  continued\n- another\n```\nkeep: this\n  and: this\n```\nafter the code\nends.";
+        assert_eq!(
+            reflow(text),
+            "Reports items that have no `value`.\n\nSecond paragraph continues.\n- an item continued\n- another\n```\nkeep: this\n  and: this\n```\nafter the code ends."
+        );
+    }
+
+    #[test]
+    fn wrap_breaks_at_the_width_and_hangs_list_items() {
+        let wrapped = wrap("one two three four five\n- six seven eight", 14, "  ");
+        assert_eq!(wrapped, "  one two\n  three four\n  five\n  - six seven\n    eight");
+        assert!(wrapped.lines().all(|l| l.chars().count() <= 14));
     }
 }

@@ -4,6 +4,7 @@
 pub mod args;
 pub mod check;
 pub mod init;
+pub mod man;
 pub mod report;
 pub mod rules;
 pub mod show_policy;
@@ -37,7 +38,8 @@ pub struct Args {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Check backlogs (files, or folders searched for backlog.yaml, backlog.yml, *.backlog.yaml)
+    /// Check backlogs: native YAML files (backlog.yaml, backlog.yml, *.backlog.yaml, *.backlog.yml),
+    /// Backlog.md folders, Jira CSV exports and beads trackers, or folders searched for them
     Check(CheckPlan),
     /// Write a backlog health report: figures, charts and findings (HTML, or Markdown for pull requests)
     Report(ReportPlan),
@@ -65,12 +67,20 @@ pub enum Command {
     Server,
     /// Print shell completions for SHELL (bash, zsh, fish, elvish, powershell)
     Completions { shell: clap_complete::Shell },
-    /// Print the man page (roff)
-    Man,
+    /// Print a man page (roff): backlint(1), or the page of one command, such as backlint-check(1)
+    Man {
+        /// The command whose page to print [default: the page of backlint itself]
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(man::COMMANDS))]
+        command: Option<String>,
+    },
+    /// Print the JSON Schema of the native backlog.yaml, for editors (also in schema/backlog.schema.json)
+    Schema,
     /// Explain a rule: what it checks, why it matters, how to fix it, with an example
     Explain {
         /// The rule's name, e.g. missing-acceptance-criteria
         rule: String,
+        /// Backlogs whose policies may define the rule, as `check` finds them [default: .]
+        paths: Vec<PathBuf>,
         #[command(flatten)]
         policy: PolicyArgs,
     },
@@ -116,7 +126,7 @@ fn run(ui: &mut Ui, command: Command) -> i32 {
         Command::Check(plan) => check::run(ui, &plan),
         Command::Report(plan) => report::run(ui, &plan),
         Command::Rules { policy, group } => rules::list(ui, policy.policy.as_deref(), group.as_deref()),
-        Command::Explain { rule, policy } => rules::explain(ui, &rule, policy.policy.as_deref()),
+        Command::Explain { rule, paths, policy } => rules::explain(ui, &rule, policy.policy.as_deref(), &paths),
         Command::Test { policies } => test::run(ui, &policies),
         Command::Init { force } => init::run(ui, force),
         Command::Server => crate::server::run(),
@@ -127,19 +137,10 @@ fn run(ui: &mut Ui, command: Command) -> i32 {
             let _ = ui.out.write_all(&script);
             EXIT_CLEAN
         }
-        Command::Man => {
-            // A failed write to standard output is reported by `main`, as for every command.
-            let mut page = Vec::new();
-            match clap_mangen::Man::new(<Args as clap::CommandFactory>::command()).render(&mut page) {
-                Ok(()) => {
-                    let _ = ui.out.write_all(&page);
-                    EXIT_CLEAN
-                }
-                Err(e) => {
-                    ui.problem(&Problem::error("I0054", format!("cannot render the man page: {e}")));
-                    EXIT_ERROR
-                }
-            }
+        Command::Man { command } => man::run(ui, command.as_deref()),
+        Command::Schema => {
+            let _ = ui.out.write_all(crate::model::schema::backlog_schema_text().as_bytes());
+            EXIT_CLEAN
         }
     }
 }

@@ -41,7 +41,7 @@ pub enum ReportFormat {
 pub fn run(ui: &mut Ui, plan: &ReportPlan) -> i32 {
     if plan.output.is_none() && plan.format == ReportFormat::Html && std::io::stdout().is_terminal() {
         ui.problem(
-            &Problem::error("I0055", "the HTML report needs somewhere to go")
+            &Problem::error("I0063", "the HTML report needs somewhere to go")
                 .help("give `--output report.html`, or redirect standard output to a file"),
         );
         return EXIT_ERROR;
@@ -55,7 +55,13 @@ pub fn run(ui: &mut Ui, plan: &ReportPlan) -> i32 {
     };
     let analysis = analysis::analyse(&request);
     ui.messages(&analysis.messages);
-    let mut failed = analysis.failed;
+    // A report that silently leaves out a backlog (a path that does not exist, an unreadable file, a
+    // broken policy) would read as a healthy one: nothing is written, as for any other input error.
+    if analysis.failed {
+        ui.note("no report written: fix the errors above first");
+        return EXIT_ERROR;
+    }
+    let mut failed = false;
     let mut reports = Vec::new();
     for a in &analysis.backlogs {
         let Some(policy) = analysis.policy_of(a) else { continue };

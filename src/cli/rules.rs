@@ -2,8 +2,8 @@
 
 use super::ui::{EXIT_CLEAN, EXIT_ERROR, Ui};
 use crate::analysis::{self, Documents};
-use crate::diag::{Problem, did_you_mean};
-use crate::policy::ir::CompiledPolicy;
+use crate::diag::{Level, Problem, did_you_mean};
+use crate::policy::ir::{CompiledPolicy, CompiledRule};
 use std::path::{Path, PathBuf};
 
 /// Compiles the built-in rules plus one user policy file (if any) and what it includes. Problems are
@@ -44,7 +44,7 @@ pub fn list(ui: &mut Ui, explicit_policy: Option<&Path>, group: Option<&str>) ->
         .iter()
         .filter(|r| group.is_none_or(|g| r.group == g))
         .map(|r| {
-            let severity = if r.enabled { r.severity.to_string() } else { "off".into() };
+            let severity = if r.enabled { severities(r) } else { "off".into() };
             [r.name.clone(), r.group.clone(), severity, r.summary.clone()]
         })
         .collect();
@@ -76,18 +76,101 @@ pub fn list(ui: &mut Ui, explicit_policy: Option<&Path>, group: Option<&str>) ->
     EXIT_CLEAN
 }
 
-pub fn explain(ui: &mut Ui, name: &str, explicit_policy: Option<&Path>) -> i32 {
-    let Some(policy) = policy_for_listing(ui, explicit_policy) else { return EXIT_ERROR };
-    let Some(rule) = policy.rule(name) else {
-        let suggestion = did_you_mean(name, policy.rules.iter().map(|r| r.name.as_str()));
-        let mut p = Problem::error("I0041", format!("unknown rule `{name}`"));
-        p.help = Some(match suggestion {
-            Some(s) => format!("did you mean `{s}`? `backlint rules` lists every rule"),
-            None => "`backlint rules` lists every rule".into(),
-        });
-        ui.problem(&p);
-        return EXIT_ERROR;
-    };
-    ui.say(&crate::report::explanation_text(rule));
-    EXIT_CLEAN
+/// Explains a rule of the built-in set or of a policy: `--policy` when given, else the policy
+/// discovered from the current folder, else the policies that `check` would apply to the backlogs
+/// under `paths` (default: the current folder), so a custom rule `check` reported is found from the
+/// same folder.
+pub fn explain(ui: &mut Ui, name: &str, explicit_policy: Option<&Path>, paths: &[PathBuf]) -> i32 {
+    let first = explicit_policy.map(Path::to_path_buf).or_else(|| discovered_policy(ui, Path::new(".")));
+    let Some(policy) = load_policy(ui, first.as_deref()) else { return EXIT_ERROR };
+    if let Some(rule) = policy.rule(name) {
+        ui.say(&explanation_text(rule, ui.out_style.width.min(100)));
+        return EXIT_CLEAN;
+    }
+    let mut known: Vec<String> = policy.rules.iter().map(|r| r.name.clone()).collect();
+    if explicit_policy.is_none() {
+        for candidate in backlog_policies(paths).into_iter().filter(|c| Some(c) != first.as_ref()) {
+            // A policy that does not compile is `check`'s to report; here it just holds no rule.
+            let Ok((other, _)) = analysis::load_policy(Some(&candidate), &Documents::new()) else { continue };
+            if let Some(rule) = other.rule(name) {
+                ui.note(&format!("`{name}` is defined in `{}`", crate::text::display_path(&rule.file.path)));
+                ui.say(&explanation_text(rule, ui.out_style.width.min(100)));
+                return EXIT_CLEAN;
+            }
+            known.extend(other.rules.iter().map(|r| r.name.clone()));
+        }
+    }
+    let mut p = Problem::error("I0041", format!("unknown rule `{name}`"));
+    p.help = Some(match close_name(name, &known) {
+        Some(s) => format!("did you mean `{s}`? `backlint rules` lists every rule"),
+        None => "`backlint rules` lists every rule; a team's own rule is found from the folder of its \
+                 backlog, or with `--policy FILE`"
+            .into(),
+    });
+    ui.problem(&p);
+    EXIT_ERROR
+}
+
+/// The policies `check` would apply to the backlogs under `paths`, each once, in the order found.
+fn backlog_policies(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let paths = if paths.is_empty() { vec![PathBuf::from(".")] } else { paths.to_vec() };
+    // Paths that hold no backlog are not an error here: the rule is simply not found there.
+    let (found, _) = crate::source::discover::backlogs(&paths);
+    let mut policies: Vec<PathBuf> = Vec::new();
+    for backlog in &found {
+        // A policy the search did not apply was named by the search from the current folder.
+        if let (Some(policy), _) = analysis::discovered_policy(backlog.path())
+            && !policies.contains(&policy)
+        {
+            policies.push(policy);
+        }
+    }
+    policies
+}
+
+/// A rule name close enough to be a typo of `name`: a shared prefix such as `near-item` does not
+/// make two rules alike, so the edit distance must be small too.
+fn close_name<'a>(name: &str, known: &'a [String]) -> Option<&'a str> {
+    let suggestion = did_you_mean(name, known.iter().map(String::as_str))?;
+    (strsim::levenshtein(name, suggestion) <= (name.len() / 4).max(2)).then_some(suggestion)
+}
+
+/// The text `backlint explain` prints, its prose wrapped at `width` columns. A terminal shows
+/// Markdown's backticks literally, so prose drops them; the example is code and stays as written.
+pub fn explanation_text(rule: &CompiledRule, width: usize) -> String {
+    let mut s = format!("{} ({} · {} by default)\n\n{}\n", rule.name, rule.group, severities(rule), rule.summary);
+    if let Some(e) = &rule.explanation {
+        for (title, body) in [("What it checks", &e.what), ("Why it matters", &e.why), ("How to fix it", &e.fix)] {
+            if !body.is_empty() {
+                s += &format!("\n{title}\n{}\n", crate::text::wrap(&body.replace('`', ""), width, "    "));
+            }
+        }
+        if !e.example.is_empty() {
+            s += &format!("\nExample\n{}\n", indent(&e.example));
+        }
+    }
+    if !rule.options.is_empty() {
+        s += "\nOptions (change them with `configure`)\n";
+        for (name, value) in &rule.options {
+            s += &format!("    {name} = {}\n", value.describe());
+        }
+    }
+    s.trim_end().to_string()
+}
+
+/// The severities a rule reports, lowest first (`warning/error` for a rule whose near-horizon check
+/// is an error); `off` when it is disabled.
+pub fn severities(rule: &CompiledRule) -> String {
+    let mut levels: Vec<Level> =
+        rule.checks.iter().filter(|c| !c.notice).map(|c| c.severity.unwrap_or(rule.severity)).collect();
+    if levels.is_empty() {
+        levels.push(rule.severity);
+    }
+    levels.sort();
+    levels.dedup();
+    levels.iter().map(|l| l.as_str()).collect::<Vec<_>>().join("/")
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| if l.is_empty() { String::new() } else { format!("    {l}") }).collect::<Vec<_>>().join("\n")
 }

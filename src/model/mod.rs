@@ -1,6 +1,7 @@
 //! The backlog model every source fills and every rule reads. It is a thin, validated view over spanned
 //! YAML-shaped nodes: known fields are type-checked on load, a team's extra fields are kept as they are.
 
+pub mod schema;
 pub mod sections;
 pub mod story;
 

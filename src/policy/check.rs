@@ -734,9 +734,10 @@ fn explanation(c: &mut Checker, e: &Explain) -> Explanation {
         let Some(value) = const_or_error(c, &s.value) else { continue };
         let text = value.as_text().unwrap_or_default().to_string();
         match s.name.text.as_str() {
-            "what" => out.what = text,
-            "why" => out.why = text,
-            "fix" => out.fix = text,
+            // Prose is stored reflowed, so no format shows the policy file's line breaks.
+            "what" => out.what = crate::text::reflow(&text),
+            "why" => out.why = crate::text::reflow(&text),
+            "fix" => out.fix = crate::text::reflow(&text),
             "example" => out.example = text,
             other => {
                 let suggestion = did_you_mean(other, ["what", "why", "fix", "example"]);

@@ -41,12 +41,27 @@ fn attr(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-fn short(label: &str, max: usize) -> String {
-    if label.chars().count() <= max {
-        label.to_string()
-    } else {
-        label.chars().take(max - 1).collect::<String>() + "…"
+/// Labels cut to `max` characters. The end is cut (`Innovati…`) unless two labels would then read
+/// the same: then as much of the end is kept as tells them apart (`Q4-OK…1`, `Q4-OK…2`).
+fn shorten(labels: &[String], max: usize) -> Vec<String> {
+    let max = max.max(2);
+    let cut = |label: &str, tail: usize| -> String {
+        let chars: Vec<char> = label.chars().collect();
+        if chars.len() <= max {
+            return label.to_string();
+        }
+        let head = max - 1 - tail;
+        chars[..head].iter().chain(['…'].iter()).chain(&chars[chars.len() - tail..]).collect()
+    };
+    let mut best = Vec::new();
+    for tail in 0..max {
+        best = labels.iter().map(|l| cut(l, tail)).collect();
+        let distinct: std::collections::BTreeSet<&String> = best.iter().collect();
+        if distinct.len() == labels.iter().collect::<std::collections::BTreeSet<_>>().len() {
+            break;
+        }
     }
+    best
 }
 
 /// Detail per open item against its rank, with the near and distant horizons marked: thin near
@@ -110,7 +125,7 @@ fn bars(title: &str, y_desc: &str, data: &[(String, usize)], alert: &[&str]) -> 
             .x_label_area_size(40)
             .y_label_area_size(44)
             .build_cartesian_2d((0u32..(n - 1).max(1)).into_segmented(), 0usize..max + max / 8 + 1)?;
-        let labels: Vec<String> = data.iter().map(|(l, _)| short(l, if n > 5 { 7 } else { 12 })).collect();
+        let labels = shorten(&data.iter().map(|(l, _)| l.clone()).collect::<Vec<_>>(), if n > 5 { 7 } else { 12 });
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -228,6 +243,18 @@ mod tests {
         let chart = bars("t", "y", &[("<script>x</script>".into(), 3), ("a&b".into(), 1)], &[]);
         assert!(chart.starts_with("<svg role=\"img\""), "{chart}");
         assert!(!chart.contains("<script>"), "{chart}");
-        assert!(chart.contains("&lt;script"), "{chart}");
+        assert!(chart.contains("&lt;script&gt;x&lt;/…"), "{chart}");
+    }
+
+    #[test]
+    fn cut_labels_stay_apart() {
+        let labels: Vec<String> = ["Q4-OKR-1", "Q4-OKR-2", "Q4-OKR-3", "G1"].map(String::from).to_vec();
+        let cut = shorten(&labels, 7);
+        assert_eq!(cut, ["Q4-OK…1", "Q4-OK…2", "Q4-OK…3", "G1"]);
+        assert_eq!(shorten(&["Innovation".to_string()], 7), ["Innova…"]);
+        // Labels alike up to a long common end: more of the end is kept until they differ.
+        let labels: Vec<String> = ["team-goal-alpha-one", "team-goal-bravo-one"].map(String::from).to_vec();
+        let cut = shorten(&labels, 7);
+        assert!(cut[0] != cut[1] && cut.iter().all(|l| l.chars().count() == 7), "{cut:?}");
     }
 }

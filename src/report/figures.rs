@@ -314,9 +314,9 @@ impl Stability {
             .map(|(p, n)| format!("{p} {}%", (*n as f64 * 100.0 / self.reorders as f64).round()))
             .collect();
         format!(
-            "{per_week} near-horizon moves per week over {} weeks ({} reorders{}); by person: {}",
-            self.weeks,
-            self.reorders,
+            "{per_week} near-horizon moves per week over {} ({}{}); by person: {}",
+            crate::text::counted(self.weeks, "week"),
+            crate::text::counted(self.reorders, "reorder"),
             match self.from_git {
                 0 => String::new(),
                 n if n == self.reorders => ", all from git".into(),

@@ -5,6 +5,7 @@ use super::{Checked, InputError};
 use crate::diag::Level;
 use crate::escape;
 use crate::policy::ir::CompiledRule;
+use crate::text::counted;
 use std::collections::BTreeMap;
 
 /// What the Markdown summary needs of one backlog besides its findings.
@@ -63,12 +64,11 @@ pub fn markdown(
     let total: usize = checked.iter().map(|c| c.rows.len()).sum();
     let count = |level: Level| checked.iter().flat_map(|c| &c.rows).filter(|r| r.level == level).count();
     out += &format!(
-        "**{} errors, {} warnings, {} infos** in {} backlog{}\n\n",
-        count(Level::Error),
-        count(Level::Warning),
-        count(Level::Info),
-        checked.len(),
-        if checked.len() == 1 { "" } else { "s" }
+        "**{}, {}, {}** in {}\n\n",
+        counted(count(Level::Error), "error"),
+        counted(count(Level::Warning), "warning"),
+        counted(count(Level::Info), "info"),
+        counted(checked.len(), "backlog"),
     );
     if !errors.is_empty() {
         let failed = errors.iter().filter(|e| e.level == Level::Error).count();
@@ -129,12 +129,16 @@ pub fn markdown(
     for r in checked.iter().flat_map(|c| &c.rows) {
         per_rule.entry(&r.rule).or_default()[r.level as usize] += 1;
     }
-    let mut per_rule: Vec<(&str, [usize; 3])> = per_rule.into_iter().collect();
-    per_rule.sort_by(|a, b| b.1.iter().rev().cmp(a.1.iter().rev()).then(a.0.cmp(b.0)));
-    out += "### Findings per rule\n\n| rule | findings | what it checks |\n|---|---:|---|\n";
-    for (rule, n) in &per_rule {
+    // Sorted by the columns shown: the most serious severity, then how many, then the name.
+    let highest = |n: &[usize; 3]| [Level::Error, Level::Warning, Level::Info].into_iter().find(|l| n[*l as usize] > 0);
+    let mut per_rule: Vec<(&str, Option<Level>, usize)> =
+        per_rule.into_iter().map(|(rule, n)| (rule, highest(&n), n.iter().sum())).collect();
+    per_rule.sort_by(|a, b| (b.1, b.2).cmp(&(a.1, a.2)).then(a.0.cmp(b.0)));
+    out += "### Findings per rule\n\n| rule | severity | findings | what it checks |\n|---|---|---:|---|\n";
+    for (rule, level, n) in &per_rule {
         let summary = rules.get(*rule).map_or(String::new(), |r| md_text(&r.summary));
-        out += &format!("| `{rule}` | {} | {summary} |\n", n.iter().sum::<usize>());
+        let level = level.map_or("", Level::as_str);
+        out += &format!("| `{rule}` | {level} | {n} | {summary} |\n");
     }
     // Items with the most serious findings first: the ones worth fixing before the next planning.
     let mut items: BTreeMap<(&str, &str), (usize, usize, Vec<&str>)> = BTreeMap::new();
@@ -157,7 +161,8 @@ pub fn markdown(
             let rules: Vec<String> = rules.iter().map(|r| format!("`{r}`")).collect();
             let line = format!("| {} | {} | {errors} | {n} | {} |\n", md_text(item), md_text(name), rules.join(" "));
             if shown == 10 || out.len() + line.len() + footer.len() + 64 > MARKDOWN_LIMIT {
-                out += &format!("\n…and {} more items with findings.\n", items.len() - shown);
+                let more = items.len() - shown;
+                out += &format!("\n…and {more} more {} with findings.\n", if more == 1 { "item" } else { "items" });
                 break;
             }
             out += &line;

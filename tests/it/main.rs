@@ -3,17 +3,20 @@
 mod backlog_md;
 mod beads;
 mod cli;
+mod commands;
 mod conventions;
 mod formats;
 mod history;
 mod hostile;
 mod jira;
 mod meta;
+mod packaging;
 mod policy_lang;
 mod properties;
 mod realdata;
 mod report;
 mod rules;
+mod schema;
 mod server;
 mod snapshots;
 

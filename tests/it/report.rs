@@ -33,7 +33,7 @@ fn markdown_summary_has_figures_rules_and_items_within_the_limit() {
     assert_eq!(code, 1, "{err}");
     assert!(out.starts_with("## Backlog health (backlint)\n"), "{out}");
     assert!(out.contains("| examples/unhealthy/backlog.yaml | 50% (5/10) | 58% (22/38) |"), "{out}");
-    assert!(out.contains("| `goal-link-missing` | 9 | every open item links to a Product Goal |"), "{out}");
+    assert!(out.contains("| `goal-link-missing` | error | 9 | every open item links to a Product Goal |"), "{out}");
     assert!(out.contains("### Top items to fix") && out.contains("| FC-201 |"), "{out}");
     assert!(!out.contains("errors, ") || out.contains("**"), "no human summary line is appended");
 
