@@ -12,6 +12,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Where a value came from in the backlog: file index and span.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -584,6 +585,9 @@ pub struct SimilarityIndex {
     exact: HashMap<Vec<u32>, usize>,
     /// Positions of the elements holding each word, ascending, indexed by word number.
     postings: Vec<Vec<usize>>,
+    /// Each element's answer for the first threshold asked (0: not yet, 1: none, p + 2: p):
+    /// `duplicate-item` asks for one item up to six times (filter, condition, two checks).
+    answers: OnceLock<(u64, Vec<AtomicUsize>)>,
 }
 
 /// Most candidates taken from each word's posting list and verified for one lookup, so titles made
@@ -626,11 +630,29 @@ impl SimilarityIndex {
             exact.entry(t.clone()).or_insert(i);
         }
         let masks = tokens.iter().map(|t| t.iter().fold(0, |m, &w| m | 1u64 << (w % 64))).collect();
-        SimilarityIndex { tokens, masks, exact, postings }
+        SimilarityIndex { tokens, masks, exact, postings, answers: OnceLock::new() }
     }
 
     /// The first element before `at` (0-based) at least `threshold` similar to it.
     fn first_similar_before(&self, at: usize, threshold: f64) -> Option<usize> {
+        let (asked, answers) = self
+            .answers
+            .get_or_init(|| (threshold.to_bits(), (0..self.tokens.len()).map(|_| AtomicUsize::new(0)).collect()));
+        let Some(answer) = answers.get(at).filter(|_| *asked == threshold.to_bits()) else {
+            return self.look_up(at, threshold);
+        };
+        match answer.load(Ordering::Relaxed) {
+            0 => {
+                let found = self.look_up(at, threshold);
+                answer.store(found.map_or(1, |p| p + 2), Ordering::Relaxed);
+                found
+            }
+            1 => None,
+            p => Some(p - 2),
+        }
+    }
+
+    fn look_up(&self, at: usize, threshold: f64) -> Option<usize> {
         let mine = self.tokens.get(at)?;
         if mine.is_empty() {
             return None;
