@@ -1,8 +1,9 @@
 //! `cargo bench --bench history`: the history scan on a generated repository of 1,000 commits of a
 //! 200-item backlog (five authors; each commit moves, adds or removes items), and on the real
 //! Backlog.md projects of `../shared/data/real/` when they are there: cold (no cache), warm, and the
-//! floor of reading every version with git alone (`git log -p` of the folder), measured in the same
-//! run. Speed is measured here, never in tests.
+//! floor of reading every version with git alone (`git log -p` of the folder, written to a file),
+//! measured in the same run; and on a synthetic Backlog.md history of 3,000 commits. Speed is
+//! measured here, never in tests.
 
 use backlint::history::{self, Target};
 use std::io::Write;
@@ -109,48 +110,100 @@ fn real_repositories() {
         }
         let dir = tempfile::tempdir().unwrap();
         let clone = dir.path().join(name);
-        let ok = Command::new("git").arg("clone").arg("-q").arg(&bundle).arg(&clone).stderr(Stdio::null()).status();
-        if !ok.is_ok_and(|s| s.success()) {
+        let ok = Command::new("git").arg("clone").arg("-q").arg(&bundle).arg(&clone).output();
+        if !ok.is_ok_and(|o| o.status.success()) {
             continue;
         }
-        let tasks = clone.join("backlog/tasks");
-        let cache = clone.join(".git/backlint");
-        let (mut cold, mut warm, mut floor) = (Vec::new(), Vec::new(), Vec::new());
-        let mut events = 0;
-        for _ in 0..5 {
-            let start = Instant::now();
-            let mut log = Command::new("git")
-                .args(["log", "-p", "--no-ext-diff", "--no-textconv", "--", "backlog"])
-                .current_dir(&clone)
-                .stdout(Stdio::piped())
-                .spawn()
-                .unwrap();
-            std::io::copy(&mut log.stdout.take().unwrap(), &mut std::io::sink()).unwrap();
-            log.wait().unwrap();
-            floor.push(millis(start));
-            let _ = std::fs::remove_dir_all(&cache);
-            let start = Instant::now();
-            events = history::scan(Target::Folder(&tasks), None).expect("history").events.len();
-            cold.push(millis(start));
-            let start = Instant::now();
-            history::scan(Target::Folder(&tasks), None).expect("history");
-            warm.push(millis(start));
-        }
-        let ratio = {
-            let mut c = cold.clone();
-            let mut f = floor.clone();
-            c.sort_by(f64::total_cmp);
-            f.sort_by(f64::total_cmp);
-            c[c.len() / 2] / f[f.len() / 2]
-        };
-        println!("{name} ({events} moves): history cold {}", spread(&mut cold));
-        println!("{name}: history warm {}", spread(&mut warm));
-        println!("{name}: floor `git log -p -- backlog` {}; cold / floor = {ratio:.2}", spread(&mut floor));
+        folder_case(name, &clone, 5);
     }
+}
+
+/// A Backlog.md task file as the CLI writes it (front matter, description, criteria).
+fn task(id: usize, ordinal: usize) -> String {
+    format!(
+        "---\nid: task-{id}\ntitle: Generated task number {id}\nstatus: To Do\nassignee: []\ncreated_date: '2026-01-01 10:00'\nlabels: []\ndependencies: []\nordinal: {ordinal}\n---\n\n## Description\n\n<!-- SECTION:DESCRIPTION:BEGIN -->\nMembers need task {id}.\n<!-- SECTION:DESCRIPTION:END -->\n\n## Acceptance Criteria\n<!-- AC:BEGIN -->\n- [ ] #1 It works\n<!-- AC:END -->\n"
+    )
+}
+
+/// A synthetic Backlog.md history: `commits` commits over `backlog/tasks/`, each adding a task or
+/// moving one (a new `ordinal`), by five authors; one `git fast-import` stream.
+fn build_folder(dir: &std::path::Path, commits: usize) {
+    let git = |args: &[&str]| Command::new("git").args(args).current_dir(dir).output().unwrap();
+    git(&["init", "-q", "-b", "main"]);
+    let mut import =
+        Command::new("git").args(["fast-import", "--quiet"]).current_dir(dir).stdin(Stdio::piped()).spawn().unwrap();
+    let authors = ["Dana Lee <dana@example.com>", "Sam Ortiz <sam@example.com>", "Priya Shah <priya@example.com>"];
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let mut stream = String::new();
+    let mut tasks = 0usize;
+    for c in 0..commits {
+        let mut files = String::new();
+        let mut put = |id: usize, ordinal: usize| {
+            let text = task(id, ordinal);
+            files += &format!("M 100644 inline backlog/tasks/task-{id}.md\ndata {}\n{text}\n", text.len());
+        };
+        if c < 20 || rng.next(4) == 0 {
+            tasks += 1;
+            put(tasks, tasks * 1000);
+        } else {
+            put(1 + rng.next(tasks), 1 + rng.next(tasks * 1000));
+        }
+        let author = authors[rng.next(authors.len())];
+        let when = 1_767_225_600 + c as u64 * 3_600;
+        let message = "Update the backlog\n";
+        stream += &format!(
+            "commit refs/heads/main\nauthor {author} {when} +0000\ncommitter {author} {when} +0000\ndata {}\n{message}\n{files}",
+            message.len()
+        );
+    }
+    import.stdin.take().unwrap().write_all(stream.as_bytes()).unwrap();
+    assert!(import.wait().unwrap().success());
+    git(&["checkout", "-q", "main"]);
+}
+
+/// Cold (no cache) and warm history of a Backlog.md folder against the floor of reading every
+/// version with git alone: `git log -p -- backlog` written to a file, measured in the same run.
+fn folder_case(name: &str, clone: &std::path::Path, runs: usize) {
+    let tasks = clone.join("backlog/tasks");
+    let cache = clone.join(".git/backlint");
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let (mut cold, mut warm, mut floor) = (Vec::new(), Vec::new(), Vec::new());
+    let mut events = 0;
+    for _ in 0..runs {
+        let start = Instant::now();
+        let status = Command::new("git")
+            .args(["log", "-p", "--no-ext-diff", "--no-textconv", "--", "backlog"])
+            .current_dir(clone)
+            .stdout(out.reopen().unwrap())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        floor.push(millis(start));
+        let _ = std::fs::remove_dir_all(&cache);
+        let start = Instant::now();
+        events = history::scan(Target::Folder(&tasks), None).expect("history").events.len();
+        cold.push(millis(start));
+        let start = Instant::now();
+        history::scan(Target::Folder(&tasks), None).expect("history");
+        warm.push(millis(start));
+    }
+    let median = |runs: &[f64]| {
+        let mut r = runs.to_vec();
+        r.sort_by(f64::total_cmp);
+        r[r.len() / 2]
+    };
+    let ratio = median(&cold) / median(&floor);
+    println!("{name} ({events} moves): history cold {}", spread(&mut cold));
+    println!("{name}: history warm {}", spread(&mut warm));
+    println!("{name}: floor `git log -p -- backlog` {}; cold / floor = {ratio:.2}", spread(&mut floor));
 }
 
 fn main() {
     real_repositories();
+    let dir = tempfile::tempdir().unwrap();
+    build_folder(dir.path(), 3_000);
+    folder_case("synthetic Backlog.md history, 3,000 commits", dir.path(), 5);
+    drop(dir);
     let dir = tempfile::tempdir().unwrap();
     build(dir.path());
     if let Ok(keep) = std::env::var("KEEP_REPO") {

@@ -208,6 +208,11 @@ impl Folders {
         Ok(folders)
     }
 
+    /// Whether the folder's tree at `rev` was read (or found in the cache).
+    pub(super) fn knows(&self, rev: &str) -> bool {
+        self.at_rev.contains_key(rev)
+    }
+
     /// The folder's tree at revision `rev`: None where the folder did not exist.
     pub(super) fn tree_at(&self, rev: &str) -> Option<Oid> {
         self.at_rev.get(rev).copied().flatten()

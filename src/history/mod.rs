@@ -332,8 +332,9 @@ pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> R
     history.summary.shallow = place.shallow;
     // Per commit: whether its version is readable, the moves it made, and the ids two files share
     // (with those of its first parent's version).
-    let (steps, by_key): (Vec<Step>, bool) = if folder {
-        folder_steps(&place, &commits)?
+    let (steps, by_key, mut state): (Vec<Step>, bool, Option<FolderState>) = if folder {
+        let (steps, by_key, state) = folder_steps(&place, &commits)?;
+        (steps, by_key, Some(state))
     } else {
         let mut reader = Reader { cat: &mut cat, blobs: HashMap::new() };
         reader.prefetch(&commits);
@@ -361,7 +362,7 @@ pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> R
                 }
             })
             .collect::<Vec<Step>>();
-        (steps, false)
+        (steps, false, None)
     };
     let mut baseline: Option<Rc<Version>> = None;
     let mut newest: Option<Rc<Version>> = None;
@@ -419,10 +420,13 @@ pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> R
         // The steps of a folder keep no versions: the two the summary compares are read now.
         let first = commits.first().map(|c| c.parents.first().unwrap_or(&c.hash));
         let base = history.summary.last_reorder_commit.as_ref().or(first);
-        if let (Some(base), Some(last)) = (base, commits.last()) {
-            baseline = Some(folder_version(&place, base)?);
-            newest = Some(folder_version(&place, &last.hash)?);
+        if let (Some(base), Some(last), Some(state)) = (base, commits.last(), state.as_mut()) {
+            let (old, new) = state.versions(&place, base, &last.hash)?;
+            (baseline, newest) = (Some(old), Some(new));
         }
+    }
+    if let Some(state) = &state {
+        state.cache.save();
     }
     history.notes.extend(identity::unify(&mut history.events));
     if let (Some(base), Some(newest)) = (&baseline, &newest) {
@@ -452,7 +456,7 @@ struct Step {
 /// The steps of a Backlog.md folder's history, and whether its items are compared by key. What the
 /// cache knows (the moves between two trees, the facts of one) needs no tree read; the rest is
 /// read in a few streamed rounds.
-fn folder_steps(place: &Place, commits: &[Commit]) -> Result<(Vec<Step>, bool), Unavailable> {
+fn folder_steps(place: &Place, commits: &[Commit]) -> Result<(Vec<Step>, bool, FolderState), Unavailable> {
     let cannot_run = |e: std::io::Error| Unavailable::Note(format!("cannot run git: {e}"));
     let mut cache = cache::Cache::open(place.git_dir.as_deref());
     let mut revs: Vec<String> =
@@ -515,8 +519,28 @@ fn folder_steps(place: &Place, commits: &[Commit]) -> Result<(Vec<Step>, bool), 
         }
         steps.push(Step { readable: true, found, duplicates, ..Step::default() });
     }
-    cache.save();
-    Ok((steps, by_key))
+    Ok((steps, by_key, FolderState { folders, cache }))
+}
+
+/// The folder's trees and the cache after the steps, for the two versions the summary compares.
+struct FolderState {
+    folders: folder::Folders,
+    cache: cache::Cache,
+}
+
+impl FolderState {
+    /// The orders at revisions `old` and `new`: their trees are known from the steps, and their task
+    /// files from the cache, so only the trees are read (both in the same rounds).
+    fn versions(&mut self, place: &Place, old: &str, new: &str) -> Result<(Rc<Version>, Rc<Version>), Unavailable> {
+        if !self.folders.knows(old) || !self.folders.knows(new) {
+            return Ok((folder_version(place, old)?, folder_version(place, new)?));
+        }
+        let trees = [self.folders.tree_at(old), self.folders.tree_at(new)];
+        let wanted: Vec<folder::Oid> = trees.iter().flatten().copied().collect();
+        let cannot_run = |e: std::io::Error| Unavailable::Note(format!("cannot run git: {e}"));
+        self.folders.load(&place.top, &wanted, &mut self.cache).map_err(cannot_run)?;
+        Ok((self.folders.version(trees[0]), self.folders.version(trees[1])))
+    }
 }
 
 /// The order of the folder at revision `rev`.

@@ -106,7 +106,7 @@ fn field_ty(ty: FieldType) -> Ty {
     }
 }
 
-const GLOBALS: &[(&str, Global)] = &[
+pub(super) const GLOBALS: &[(&str, Global)] = &[
     ("backlog", Global::Backlog),
     ("items", Global::Items),
     ("near", Global::Near),
@@ -141,7 +141,7 @@ fn global_ty(g: Global) -> Ty {
 
 /// What a function parameter accepts.
 #[derive(Clone, Copy, PartialEq)]
-enum Param {
+pub(super) enum Param {
     Any,
     Num,
     Text,
@@ -151,7 +151,7 @@ enum Param {
     Literal,
 }
 
-const FUNCTIONS: &[(&str, Func, &[Param])] = &[
+pub(super) const FUNCTIONS: &[(&str, Func, &[Param])] = &[
     ("exists", Func::Exists, &[Param::Any]),
     ("empty", Func::Empty, &[Param::Any]),
     ("count", Func::Count, &[Param::List]),
@@ -216,8 +216,22 @@ impl Checker<'_> {
     }
 }
 
+/// Rules compiled earlier (the built-in rules, from `policy::image`) and the tests of their files.
+#[derive(Debug, Default)]
+pub struct Compiled {
+    pub rules: Vec<CompiledRule>,
+    pub tests: Vec<PolicyTest>,
+}
+
 /// Compiles the policy files (in order of precedence) into one policy. Every problem is returned.
 pub fn compile(parsed: &[Parsed]) -> (CompiledPolicy, Vec<Problem>) {
+    compile_onto(Compiled::default(), &[], parsed)
+}
+
+/// Compiles the policy files after rules compiled earlier, which come first as if their files did.
+/// `sources` are the parsed files of earlier rules a policy configures: options are constants
+/// inside the checks, so a rule with configured options is compiled again from its text.
+pub fn compile_onto(base: Compiled, sources: &[Parsed], parsed: &[Parsed]) -> (CompiledPolicy, Vec<Problem>) {
     let mut problems = Vec::new();
     let mut settings = Settings::default();
     // Rules first, so configuration anywhere may name a rule defined in any file.
@@ -225,6 +239,15 @@ pub fn compile(parsed: &[Parsed]) -> (CompiledPolicy, Vec<Problem>) {
     for p in parsed {
         for d in &p.policy.declarations {
             if let Declaration::Rule(rule) = d {
+                if base.rules.iter().any(|r| r.name == rule.name.text) {
+                    problems.push(
+                        Problem::error("P0007", format!("rule `{}` is defined twice", rule.name.text))
+                            .in_file(&p.file)
+                            .label(rule.name.span, "defined again here")
+                            .help(BUILTIN_NAME_HELP),
+                    );
+                    continue;
+                }
                 if let Some((prev_file, prev)) = decls.iter().find(|(_, r)| r.name.text == rule.name.text) {
                     let mut problem = Problem::error("P0007", format!("rule `{}` is defined twice", rule.name.text))
                         .in_file(&p.file)
@@ -233,7 +256,7 @@ pub fn compile(parsed: &[Parsed]) -> (CompiledPolicy, Vec<Problem>) {
                         problem = problem.label(prev.name.span, "first defined here");
                     }
                     problems.push(problem.help(if prev_file.builtin {
-                        "this name belongs to a built-in rule: pick another name, or use `configure` to change the built-in rule"
+                        BUILTIN_NAME_HELP
                     } else {
                         "give each rule its own name"
                     }));
@@ -243,7 +266,7 @@ pub fn compile(parsed: &[Parsed]) -> (CompiledPolicy, Vec<Problem>) {
             }
         }
     }
-    let mut rules: Vec<CompiledRule> = Vec::new();
+    let mut rules: Vec<CompiledRule> = base.rules;
     for (p, decl) in &decls {
         let mut c = Checker { problems: Vec::new(), file: &p.file, defer_patterns: p.builtin };
         if let Some(rule) = compile_rule(&mut c, decl, p.builtin) {
@@ -276,8 +299,17 @@ pub fn compile(parsed: &[Parsed]) -> (CompiledPolicy, Vec<Problem>) {
     }
     // Options are constants inside the checks: compile the checks of configured rules again.
     for rule in &mut rules {
+        let earlier = || {
+            sources.iter().find_map(|p| {
+                p.policy.declarations.iter().find_map(|d| match d {
+                    Declaration::Rule(d) if d.name.text == rule.name => Some((p, d)),
+                    _ => None,
+                })
+            })
+        };
         if rule.options_configured
-            && let Some((p, decl)) = decls.iter().find(|(_, d)| d.name.text == rule.name)
+            && let Some((p, decl)) =
+                decls.iter().find(|(_, d)| d.name.text == rule.name).map(|(p, d)| (*p, *d)).or_else(earlier)
         {
             let mut c = Checker { problems: Vec::new(), file: &p.file, defer_patterns: false };
             // Problems were reported by the first pass; this one only substitutes the configured options.
@@ -310,7 +342,7 @@ pub fn compile(parsed: &[Parsed]) -> (CompiledPolicy, Vec<Problem>) {
             None => settings.distant = settings.near,
         }
     }
-    let mut tests = Vec::new();
+    let mut tests = base.tests;
     for p in parsed {
         let mut c = Checker { problems: Vec::new(), file: &p.file, defer_patterns: false };
         for d in &p.policy.declarations {
@@ -327,6 +359,9 @@ pub fn compile(parsed: &[Parsed]) -> (CompiledPolicy, Vec<Problem>) {
     let origins = origins(parsed);
     (CompiledPolicy { settings, rules, tests, origins }, problems)
 }
+
+const BUILTIN_NAME_HELP: &str =
+    "this name belongs to a built-in rule: pick another name, or use `configure` to change the built-in rule";
 
 /// The assignment that sets `name` in the last file that sets it (later files override earlier ones).
 fn last_setting<'p>(parsed: &'p [Parsed], name: &str) -> Option<(&'p Parsed, &'p Assignment)> {

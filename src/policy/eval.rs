@@ -12,6 +12,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Where a value came from in the backlog: file index and span.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,9 +157,23 @@ pub struct Context<'a> {
     previous_moves: OnceLock<Vec<Option<usize>>>,
     /// The Product Owner's names and aliases, lower case; None when no Product Owner is declared.
     product_owner_names: Option<Vec<String>>,
+    /// Similarity indexes by the expression of their list: `duplicate-item`'s two checks share one.
+    similarity: std::sync::Mutex<HashMap<String, Arc<SimilarityIndex>>>,
 }
 
 impl<'a> Context<'a> {
+    /// The similarity index of a loop-invariant list, built once per backlog for every check that
+    /// names the same list. Built outside the lock: a race costs a second build, never a wait.
+    fn similarity_index(&self, list: &Ir, items: &[V]) -> Arc<SimilarityIndex> {
+        use std::sync::PoisonError;
+        let key = format!("{list:?}");
+        if let Some(index) = self.similarity.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
+            return index.clone();
+        }
+        let index = Arc::new(SimilarityIndex::new(items));
+        self.similarity.lock().unwrap_or_else(PoisonError::into_inner).entry(key).or_insert(index).clone()
+    }
+
     pub fn new(backlog: &'a Backlog, settings: &'a Settings) -> Self {
         let file0 = &backlog.files[0];
         let mut open_rank = 0;
@@ -222,6 +237,7 @@ impl<'a> Context<'a> {
             suppression_used,
             previous_moves: OnceLock::new(),
             product_owner_names,
+            similarity: Default::default(),
         }
     }
 
@@ -553,7 +569,8 @@ fn key(v: &V) -> Option<Key> {
 #[derive(Clone)]
 pub struct Cache<'a> {
     values: Vec<Option<V<'a>>>,
-    indexes: HashMap<(usize, Option<String>), HashMap<Key, usize>>,
+    /// By slot: each field's index of the slot's list.
+    indexes: Vec<Vec<(Option<String>, Index)>>,
     counts: HashMap<usize, HashMap<Key, usize>>,
     similarity: HashMap<usize, Arc<SimilarityIndex>>,
     graphs: HashMap<(usize, Vec<String>), Arc<LinkGraph>>,
@@ -563,7 +580,7 @@ impl<'a> Cache<'a> {
     pub fn new(slots: usize) -> Self {
         Cache {
             values: vec![None; slots],
-            indexes: HashMap::new(),
+            indexes: Vec::new(),
             counts: HashMap::new(),
             similarity: HashMap::new(),
             graphs: HashMap::new(),
@@ -584,6 +601,9 @@ pub struct SimilarityIndex {
     exact: HashMap<Vec<u32>, usize>,
     /// Positions of the elements holding each word, ascending, indexed by word number.
     postings: Vec<Vec<usize>>,
+    /// Each element's answer for the first threshold asked (0: not yet, 1: none, p + 2: p):
+    /// `duplicate-item` asks for one item up to six times (filter, condition, two checks).
+    answers: OnceLock<(u64, Vec<AtomicUsize>)>,
 }
 
 /// Most candidates taken from each word's posting list and verified for one lookup, so titles made
@@ -626,11 +646,29 @@ impl SimilarityIndex {
             exact.entry(t.clone()).or_insert(i);
         }
         let masks = tokens.iter().map(|t| t.iter().fold(0, |m, &w| m | 1u64 << (w % 64))).collect();
-        SimilarityIndex { tokens, masks, exact, postings }
+        SimilarityIndex { tokens, masks, exact, postings, answers: OnceLock::new() }
     }
 
     /// The first element before `at` (0-based) at least `threshold` similar to it.
     fn first_similar_before(&self, at: usize, threshold: f64) -> Option<usize> {
+        let (asked, answers) = self
+            .answers
+            .get_or_init(|| (threshold.to_bits(), (0..self.tokens.len()).map(|_| AtomicUsize::new(0)).collect()));
+        let Some(answer) = answers.get(at).filter(|_| *asked == threshold.to_bits()) else {
+            return self.look_up(at, threshold);
+        };
+        match answer.load(Ordering::Relaxed) {
+            0 => {
+                let found = self.look_up(at, threshold);
+                answer.store(found.map_or(1, |p| p + 2), Ordering::Relaxed);
+                found
+            }
+            1 => None,
+            p => Some(p - 2),
+        }
+    }
+
+    fn look_up(&self, at: usize, threshold: f64) -> Option<usize> {
         let mine = self.tokens.get(at)?;
         if mine.is_empty() {
             return None;
@@ -890,24 +928,46 @@ fn indexed<'a>(
     needle: &V<'a>,
     cache: &mut Cache<'a>,
 ) -> Option<usize> {
-    let needle = key(needle)?;
-    let id = (slot, field.map(str::to_string));
-    if !cache.indexes.contains_key(&id) {
-        let mut index = HashMap::new();
+    if cache.indexes.len() <= slot {
+        cache.indexes.resize_with(slot + 1, Vec::new);
+    }
+    // Found by slot and field without hashing or allocating: a check has a few indexes at most.
+    let known = cache.indexes[slot].iter().position(|(f, _)| f.as_deref() == field);
+    let at = known.unwrap_or_else(|| {
+        let mut index = Index::default();
         if let Some(Some(V { val: Val::List(items), .. })) = cache.values.get(slot) {
             for (i, item) in items.iter().enumerate() {
                 let v = match field {
                     Some(f) => cx.field(item, f),
                     None => item.clone(),
                 };
-                if let Some(k) = key(&v) {
-                    index.entry(k).or_insert(i);
+                match &v.val {
+                    Val::Text(t) => {
+                        index.texts.entry(t.to_string()).or_insert(i);
+                    }
+                    _ => {
+                        if let Some(k) = key(&v) {
+                            index.others.entry(k).or_insert(i);
+                        }
+                    }
                 }
             }
         }
-        cache.indexes.insert(id.clone(), index);
+        cache.indexes[slot].push((field.map(str::to_string), index));
+        cache.indexes[slot].len() - 1
+    });
+    let index = &cache.indexes[slot][at].1;
+    match &needle.val {
+        Val::Text(t) => index.texts.get(&**t).copied(),
+        _ => index.others.get(&key(needle)?).copied(),
     }
-    cache.indexes[&id].get(&needle).copied()
+}
+
+/// A hash index of a cached list: texts apart, so that a lookup borrows the needle.
+#[derive(Clone, Default)]
+struct Index {
+    texts: HashMap<String, usize>,
+    others: HashMap<Key, usize>,
 }
 
 /// Evaluates a list argument; a cached list returns its slot so lookups can use an index.
@@ -1083,9 +1143,18 @@ fn call<'a>(cx: &Context<'a>, f: Func, args: &[Ir], var: &V<'a>, cache: &mut Cac
             let (list, slot) = list_arg(cx, &args[0], var, cache);
             let Val::List(items) = &list.val else { return V::null() };
             let index = match slot {
-                Some(slot) => {
-                    cache.similarity.entry(slot).or_insert_with(|| Arc::new(SimilarityIndex::new(items))).clone()
-                }
+                Some(slot) => match cache.similarity.get(&slot) {
+                    Some(index) => index.clone(),
+                    None => {
+                        let list = match &args[0] {
+                            Ir::Cached(_, list) => &**list,
+                            other => other,
+                        };
+                        let index = cx.similarity_index(list, items);
+                        cache.similarity.insert(slot, index.clone());
+                        index
+                    }
+                },
                 None => Arc::new(SimilarityIndex::new(items)),
             };
             return index
@@ -1094,7 +1163,12 @@ fn call<'a>(cx: &Context<'a>, f: Func, args: &[Ir], var: &V<'a>, cache: &mut Cac
         }
         _ => {}
     }
-    let a: Vec<V<'a>> = args.iter().map(|x| eval(cx, x, var, cache)).collect();
+    // At most three arguments (the checker knows each function's arity): no allocation per call.
+    debug_assert!(args.len() <= 3);
+    let mut a: [V<'a>; 3] = [V::null(), V::null(), V::null()];
+    for (value, x) in a.iter_mut().zip(args) {
+        *value = eval(cx, x, var, cache);
+    }
     match f {
         Func::Exists => bool_(!matches!(a[0].val, Val::Null)),
         Func::Empty => bool_(match &a[0].val {

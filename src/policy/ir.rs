@@ -66,14 +66,26 @@ impl Pattern {
     }
 
     pub fn regex(&self) -> &regex::Regex {
-        self.compiled.get_or_init(|| {
-            Pattern::build(&self.source).unwrap_or_else(|e| panic!("built-in pattern `{}`: {e}", self.source))
-        })
+        self.compiled.get_or_init(|| shared(&self.source))
     }
 
     pub fn is_match(&self, text: &str) -> bool {
         self.regex().is_match(text)
     }
+}
+
+/// A built-in pattern compiled once per process: a rule often tests one option in two checks
+/// (`vague-title`'s pattern is a condition and a filter), and compiling it is the dearest part of a
+/// small run. Compiled outside the lock, so two cores never wait on each other's pattern.
+fn shared(source: &str) -> regex::Regex {
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, Mutex, PoisonError};
+    static COMPILED: LazyLock<Mutex<HashMap<String, regex::Regex>>> = LazyLock::new(Mutex::default);
+    let known = COMPILED.lock().unwrap_or_else(PoisonError::into_inner).get(source).cloned();
+    known.unwrap_or_else(|| {
+        let regex = Pattern::build(source).unwrap_or_else(|e| panic!("built-in pattern `{source}`: {e}"));
+        COMPILED.lock().unwrap_or_else(PoisonError::into_inner).entry(source.to_string()).or_insert(regex).clone()
+    })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,27 +3,71 @@
 pub mod ast;
 pub mod check;
 pub mod eval;
+pub mod image;
 pub mod ir;
 pub mod parse;
 
 use crate::diag::Problem;
 use crate::text::SourceFile;
-use check::Parsed;
+use check::{Compiled, Parsed};
 use ir::CompiledPolicy;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
+/// The built-in rules compiled ahead of time (see `image`).
+const IMAGE: &[u8] = include_bytes!("builtin.image");
+
 /// Compiles the built-in rules followed by the given user policy files. Returns the policy built
 /// from everything that compiled, and every problem found.
 pub fn compile(user: &[SourceFile]) -> (CompiledPolicy, Vec<Problem>) {
-    let mut problems = Vec::new();
-    let mut parsed = Vec::new();
+    match image::decode(IMAGE, BUILTIN_HASH, BUILTIN) {
+        Some(builtin) => compile_onto(builtin, user),
+        // An image of other rules (a rule file changed since `cargo test` last made it): from the text.
+        None => compile_from_source(user),
+    }
+}
+
+/// Compiles the built-in rules from their text, then the user's policy files.
+pub fn compile_from_source(user: &[SourceFile]) -> (CompiledPolicy, Vec<Problem>) {
     let files: Vec<(SourceFile, bool)> = BUILTIN
         .iter()
         .map(|(path, text)| (SourceFile::new(path, *text), true))
         .chain(user.iter().map(|f| (f.clone(), false)))
         .collect();
-    // Parsing the 30-odd embedded files is most of a small run's start-up: on every core, in order.
+    let (parsed, mut problems) = parse_all(files);
+    let (policy, mut more) = check::compile(&parsed);
+    problems.append(&mut more);
+    (policy, problems)
+}
+
+/// The user's policy files compiled after the precompiled built-in rules.
+fn compile_onto(builtin: Compiled, user: &[SourceFile]) -> (CompiledPolicy, Vec<Problem>) {
+    let (parsed, mut problems) = parse_all(user.iter().map(|f| (f.clone(), false)).collect());
+    // A built-in rule whose options a policy configures is compiled again from its text.
+    let configured: Vec<&str> = parsed
+        .iter()
+        .flat_map(|p| &p.policy.declarations)
+        .filter_map(|d| match d {
+            ast::Declaration::Configure { rule, .. } => Some(rule.text.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut sources: Vec<SourceFile> =
+        builtin.rules.iter().filter(|r| configured.contains(&r.name.as_str())).map(|r| r.file.clone()).collect();
+    sources.dedup_by(|a, b| a.path == b.path);
+    let sources: Vec<Parsed> = sources
+        .into_iter()
+        .filter_map(|file| parse::parse(&file).ok().map(|policy| Parsed { file, policy, builtin: true }))
+        .collect();
+    let (policy, mut more) = check::compile_onto(builtin, &sources, &parsed);
+    problems.append(&mut more);
+    (policy, problems)
+}
+
+fn parse_all(files: Vec<(SourceFile, bool)>) -> (Vec<Parsed>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let mut parsed = Vec::new();
+    // On every core, in order: parsing the 30-odd rule files is the bulk of compiling from text.
     let results = crate::parallel::map(&files, 2, |(file, _)| parse::parse(file));
     for ((file, builtin), result) in files.into_iter().zip(results) {
         match result {
@@ -31,9 +75,30 @@ pub fn compile(user: &[SourceFile]) -> (CompiledPolicy, Vec<Problem>) {
             Err(p) => problems.push(p),
         }
     }
+    (parsed, problems)
+}
+
+/// The image of the built-in rules as this compiler makes it from the rule files (for the test that
+/// keeps `builtin.image` current). Built-in rule files hold rules only: no settings or configuration,
+/// which the image does not carry.
+pub fn builtin_image() -> Result<Vec<u8>, Vec<Problem>> {
+    let files: Vec<(SourceFile, bool)> =
+        BUILTIN.iter().map(|(path, text)| (SourceFile::new(path, *text), true)).collect();
+    let (parsed, mut problems) = parse_all(files);
+    for p in &parsed {
+        for d in &p.policy.declarations {
+            if !matches!(d, ast::Declaration::Rule(_)) {
+                problems
+                    .push(Problem::error("P0000", format!("{}: a built-in rule file holds rules only", p.file.name)));
+            }
+        }
+    }
     let (policy, mut more) = check::compile(&parsed);
     problems.append(&mut more);
-    (policy, problems)
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(image::encode(BUILTIN_HASH, BUILTIN, &Compiled { rules: policy.rules, tests: policy.tests }))
 }
 
 #[cfg(test)]
@@ -43,9 +108,47 @@ mod tests {
     /// A built-in rule that does not compile fails here, never in a user's run.
     #[test]
     fn builtin_rules_compile_without_problems() {
-        let (policy, problems) = super::compile(&[]);
+        let (policy, problems) = super::compile_from_source(&[]);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(policy.rules.len(), super::BUILTIN.len());
+    }
+
+    /// `builtin.image` is what this compiler makes of the rule files. When it is not, the test
+    /// writes the new image into the source tree and fails: commit the new image.
+    #[test]
+    fn builtin_image_is_current() {
+        let fresh = super::builtin_image().unwrap_or_else(|problems| panic!("{problems:?}"));
+        if fresh != super::IMAGE {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/policy/builtin.image");
+            std::fs::write(path, &fresh).expect("the source tree is writable");
+            panic!(
+                "src/policy/builtin.image was out of date and has been rewritten: run the tests again and commit it"
+            );
+        }
+    }
+
+    /// The image reads back as exactly the rules and tests compiled from the text.
+    #[test]
+    fn builtin_image_reads_back_as_compiled_from_text() {
+        let image = super::builtin_image().unwrap();
+        let read = super::image::decode(&image, super::BUILTIN_HASH, super::BUILTIN).expect("the image reads");
+        let (policy, _) = super::compile_from_source(&[]);
+        assert_eq!(format!("{:?}", read.rules), format!("{:?}", policy.rules));
+        assert_eq!(format!("{:?}", read.tests), format!("{:?}", policy.tests));
+        assert!(super::image::decode(&image, super::BUILTIN_HASH ^ 1, super::BUILTIN).is_none(), "another hash");
+        assert!(super::image::decode(&image[..image.len() - 1], super::BUILTIN_HASH, super::BUILTIN).is_none());
+    }
+
+    /// A team that configures a built-in rule's option gets the rule compiled with its value.
+    #[test]
+    fn configuring_a_builtin_option_compiles_the_rule_again() {
+        let team = crate::text::SourceFile::new("team.policy", "configure vague-title { min_words = 5 }\n");
+        let (from_image, problems) = super::compile(std::slice::from_ref(&team));
+        assert!(problems.is_empty(), "{problems:?}");
+        let (from_text, _) = super::compile_from_source(&[team]);
+        let rule = |p: &super::CompiledPolicy| format!("{:?}", p.rule("vague-title").unwrap());
+        assert_eq!(rule(&from_image), rule(&from_text));
+        assert!(rule(&from_image).contains("Num(5.0)"));
     }
 
     /// Built-in patterns are compiled on first use (`ir::Pattern::deferred`): each must compile.
