@@ -8,7 +8,8 @@ use clap::CommandFactory;
 use clap_mangen::roff::{Roff, bold, roman};
 
 /// The commands that have a page; `tests/it/cli.rs` checks that it names every command.
-pub const COMMANDS: &[&str] = &["check", "report", "rules", "explain", "test", "init", "completions", "man", "schema"];
+pub const COMMANDS: &[&str] =
+    &["check", "report", "rules", "explain", "test", "init", "server", "completions", "man", "schema"];
 
 pub fn run(ui: &mut Ui, command: Option<&str>) -> i32 {
     match page(command) {
@@ -79,8 +80,16 @@ fn exit_status(command: Option<&str>) -> Vec<(u8, &'static str)> {
             ]
         }
         Some("init") => {
-            vec![(0, "the starter files were written"), (2, "a file exists (without --force), or cannot be written")]
+            vec![
+                (0, "the starter files, or the declarations an existing backlog needs, were written"),
+                (2, "a file exists (without --force), cannot be written, or the backlog found cannot be read"),
+            ]
         }
+        Some("server") => vec![
+            (0, "the client asked the server to shut down and then to exit"),
+            (1, "the client sent exit without asking for shutdown first"),
+            (2, "standard input or output failed (the client went away)"),
+        ],
         Some("explain") => vec![
             (0, "the rule was explained"),
             (2, "no such rule in the built-in rules or the policies found, or a policy error"),
