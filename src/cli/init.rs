@@ -7,16 +7,20 @@ use crate::model::Backlog;
 use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 
-fn ask(ui: &mut Ui, question: &str, default: &str) -> String {
+/// The answer to `prompt` on a terminal, None when it was left empty or there is no terminal.
+fn answer(ui: &mut Ui, prompt: &str) -> Option<String> {
     if !std::io::stdin().is_terminal() {
-        return default.to_string();
+        return None;
     }
-    let _ = write!(ui.out, "{question} [{default}]: ");
+    let _ = write!(ui.out, "{prompt}");
     let _ = ui.out.flush();
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);
-    let answer = line.trim();
-    if answer.is_empty() { default.to_string() } else { answer.replace('"', "'") }
+    Some(line.trim().to_string()).filter(|a| !a.is_empty())
+}
+
+fn ask(ui: &mut Ui, question: &str, default: &str) -> String {
+    answer(ui, &format!("{question} [{default}]: ")).map_or(default.to_string(), |a| a.replace('"', "'"))
 }
 
 pub fn policy_text(product_owner: &str) -> String {
@@ -153,14 +157,7 @@ fn write(ui: &mut Ui, target: &Path, text: &str) -> Result<(), i32> {
 /// A question with no default: on a terminal the answer (empty when skipped); elsewhere nothing,
 /// so nothing is invented.
 fn ask_optional(ui: &mut Ui, question: &str) -> Option<String> {
-    if !std::io::stdin().is_terminal() {
-        return None;
-    }
-    let _ = write!(ui.out, "{question} (Enter to leave it for later): ");
-    let _ = ui.out.flush();
-    let mut line = String::new();
-    let _ = std::io::stdin().lock().read_line(&mut line);
-    Some(line.trim().to_string()).filter(|a| !a.is_empty())
+    answer(ui, &format!("{question} (Enter to leave it for later): "))
 }
 
 /// The settings an existing backlog needs from its policy, and what init tells the user about them.

@@ -2,8 +2,9 @@
 
 use super::ui::{EXIT_CLEAN, EXIT_ERROR, Ui};
 use crate::analysis::{self, Documents};
-use crate::diag::{Level, Problem, did_you_mean};
-use crate::policy::ir::{CompiledPolicy, CompiledRule};
+use crate::diag::{Problem, did_you_mean};
+use crate::policy::ir::CompiledPolicy;
+use crate::report::{explanation_text, severities};
 use std::path::{Path, PathBuf};
 
 /// Compiles the built-in rules plus one user policy file (if any) and what it includes. Problems are
@@ -133,44 +134,4 @@ fn backlog_policies(paths: &[PathBuf]) -> Vec<PathBuf> {
 fn close_name<'a>(name: &str, known: &'a [String]) -> Option<&'a str> {
     let suggestion = did_you_mean(name, known.iter().map(String::as_str))?;
     (strsim::levenshtein(name, suggestion) <= (name.len() / 4).max(2)).then_some(suggestion)
-}
-
-/// The text `backlint explain` prints, its prose wrapped at `width` columns. A terminal shows
-/// Markdown's backticks literally, so prose drops them; the example is code and stays as written.
-pub fn explanation_text(rule: &CompiledRule, width: usize) -> String {
-    let mut s = format!("{} ({} · {} by default)\n\n{}\n", rule.name, rule.group, severities(rule), rule.summary);
-    if let Some(e) = &rule.explanation {
-        for (title, body) in [("What it checks", &e.what), ("Why it matters", &e.why), ("How to fix it", &e.fix)] {
-            if !body.is_empty() {
-                s += &format!("\n{title}\n{}\n", crate::text::wrap(&body.replace('`', ""), width, "    "));
-            }
-        }
-        if !e.example.is_empty() {
-            s += &format!("\nExample\n{}\n", indent(&e.example));
-        }
-    }
-    if !rule.options.is_empty() {
-        s += "\nOptions (change them with `configure`)\n";
-        for (name, value) in &rule.options {
-            s += &format!("    {name} = {}\n", value.describe());
-        }
-    }
-    s.trim_end().to_string()
-}
-
-/// The severities a rule reports, lowest first (`warning/error` for a rule whose near-horizon check
-/// is an error); `off` when it is disabled.
-pub fn severities(rule: &CompiledRule) -> String {
-    let mut levels: Vec<Level> =
-        rule.checks.iter().filter(|c| !c.notice).map(|c| c.severity.unwrap_or(rule.severity)).collect();
-    if levels.is_empty() {
-        levels.push(rule.severity);
-    }
-    levels.sort();
-    levels.dedup();
-    levels.iter().map(|l| l.as_str()).collect::<Vec<_>>().join("/")
-}
-
-fn indent(text: &str) -> String {
-    text.lines().map(|l| if l.is_empty() { String::new() } else { format!("    {l}") }).collect::<Vec<_>>().join("\n")
 }

@@ -226,6 +226,15 @@ pub struct SourceFormat {
     pub places: &'static [&'static str],
 }
 
+/// Statuses that close an item by their name: the policy's default `done_statuses`, and what a
+/// source reads as closed before any policy applies.
+pub const CLOSING_STATUSES: [&str; 6] = ["done", "completed", "won't do", "skipped", "cancelled", "canceled"];
+
+/// A status as compared: real data quotes and cases statuses freely (`"Done"`, `done`, `Won't Do`).
+pub fn normal_status(status: &str) -> String {
+    status.trim().trim_matches(|c| c == '"' || c == '\'').to_lowercase()
+}
+
 pub const NATIVE_YAML: SourceFormat = SourceFormat {
     name: "native YAML",
     places: &["product_goals", "product_owner", "definition_of_done", "optimizing_for", "estimate"],

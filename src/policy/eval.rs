@@ -135,11 +135,6 @@ impl Closing<'_> {
     }
 }
 
-/// A status as compared: real data quotes and cases statuses freely (`"Done"`, `done`, `Won't Do`).
-fn normal_status(status: &str) -> String {
-    status.trim().trim_matches(|c| c == '"' || c == '\'').to_lowercase()
-}
-
 /// A backlog prepared for evaluation under one policy's settings.
 pub struct Context<'a> {
     pub backlog: &'a Backlog,
@@ -178,9 +173,10 @@ impl<'a> Context<'a> {
         let file0 = &backlog.files[0];
         let mut open_rank = 0;
         let terminal = match backlog.top.get("statuses").map(|n| &n.value) {
-            Some(Value::Seq(statuses)) => {
-                statuses.last().and_then(|n| crate::model::scalar_text(n, file0)).map(|t| normal_status(&t))
-            }
+            Some(Value::Seq(statuses)) => statuses
+                .last()
+                .and_then(|n| crate::model::scalar_text(n, file0))
+                .map(|t| crate::model::normal_status(&t)),
             _ => None,
         };
         let closing = Closing { done: &settings.done_statuses, dropped: &settings.dropped_statuses, terminal };
@@ -189,7 +185,7 @@ impl<'a> Context<'a> {
             .iter()
             .map(|item| {
                 let status = item.text("status", &backlog.files[item.file]).unwrap_or_default();
-                closing.state(item, &normal_status(&status))
+                closing.state(item, &crate::model::normal_status(&status))
             })
             .collect();
         let horizons = states

@@ -296,9 +296,7 @@ impl Default for Settings {
             near: 10,
             distant: 30,
             fail_on: Level::Warning,
-            done_statuses: ["done", "completed", "won't do", "skipped", "cancelled", "canceled"]
-                .map(String::from)
-                .to_vec(),
+            done_statuses: crate::model::CLOSING_STATUSES.map(String::from).to_vec(),
             dropped_statuses: [
                 "won't do",
                 "wont do",

@@ -281,6 +281,11 @@ fn median(values: &mut [f64]) -> f64 {
 }
 
 impl CycleTime {
+    /// The median as the report's figure shows it (`4.5 d`).
+    pub fn value(&self) -> String {
+        self.median_days.map_or("n/a".into(), |d| format!("{} d", (d * 10.0).round() / 10.0))
+    }
+
     pub fn describe(&self) -> String {
         let Some(median) = self.median_days else {
             return "n/a (no done item records when it entered and when it was done)".into();

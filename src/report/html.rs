@@ -89,8 +89,8 @@ fn backlog_context(n: usize, (a, policy, f, then): &Report) -> Json {
         },
         {
             "key": "cycle", "name": "Feedback cycle time",
-            "value": f.cycle_time.median_days.map_or("n/a".into(), |d| format!("{} d", (d * 10.0).round() / 10.0)),
-            "tone": "", "then": then.map(|t| t.cycle_time.median_days.map_or("n/a".into(), |d| format!("{} d", (d * 10.0).round() / 10.0))),
+            "value": f.cycle_time.value(),
+            "tone": "", "then": then.map(|t| t.cycle_time.value()),
             "detail": f.cycle_time.describe(),
             "measures": "the median number of days from an item entering the backlog to done, from the dates the source records (created and done or closed), with the trend by month.",
             "raise": "keep items small and finish what is started: the sooner an item is done, the sooner you learn whether it delivered the value you expected.",

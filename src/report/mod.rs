@@ -183,19 +183,18 @@ pub use markdown::{MARKDOWN_LIMIT, Summary, markdown};
 pub use sarif::sarif;
 pub use short::short;
 
-/// The text `backlint explain` prints.
-pub fn explanation_text(rule: &crate::policy::ir::CompiledRule) -> String {
-    let mut s = format!("{} ({} · {} by default)\n\n{}\n", rule.name, rule.group, rule.severity, rule.summary);
+/// The text `backlint explain` prints, its prose wrapped at `width` columns. A terminal shows
+/// Markdown's backticks literally, so prose drops them; the example is code and stays as written.
+pub fn explanation_text(rule: &crate::policy::ir::CompiledRule, width: usize) -> String {
+    let mut s = format!("{} ({} · {} by default)\n\n{}\n", rule.name, rule.group, severities(rule), rule.summary);
     if let Some(e) = &rule.explanation {
-        for (title, body) in [
-            ("What it checks", &e.what),
-            ("Why it matters", &e.why),
-            ("How to fix it", &e.fix),
-            ("Example", &e.example),
-        ] {
+        for (title, body) in [("What it checks", &e.what), ("Why it matters", &e.why), ("How to fix it", &e.fix)] {
             if !body.is_empty() {
-                s += &format!("\n{title}\n{}\n", indent(body));
+                s += &format!("\n{title}\n{}\n", crate::text::wrap(&body.replace('`', ""), width, "    "));
             }
+        }
+        if !e.example.is_empty() {
+            s += &format!("\nExample\n{}\n", indent(&e.example));
         }
     }
     if !rule.options.is_empty() {
@@ -205,6 +204,19 @@ pub fn explanation_text(rule: &crate::policy::ir::CompiledRule) -> String {
         }
     }
     s.trim_end().to_string()
+}
+
+/// The severities a rule reports, lowest first (`warning/error` for a rule whose near-horizon check
+/// is an error); `off` when it is disabled.
+pub fn severities(rule: &crate::policy::ir::CompiledRule) -> String {
+    let mut levels: Vec<crate::diag::Level> =
+        rule.checks.iter().filter(|c| !c.notice).map(|c| c.severity.unwrap_or(rule.severity)).collect();
+    if levels.is_empty() {
+        levels.push(rule.severity);
+    }
+    levels.sort();
+    levels.dedup();
+    levels.iter().map(|l| l.as_str()).collect::<Vec<_>>().join("/")
 }
 
 fn indent(text: &str) -> String {

@@ -436,7 +436,7 @@ impl Server {
         let href = rule.and_then(|rule| {
             self.descriptions
                 .entry(rule.name.clone())
-                .or_insert_with(|| convert::data_uri("text/plain", &crate::report::explanation_text(rule)))
+                .or_insert_with(|| convert::data_uri("text/plain", &crate::report::explanation_text(rule, 100)))
                 .clone()
         });
         Diagnostic {
@@ -563,7 +563,7 @@ impl Server {
             if let Some(rule) = rule
                 && explained.insert(rule.name.clone())
             {
-                text += &format!("```text\n{}\n```\n\n", crate::report::explanation_text(rule));
+                text += &format!("```text\n{}\n```\n\n", crate::report::explanation_text(rule, 100));
             }
         }
         Some(Hover {

@@ -68,12 +68,8 @@ pub fn load(root: &Path, repo: &Path, read: impl Fn(&Path) -> Result<SourceFile,
         if !dir.is_dir() {
             continue;
         }
-        // A committed `tasks -> /somewhere` link must not bring outside files in as tasks.
-        if !crate::files::input::inside(&dir, repo) {
-            problems.push(
-                Problem::error("I0032", format!("`{}` is a symlink that leads outside the repository", dir.display()))
-                    .help("backlint reads only files inside the repository; commit the folder itself, not a link"),
-            );
+        if let Some(p) = outside(&dir, repo) {
+            problems.push(p);
             continue;
         }
         let walk = walkdir::WalkDir::new(&dir).follow_links(false).sort_by_file_name().into_iter();
@@ -178,6 +174,15 @@ pub fn load(root: &Path, repo: &Path, read: impl Fn(&Path) -> Result<SourceFile,
     Loaded { backlog: Some(backlog), problems }
 }
 
+/// A committed `tasks -> /somewhere` link must not bring outside files in: the folder is refused once,
+/// not once per file.
+fn outside(dir: &Path, repo: &Path) -> Option<Problem> {
+    (!crate::files::input::inside(dir, repo)).then(|| {
+        Problem::error("I0032", format!("`{}` is a symlink that leads outside the repository", dir.display()))
+            .help("backlint reads only files inside the repository; commit the folder itself, not a link")
+    })
+}
+
 /// Backlog.md's milestones (`milestones/*.md`, put away in `archive/milestones/`) are the goals its
 /// tasks name in `milestone:`. A milestone is pursued (`future`) until archived; the policy's
 /// `goal_milestone` names the one that carries the active Product Goal.
@@ -194,14 +199,8 @@ fn milestones(
         if !folder.is_dir() {
             continue;
         }
-        if !crate::files::input::inside(&folder, repo) {
-            problems.push(
-                Problem::error(
-                    "I0032",
-                    format!("`{}` is a symlink that leads outside the repository", folder.display()),
-                )
-                .help("backlint reads only files inside the repository; commit the folder itself, not a link"),
-            );
+        if let Some(p) = outside(&folder, repo) {
+            problems.push(p);
             continue;
         }
         let mut paths: Vec<PathBuf> = match std::fs::read_dir(&folder) {
@@ -359,7 +358,9 @@ fn inherit_goals(mut items: Vec<Record>, files: &[SourceFile]) -> Vec<Record> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct SortKey {
     history: bool,
-    column: Column,
+    /// Not in a middle column of the board. Historical versions all leave it true, so that a task
+    /// changing status is not mistaken for a move.
+    not_under_way: bool,
     no_ordinal: bool,
     ordinal: f64,
     id: Vec<IdPart>,
@@ -371,14 +372,6 @@ enum IdPart {
     Text(String),
 }
 
-/// The board column a task is in. Historical versions are ordered within one column, so that a
-/// task changing status is not mistaken for a move.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Column {
-    UnderWay,
-    Other,
-}
-
 /// The board's statuses, lower case: `config.yml`'s `statuses`, or Backlog.md's default.
 pub struct Statuses(Vec<String>);
 
@@ -386,27 +379,19 @@ impl Statuses {
     pub fn of(config: &Node, file: &SourceFile) -> Statuses {
         let listed: Vec<String> = match config.get("statuses").map(|n| &n.value) {
             Some(Value::Seq(list)) => {
-                list.iter().filter_map(|n| model::scalar_text(n, file)).map(|s| normal(&s)).collect()
+                list.iter().filter_map(|n| model::scalar_text(n, file)).map(|s| model::normal_status(&s)).collect()
             }
             _ => Vec::new(),
         };
         Statuses(if listed.len() >= 2 { listed } else { vec!["to do".into(), "in progress".into(), "done".into()] })
     }
 
-    fn column(&self, status: Option<&str>) -> Column {
-        let Some(status) = status.map(normal) else { return Column::Other };
-        match self.0.iter().position(|s| *s == status) {
-            Some(i) if i > 0 && i + 1 < self.0.len() && !CLOSING_NAMES.contains(&status.as_str()) => Column::UnderWay,
-            _ => Column::Other,
-        }
+    /// In one of the board's middle columns: neither the first status nor the last, nor closing.
+    fn under_way(&self, status: Option<&str>) -> bool {
+        let Some(status) = status.map(model::normal_status) else { return false };
+        let at = self.0.iter().position(|s| *s == status);
+        at.is_some_and(|i| i > 0 && i + 1 < self.0.len()) && !model::CLOSING_STATUSES.contains(&status.as_str())
     }
-}
-
-/// Statuses that close a task by their name (the policy's default `done_statuses`).
-const CLOSING_NAMES: &[&str] = &["done", "completed", "won't do", "skipped", "cancelled", "canceled"];
-
-fn normal(status: &str) -> String {
-    status.trim().trim_matches(|c| c == '"' || c == '\'').to_lowercase()
 }
 
 impl SortKey {
@@ -416,7 +401,7 @@ impl SortKey {
             _ => None,
         };
         let mut key = SortKey::from_parts(ordinal, &record.text("id", file).unwrap_or_default(), history);
-        key.column = statuses.column(record.text("status", file).as_deref());
+        key.not_under_way = !statuses.under_way(record.text("status", file).as_deref());
         key
     }
 
@@ -439,7 +424,7 @@ impl SortKey {
         }
         SortKey {
             history,
-            column: Column::Other,
+            not_under_way: true,
             no_ordinal: ordinal.is_none(),
             ordinal: ordinal.unwrap_or(0.0),
             id: parts,
@@ -455,8 +440,8 @@ impl PartialOrd for SortKey {
 }
 impl Ord for SortKey {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.history, self.column, self.no_ordinal)
-            .cmp(&(other.history, other.column, other.no_ordinal))
+        (self.history, self.not_under_way, self.no_ordinal)
+            .cmp(&(other.history, other.not_under_way, other.no_ordinal))
             .then(self.ordinal.total_cmp(&other.ordinal))
             .then_with(|| self.id.partial_cmp(&other.id).unwrap_or(std::cmp::Ordering::Equal))
     }
