@@ -161,12 +161,29 @@ pub(super) type Object = (String, String, Vec<u8>);
 /// `command` (a [`git`] command): a thread writes all the requests while this one reads the answers,
 /// so there is no round trip per object. A missing object, a name git cannot take (a newline in it)
 /// and an object over the size cap are None; the cap is checked before any content is read.
-pub(super) fn read_objects(mut command: Command, names: &[String]) -> std::io::Result<Vec<Option<Object>>> {
+pub(super) fn read_objects(command: Command, names: &[String]) -> std::io::Result<Vec<Option<Object>>> {
+    let objects = stream(command, names, true)?;
+    Ok(objects.into_iter().map(|o| o.map(|(id, kind, _, content)| (id, kind, content))).collect())
+}
+
+/// The id, type and size of each object of `names`, as [`read_objects`] streams them, without the
+/// contents (`cat-file --batch-check`).
+pub(super) fn check_objects(command: Command, names: &[String]) -> std::io::Result<Vec<Option<(String, String, u64)>>> {
+    let objects = stream(command, names, false)?;
+    Ok(objects.into_iter().map(|o| o.map(|(id, kind, size, _)| (id, kind, size))).collect())
+}
+
+/// An object's id, type, size and content (empty when not asked for).
+type Streamed = (String, String, u64, Vec<u8>);
+
+/// One `cat-file` process for all of `names`: requests written by one thread while this one reads the
+/// answers, with each object's content when `contents`.
+fn stream(mut command: Command, names: &[String], contents: bool) -> std::io::Result<Vec<Option<Streamed>>> {
     if names.is_empty() {
         return Ok(Vec::new());
     }
     let mut child = command
-        .args(["cat-file", "--batch"])
+        .args(["cat-file", if contents { "--batch" } else { "--batch-check" }])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -204,6 +221,10 @@ pub(super) fn read_objects(mut command: Command, names: &[String]) -> std::io::R
                 out.push(None);
                 continue;
             };
+            if !contents {
+                out.push(Some((id, kind, size, Vec::new())));
+                continue;
+            }
             if size > cap {
                 std::io::copy(&mut (&mut output).take(size + 1), &mut std::io::sink())?;
                 out.push(None);
@@ -212,7 +233,7 @@ pub(super) fn read_objects(mut command: Command, names: &[String]) -> std::io::R
             let mut content = vec![0; size as usize + 1]; // the content, then a newline
             output.read_exact(&mut content)?;
             content.pop();
-            out.push(Some((id, kind, content)));
+            out.push(Some((id, kind, size, content)));
         }
         let _ = writer.join();
         Ok(out)

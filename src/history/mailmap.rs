@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::git::{CatFile, git};
+use super::git::{CatFile, check_objects, git};
 
 /// A `.mailmap` read the way git reads one: an address, or an address and a name, maps to a proper
 /// name and/or address; names and addresses match regardless of ASCII case.
@@ -89,10 +89,24 @@ fn name_and_email(text: &str, allow_empty_email: bool) -> Option<(Option<&str>, 
 pub(super) struct Mailmaps {
     /// Finds a revision's `.mailmap` blob and its size without reading it.
     check: Option<CatFile>,
+    /// Each revision's `.mailmap` blob (id, type, size), asked for all at once by [`Self::prefetch`].
+    found: HashMap<String, Option<(String, String, usize)>>,
     parsed: HashMap<String, Mailmap>,
 }
 
 impl Mailmaps {
+    /// Finds the `.mailmap` of every revision of `revs` in one streamed request, so that [`Self::map`]
+    /// asks git nothing for them (a long history has thousands).
+    pub(super) fn prefetch(&mut self, top: &Path, revs: &[&str]) {
+        let names: Vec<String> = revs.iter().map(|rev| format!("{rev}:.mailmap")).collect();
+        if let Ok(found) = check_objects(git(top), &names) {
+            for (rev, blob) in revs.iter().zip(found) {
+                let blob = blob.and_then(|(id, kind, size)| Some((id, kind, usize::try_from(size).ok()?)));
+                self.found.insert(rev.to_string(), blob);
+            }
+        }
+    }
+
     /// `name <email>` as the `.mailmap` of revision `rev` maps it: a commit's author is mapped with its
     /// parent's, so that a commit cannot make its own author someone else by adding to `.mailmap`.
     pub(super) fn map(
@@ -103,10 +117,15 @@ impl Mailmaps {
         name: &str,
         email: &str,
     ) -> (String, String) {
-        if self.check.is_none() {
-            self.check = CatFile::start_check(git(top)).ok();
-        }
-        let blob = self.check.as_mut().and_then(|check| check.info(&format!("{rev}:.mailmap")));
+        let blob = match self.found.get(rev) {
+            Some(found) => found.clone(),
+            None => {
+                if self.check.is_none() {
+                    self.check = CatFile::start_check(git(top)).ok();
+                }
+                self.check.as_mut().and_then(|check| check.info(&format!("{rev}:.mailmap")))
+            }
+        };
         let Some((id, kind, size)) = blob else { return (name.to_string(), email.to_string()) };
         if kind != "blob" || size > MAILMAP_MAX_BYTES {
             return (name.to_string(), email.to_string());

@@ -86,6 +86,8 @@ struct Version {
     keys: Option<Vec<Arc<str>>>,
     /// Backlog.md: ids that two or more task files carry, with those files.
     duplicates: Vec<(String, Vec<String>)>,
+    /// Known that no id (and no key) occurs twice, so [`moves_of_unique`] applies.
+    unique: bool,
 }
 
 impl Version {
@@ -120,6 +122,59 @@ pub fn moves<S: AsRef<str> + PartialEq>(old: &[S], new: &[S]) -> Vec<(String, us
     if old == new {
         return Vec::new();
     }
+    moves_between(old, new)
+}
+
+/// [`moves`], the shorter way when both orders are known to hold each id once.
+fn moves_with<S: AsRef<str> + PartialEq>(old: &[S], new: &[S], unique: bool) -> Vec<(String, usize, usize)> {
+    if unique { moves_of_unique(old, new) } else { moves(old, new) }
+}
+
+/// [`moves`] for two orders in which no id occurs twice. The unchanged head and tail of the two
+/// orders are left out first: with unique ids they hold the same items at the same places, every
+/// longest increasing subsequence can be extended by them, and the one [`longest_increasing`]
+/// picks is the one it picks in the middle alone. A commit that moves one item of a long backlog
+/// then costs the span it crossed, not the whole list (checked against [`moves`] in the tests).
+fn moves_of_unique<S: AsRef<str> + PartialEq>(old: &[S], new: &[S]) -> Vec<(String, usize, usize)> {
+    let head = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let (old_rest, new_rest) = (&old[head..], &new[head..]);
+    let tail = old_rest.iter().rev().zip(new_rest.iter().rev()).take_while(|(a, b)| a == b).count();
+    let (old_mid, new_mid) = (&old_rest[..old_rest.len() - tail], &new_rest[..new_rest.len() - tail]);
+    if old_mid.is_empty() || new_mid.is_empty() {
+        return Vec::new(); // only additions or removals
+    }
+    // One item dragged across the others (the board's common case): the window starts and ends at
+    // the two places it was and is. The longest run that kept its order is the others; when there
+    // is one other, the tie goes to the item that went down, as in `longest_increasing`.
+    let last = old_mid.len() - 1;
+    if old_mid.len() == new_mid.len() && old_mid.len() >= 2 {
+        let up = new_mid[0] == old_mid[last] && new_mid[1..] == old_mid[..last];
+        let down = new_mid[last] == old_mid[0] && new_mid[..last] == old_mid[1..];
+        if up || (down && last == 1) {
+            return vec![(new_mid[0].as_ref().to_string(), head + last + 1, head + 1)];
+        }
+        if down {
+            return vec![(old_mid[0].as_ref().to_string(), head + 1, head + last + 1)];
+        }
+    }
+    // Each id once: an item's old position stands for its rank among the common items (the
+    // subsequence's choices depend only on how values compare), and nothing needs deduplicating.
+    let old_at: HashMap<&str, usize> = old_mid.iter().enumerate().map(|(i, id)| (id.as_ref(), i)).collect();
+    let common: Vec<(&str, usize, usize)> = new_mid
+        .iter()
+        .enumerate()
+        .filter_map(|(j, id)| old_at.get(id.as_ref()).map(|&i| (id.as_ref(), i, j)))
+        .collect();
+    let stay = longest_increasing(&common.iter().map(|&(_, i, _)| i).collect::<Vec<_>>());
+    common
+        .iter()
+        .zip(stay)
+        .filter(|(_, stay)| !stay)
+        .map(|(&(id, i, j), _)| (id.to_string(), head + i + 1, head + j + 1))
+        .collect()
+}
+
+fn moves_between<S: AsRef<str>>(old: &[S], new: &[S]) -> Vec<(String, usize, usize)> {
     let old_at: HashMap<&str, usize> = first_positions(old);
     let new_at: HashMap<&str, usize> = first_positions(new);
     // The common items in new order, each with its rank among the common items in old order.
@@ -369,6 +424,14 @@ pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> R
     let mut baseline: Option<Rc<Version>> = None;
     let mut newest: Option<Rc<Version>> = None;
     let mut mailmaps = Mailmaps::default();
+    // The authors of commits that moved items are mapped through their first parent's `.mailmap`.
+    let movers: Vec<&str> = commits
+        .iter()
+        .zip(&steps)
+        .filter(|(_, step)| step.readable && !step.found.is_empty())
+        .filter_map(|(commit, _)| commit.parents.first().map(String::as_str))
+        .collect();
+    mailmaps.prefetch(&place.top, &movers);
     for (commit, step) in commits.iter().zip(steps) {
         if !step.readable {
             continue;
@@ -481,8 +544,9 @@ fn folder_steps(place: &Place, commits: &[Commit]) -> Result<(Vec<Step>, bool, F
             }
         }
     }
-    wanted.sort_unstable();
-    wanted.dedup();
+    // In history order: the reader compares each tree with the one before, which differs by a commit.
+    let mut once = HashSet::new();
+    wanted.retain(|tree| once.insert(*tree));
     folders.load(&place.top, &wanted, &mut cache).map_err(cannot_run)?;
     let facts: Vec<cache::Facts> =
         commits.iter().map(|c| folders.facts(folders.tree_at(&c.hash), &mut cache)).collect();
@@ -913,7 +977,7 @@ pub fn staged(target: Target, message: Option<&Path>) -> Result<History, Unavail
                 let mut meta = meta.split_whitespace();
                 let (Some(mode), Some(blob)) = (meta.next(), meta.next()) else { continue };
                 let name = path.rsplit('/').next().unwrap_or(path);
-                if folder::is_task_file(mode, name) {
+                if folder::is_task_file(mode.as_bytes(), name.as_bytes()) {
                     files.push((blob.to_string(), path.to_string()));
                 }
             }
@@ -1170,6 +1234,44 @@ mod tests {
     fn positions_are_in_the_whole_list() {
         // C moves above A while N is inserted at the top.
         assert_eq!(moves(&ids("A B C"), &ids("N C A B")), vec![("C".into(), 3, 2)]);
+    }
+
+    #[test]
+    fn leaving_out_the_unchanged_head_and_tail_changes_no_move() {
+        // Unique ids, edited the ways a history edits them: moves, swaps, additions, removals.
+        let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut fresh = 100;
+        for _ in 0..3_000 {
+            let len = 1 + next(12);
+            let old: Vec<String> = (0..len).map(|i| format!("t{i}")).collect();
+            let mut new = old.clone();
+            for _ in 0..1 + next(3) {
+                match next(4) {
+                    0 if !new.is_empty() => {
+                        let item = new.remove(next(new.len()));
+                        new.insert(next(new.len() + 1), item);
+                    }
+                    1 if !new.is_empty() => {
+                        let (a, b) = (next(new.len()), next(new.len()));
+                        new.swap(a, b);
+                    }
+                    2 if !new.is_empty() => {
+                        new.remove(next(new.len()));
+                    }
+                    _ => {
+                        fresh += 1;
+                        new.insert(next(new.len() + 1), format!("t{fresh}"));
+                    }
+                }
+            }
+            assert_eq!(moves_of_unique(&old, &new), moves(&old, &new), "{old:?} -> {new:?}");
+        }
     }
 
     #[test]
