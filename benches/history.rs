@@ -1,6 +1,7 @@
 //! `cargo bench --bench history`: the history scan on a generated repository of 1,000 commits of a
 //! 200-item backlog (five authors; each commit moves, adds or removes items), and on the real
-//! Backlog.md projects of `../shared/data/real/` when they are there: cold (no cache), warm, and the
+//! Backlog.md projects of `../shared/data/real/` when they are there (and on a history written by
+//! the real Backlog.md CLI, see `BACKLOG_CLI_HISTORY` below): cold (no cache), warm, and the
 //! floor of reading every version with git alone (`git log -p` of the folder, written to a file),
 //! measured in the same run; and on a synthetic Backlog.md history of 3,000 commits. Speed is
 //! measured here, never in tests.
@@ -115,6 +116,16 @@ fn real_repositories() {
             continue;
         }
         folder_case(name, &clone, 5);
+    }
+    // A history written by the real Backlog.md CLI (`scripts/backlog-cli-history.py` builds one; it
+    // needs the CLI from npm, so it is not shipped): BACKLOG_CLI_HISTORY=path/to/history.bundle.
+    if let Ok(bundle) = std::env::var("BACKLOG_CLI_HISTORY") {
+        let dir = tempfile::tempdir().unwrap();
+        let clone = dir.path().join("cli");
+        let ok = Command::new("git").arg("clone").arg("-q").arg(&bundle).arg(&clone).output();
+        if ok.is_ok_and(|o| o.status.success()) {
+            folder_case("history written by the Backlog.md CLI", &clone, 5);
+        }
     }
 }
 

@@ -580,9 +580,7 @@ impl Folders {
         loop {
             let (x, y) = (xs.peek().copied(), ys.peek().copied());
             // The merge below needs both trees in git's order, as git writes every tree.
-            let out_of_order = |entry: Option<Entry>, last: Option<Entry>| {
-                matches!((entry, last), (Some(e), Some(l)) if !l.order(&e).is_lt())
-            };
+            let out_of_order = |entry: Option<Entry>, last: Option<Entry>| matches!((entry, last), (Some(e), Some(l)) if !l.order(&e).is_lt());
             if out_of_order(x, last_x) || out_of_order(y, last_y) {
                 return None;
             }

@@ -151,6 +151,48 @@ mod tests {
         assert!(rule(&from_image).contains("Num(5.0)"));
     }
 
+    /// Texts on which each built-in pattern's ASCII reading must agree with its Unicode reading:
+    /// word boundaries next to punctuation, digits and `_`, both cases (`k`, `s`: Unicode folds
+    /// them with non-ASCII letters), control characters and the texts the rules look for.
+    const ASCII_SAMPLES: &[&str] = &[
+        "",
+        "Misc fixes",
+        "misc_fixes",
+        "stuff",
+        "Various tweaks etc.",
+        "TODO: export CSV",
+        "  wip",
+        "WIP-2",
+        "Improvements",
+        "minor clean-ups",
+        "Bug fixes!",
+        "Refactoring",
+        "K",
+        "k s S",
+        "tabs\there\x0bthere\x1cnot",
+        "As a user, I want to export my invoices so that I can file taxes",
+        "As an admin I want to see and edit users, because it saves time",
+        "I want to view the report and then send it, in order to share it",
+        "decided by the CEO",
+        "per the board; Sam's call",
+        "Priya decided",
+        "customers requested it",
+        "## Steps to reproduce\n1. open",
+        "# Decision\n\nWe use X",
+        "almost done",
+        "Done?",
+        "nearly finished, only review left",
+        "Dana and Sam",
+        "the team",
+        "Dana / Sam",
+        "Dana & Sam + Lee",
+        "Fix: login (note: see #12)",
+        "e.g. this, i.e. that. Next sentence",
+        "a, b, c, d and e",
+        "reduce churn by 5% by Q3",
+        "increase NPS to 40",
+    ];
+
     /// Built-in patterns are compiled on first use (`ir::Pattern::deferred`): each must compile.
     #[test]
     fn builtin_patterns_compile() {
@@ -163,6 +205,11 @@ mod tests {
                         if let Ir::Matches(_, p) | Ir::CountMatching(_, p) = e {
                             assert!(Pattern::build(p.source()).is_ok(), "`{}`: pattern `{}`", rule.name, p.source());
                             assert_eq!(p.regex().as_str(), p.source());
+                            // On ASCII texts the ASCII reading (`Pattern::is_match`) agrees with Unicode.
+                            for text in ASCII_SAMPLES {
+                                let unicode = p.regex().is_match(text);
+                                assert_eq!(p.is_match(text), unicode, "`{}` on {text:?}", p.source());
+                            }
                             sources.borrow_mut().push(p.source().to_string());
                         }
                         false
