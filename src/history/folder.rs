@@ -547,12 +547,16 @@ impl Folders {
         loop {
             // The tasks that stay up to the next change, copied as runs.
             let stop = inserts.peek().map_or(n, |(i, ..)| *i).min(gone_at.peek().copied().unwrap_or(n));
-            (ids.extend_from_slice(&last.version.ids[at..stop]), new_keys.extend_from_slice(&keys[at..stop]));
-            (ranks.extend_from_slice(&last.ranks[at..stop]), blobs.extend_from_slice(&last.blobs[at..stop]));
+            ids.extend_from_slice(&last.version.ids[at..stop]);
+            new_keys.extend_from_slice(&keys[at..stop]);
+            ranks.extend_from_slice(&last.ranks[at..stop]);
+            blobs.extend_from_slice(&last.blobs[at..stop]);
             at = stop;
             if let Some((_, task, blob)) = inserts.next_if(|(i, ..)| *i == at) {
-                (ids.push(task.id.clone()), new_keys.push(task.key.clone()));
-                (ranks.push(task.rank), blobs.push(blob));
+                ids.push(task.id.clone());
+                new_keys.push(task.key.clone());
+                ranks.push(task.rank);
+                blobs.push(blob);
             } else if gone_at.next_if_eq(&at).is_some() {
                 at += 1;
             } else if at == n {
@@ -594,11 +598,11 @@ impl Folders {
             match (order, x, y) {
                 (std::cmp::Ordering::Less, Some(x), _) => {
                     self.all_tasks(&x, depth, gone);
-                    (last_x, _) = (Some(x), xs.next());
+                    last_x = xs.next();
                 }
                 (std::cmp::Ordering::Greater, _, Some(y)) => {
                     self.all_tasks(&y, depth, came);
-                    (last_y, _) = (Some(y), ys.next());
+                    last_y = ys.next();
                 }
                 (_, Some(x), Some(y)) => {
                     if x.bytes != y.bytes {
@@ -611,8 +615,7 @@ impl Folders {
                             self.all_tasks(&y, depth, came);
                         }
                     }
-                    (last_x, last_y) = (Some(x), Some(y));
-                    (xs.next(), ys.next());
+                    (last_x, last_y) = (xs.next(), ys.next());
                 }
                 _ => unreachable!("an order is only taken between the entries there are"),
             }
