@@ -296,6 +296,9 @@ pub(super) struct Folders {
     unranked: bool,
     /// The last order built, when the next can be derived from it ([`Self::derive`]).
     last: Option<Derivable>,
+    /// Tests build every order anew, to compare with the derived ones.
+    #[cfg(test)]
+    never_derive: bool,
 }
 
 /// An order in which no id and no key occurs twice, with the rank and the blob of each task: the
@@ -504,6 +507,10 @@ impl Folders {
     /// out of git's order, a new task ranked level with another (the tree's order would decide),
     /// or an id or key that would then occur twice.
     fn derive(&self, tree: Oid) -> Option<(Rc<Version>, Vec<u32>, Vec<Oid>)> {
+        #[cfg(test)]
+        if self.never_derive {
+            return None;
+        }
         let last = self.last.as_ref()?;
         let (mut gone, mut came) = (Vec::new(), Vec::new());
         self.diff(&last.tree, &tree, 0, &mut gone, &mut came)?;
@@ -668,5 +675,121 @@ impl Folders {
                 out.push((task, prefix.clone(), entry.name(), *entry.id));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    /// A history of edits a Backlog.md folder meets (new tasks, new ordinals, removals, renamed
+    /// files, a subfolder, copies that share an id, ids that sort level, other files, a changed id
+    /// prefix), written with `git fast-import`.
+    fn varied_history(dir: &Path, commits: usize) {
+        let git = |args: &[&str]| Command::new("git").args(args).current_dir(dir).output().unwrap();
+        git(&["init", "-q", "-b", "main"]);
+        let mut seed = 0x2545_F491_4F6C_DD1D_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        // path -> (id, ordinal)
+        let mut files: Vec<(String, String, Option<u32>)> = Vec::new();
+        let mut stream = String::new();
+        let mut count = 0;
+        for c in 0..commits {
+            let mut ops = String::new();
+            let put = |path: &str, id: &str, ordinal: Option<u32>| {
+                let ordinal = ordinal.map(|o| format!("ordinal: {o}\n")).unwrap_or_default();
+                let text = format!("---\nid: {id}\ntitle: Task {id}\nstatus: To Do\n{ordinal}---\n\nBody\n");
+                format!("M 100644 inline backlog/tasks/{path}\ndata {}\n{text}\n", text.len())
+            };
+            match if files.len() < 5 { 0 } else { next(10) } {
+                0 | 1 => {
+                    count += 1;
+                    let folder = if next(5) == 0 { "sub/" } else { "" };
+                    let id = format!("{}-{count}", if c > commits / 2 { "back" } else { "task" });
+                    let path = format!("{folder}task-{count} - t.md");
+                    let ordinal = (next(8) > 0).then(|| 1 + next(50) as u32 * 100);
+                    ops += &put(&path, &id, ordinal);
+                    files.push((path, id, ordinal));
+                }
+                2..=5 => {
+                    let i = next(files.len());
+                    files[i].2 = Some(1 + next(50) as u32 * 100);
+                    let (path, id, ordinal) = files[i].clone();
+                    ops += &put(&path, &id, ordinal);
+                }
+                6 => {
+                    let (path, ..) = files.remove(next(files.len()));
+                    ops += &format!("D backlog/tasks/{path}\n");
+                }
+                7 => {
+                    let i = next(files.len());
+                    let (path, id, ordinal) = files[i].clone();
+                    let renamed = format!("renamed-{c}.md");
+                    ops += &format!("D backlog/tasks/{path}\n");
+                    ops += &put(&renamed, &id, ordinal);
+                    files[i].0 = renamed;
+                }
+                8 if c > commits * 3 / 4 => {
+                    // A copy, late (an order with an id twice is always built anew): its id twice,
+                    // or an id that sorts level with it (`task-07`, `task-7`).
+                    let (_, id, ordinal) = files[next(files.len())].clone();
+                    let id = if next(2) == 0 { id } else { id.replace('-', "-0") };
+                    let path = format!("copy-{c}.md");
+                    ops += &put(&path, &id, ordinal);
+                    files.push((path, id, ordinal));
+                }
+                _ => {
+                    let text = format!("note {c}\n");
+                    ops += &format!("M 100644 inline backlog/tasks/notes.txt\ndata {}\n{text}\n", text.len());
+                }
+            }
+            let when = 1_767_225_600 + c * 3_600;
+            stream += &format!(
+                "commit refs/heads/main\ncommitter Dana Lee <dana@example.com> {when} +0000\ndata 2\nc\n{ops}"
+            );
+        }
+        let mut import = Command::new("git")
+            .args(["fast-import", "--quiet"])
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        import.stdin.take().unwrap().write_all(stream.as_bytes()).unwrap();
+        assert!(import.wait().unwrap().success());
+    }
+
+    #[test]
+    fn every_derived_order_is_the_order_built_anew() {
+        let dir = tempfile::tempdir().unwrap();
+        varied_history(dir.path(), 600);
+        let out = Command::new("git").args(["rev-list", "--reverse", "main"]).current_dir(dir.path()).output().unwrap();
+        let revs: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(String::from).collect();
+        assert_eq!(revs.len(), 600);
+        let read = |never_derive: bool| {
+            let mut folders = Folders::read(dir.path(), "backlog/tasks", &revs, &mut Cache::default()).unwrap();
+            folders.never_derive = never_derive;
+            let trees: Vec<Oid> = revs.iter().filter_map(|rev| folders.tree_at(rev)).collect();
+            folders.load(dir.path(), &trees, &mut Cache::default()).unwrap();
+            (folders, trees)
+        };
+        let ((mut derived, trees), (mut anew, _)) = (read(false), read(true));
+        let mut was_derived = 0;
+        for tree in &trees {
+            let could = derived.derive(*tree).is_some();
+            let (a, b) = (derived.version(Some(*tree)), anew.version(Some(*tree)));
+            assert_eq!(a.ids, b.ids, "tree {}", hex(tree));
+            assert_eq!(a.keys, b.keys, "tree {}", hex(tree));
+            assert_eq!((a.unique, &a.duplicates), (b.unique, &b.duplicates), "tree {}", hex(tree));
+            was_derived += usize::from(could);
+        }
+        // Most orders were derived, some built anew (shared ids, level ranks): both ways ran.
+        assert!(was_derived > trees.len() / 3 && was_derived < trees.len(), "{was_derived} of {}", trees.len());
     }
 }
