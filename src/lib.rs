@@ -1,6 +1,7 @@
 //! backlint: a linter for Scrum Product Backlogs. See ARCHITECTURE.md for the map.
 
 pub mod analysis;
+pub mod ascii;
 pub mod baseline;
 pub mod cli;
 pub mod date;

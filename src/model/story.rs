@@ -26,21 +26,81 @@ impl Story {
     }
 }
 
-static ROLE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)^\s*as\s+(?:(?:an?|the)\b)?\s*").unwrap());
-/// "I" and what the role wants, can or needs, with an optional adverb ("I only want") and negation.
-static MEANS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"(?i)\bI\b\s*(?:(?:only|also|really|just|still|would\s+also)\s+)?",
-        r"(want(?:\s+to\s+be\s+able)?|need|would\s+like|['’]d\s+like|would\s+love|['’]d\s+love|wish|",
-        r"would\s+be\s+able|should\s+be\s+able|must\s+be\s+able|am\s+able|['’]m\s+able|",
-        r"do\s+not\s+want|don['’]t\s+want|do\s+not\s+need|don['’]t\s+need|can|could|should|must)\b(?:\s+to\b)?\s*"
-    ))
-    .unwrap()
-});
+/// A pattern of the template in two readings: Unicode for any text, and [`crate::ascii`]'s for
+/// ASCII texts (most stories), where it finds exactly what the Unicode one finds; compiling the
+/// three Unicode patterns was an eighth of a small run.
+struct Template {
+    unicode: LazyLock<Regex>,
+    ascii: LazyLock<regex_automata::meta::Regex>,
+}
+
+fn ascii_reading(source: &str) -> regex_automata::meta::Regex {
+    crate::ascii::reading(source, 1 << 20).expect("the template's patterns are ASCII")
+}
+
+impl Template {
+    /// The first match in `haystack` from byte `start` on.
+    fn find_at(&self, haystack: &str, start: usize) -> Option<Range<usize>> {
+        if haystack.is_ascii() {
+            self.ascii.find(regex_automata::Input::new(haystack).span(start..haystack.len())).map(|m| m.range())
+        } else {
+            self.unicode.find_at(haystack, start).map(|m| m.range())
+        }
+    }
+
+    /// The groups of the first match in `haystack` from byte `start` on (group 0 is the whole match).
+    fn captures_at(&self, haystack: &str, start: usize) -> Option<Vec<Option<Range<usize>>>> {
+        if haystack.is_ascii() {
+            let mut groups = self.ascii.create_captures();
+            let input = regex_automata::Input::new(haystack).span(start..haystack.len());
+            self.ascii.search_captures(&input, &mut groups);
+            groups.is_match().then(|| (0..groups.group_len()).map(|i| groups.get_group(i).map(|s| s.range())).collect())
+        } else {
+            let groups = self.unicode.captures_at(haystack, start)?;
+            Some(groups.iter().map(|m| m.map(|m| m.range())).collect())
+        }
+    }
+}
+
+const ROLE_SOURCE: &str = r"(?i)^\s*as\s+(?:(?:an?|the)\b)?\s*";
+static ROLE: Template = Template {
+    unicode: LazyLock::new(|| Regex::new(ROLE_SOURCE).unwrap()),
+    ascii: LazyLock::new(|| ascii_reading(ROLE_SOURCE)),
+};
+
+/// "I" and what the role wants, can or needs, with an optional adverb ("I only want") and negation;
+/// `’` stands beside `'`, which is all an ASCII text can hold.
+macro_rules! means_source {
+    ($apostrophe:literal) => {
+        concat!(
+            r"(?i)\bI\b\s*(?:(?:only|also|really|just|still|would\s+also)\s+)?",
+            r"(want(?:\s+to\s+be\s+able)?|need|would\s+like|",
+            $apostrophe,
+            r"d\s+like|would\s+love|",
+            $apostrophe,
+            r"d\s+love|wish|",
+            r"would\s+be\s+able|should\s+be\s+able|must\s+be\s+able|am\s+able|",
+            $apostrophe,
+            r"m\s+able|",
+            r"do\s+not\s+want|don",
+            $apostrophe,
+            r"t\s+want|do\s+not\s+need|don",
+            $apostrophe,
+            r"t\s+need|can|could|should|must)\b(?:\s+to\b)?\s*"
+        )
+    };
+}
+static MEANS: Template = Template {
+    unicode: LazyLock::new(|| Regex::new(means_source!("['’]")).unwrap()),
+    ascii: LazyLock::new(|| ascii_reading(means_source!("'"))),
+};
+
 /// The end's indicator; a bare "so" counts before "I" or "we" (group 2), "since" only after a comma.
-static ENDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(so\s+that|in\s+order\s+to|because)\b\s*|\b(so)\s+(?:I|we)\b|,\s*(since)\b\s*").unwrap()
-});
+const ENDS_SOURCE: &str = r"(?i)\b(so\s+that|in\s+order\s+to|because)\b\s*|\b(so)\s+(?:I|we)\b|,\s*(since)\b\s*";
+static ENDS: Template = Template {
+    unicode: LazyLock::new(|| Regex::new(ENDS_SOURCE).unwrap()),
+    ascii: LazyLock::new(|| ascii_reading(ENDS_SOURCE)),
+};
 
 /// One spelling per indicator, so "I want to save", "I want a code" and "I only want" share one.
 fn normalise(indicator: &str) -> String {
@@ -78,10 +138,11 @@ fn part(text: &str, range: Range<usize>) -> Option<Range<usize>> {
 }
 
 pub fn parse(text: &str) -> Story {
-    let role = ROLE.find(text);
-    let after_role = role.map_or(0, |r| r.end());
+    let role = ROLE.find_at(text, 0);
+    let after_role = role.as_ref().map_or(0, |r| r.end);
     let ends = ENDS.captures_at(text, after_role);
-    let ends_start = ends.as_ref().map_or(text.len(), |e| e.get(0).unwrap().start());
+    let group = |i: usize| ends.as_ref().and_then(|groups| groups.get(i).cloned().flatten());
+    let ends_start = group(0).map_or(text.len(), |whole| whole.start);
     let means = MEANS.find_at(&text[..ends_start], after_role);
     if role.is_none() && means.is_none() {
         return Story::default();
@@ -90,17 +151,17 @@ pub fn parse(text: &str) -> Story {
     let mut story = Story::default();
     if role.is_some() {
         template.push("as".to_string());
-        story.role = part(text, after_role..means.map_or(ends_start, |m| m.start()));
+        story.role = part(text, after_role..means.as_ref().map_or(ends_start, |m| m.start));
     }
-    if let Some(m) = means {
-        template.push(normalise(m.as_str()));
-        story.means = part(text, m.end()..ends_start);
+    if let Some(m) = &means {
+        template.push(normalise(&text[m.clone()]));
+        story.means = part(text, m.end..ends_start);
     }
-    if let Some(e) = &ends {
-        let indicator = e.get(1).or(e.get(2)).or(e.get(3)).unwrap();
-        template.push(normalise(indicator.as_str()));
+    if let Some(whole) = group(0) {
+        let indicator = group(1).or(group(2)).or(group(3)).expect("each branch has a group");
+        template.push(normalise(&text[indicator.clone()]));
         // A bare "so" leaves its "I" or "we" to the end: "so I can print" reads as "I can print".
-        let start = if e.get(2).is_some() { indicator.end() } else { e.get(0).unwrap().end() };
+        let start = if group(2).is_some() { indicator.end } else { whole.end };
         story.ends = part(text, start..text.len());
     }
     story.template = Some(template.join(" … "));
@@ -160,6 +221,34 @@ pub fn jaccard<T: Ord>(a: &[T], b: &[T]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ascii_readings_find_what_the_unicode_ones_find() {
+        let stories = [
+            "As a user, I want to export my invoices so that I can file taxes",
+            "as an admin i'd like to see users, because it saves time",
+            "As the PO I don't want noise, in order to focus",
+            "AS A CLERK I MUST BE ABLE TO PRINT so we can mail it",
+            "I can log in, since it is required",
+            "As a\tdriver I only want routes\x0bso that I arrive",
+            "Askew: I wanted cans",
+            "so that alone",
+            "",
+        ];
+        for text in stories {
+            for start in [0, 2, 5] {
+                let start = start.min(text.len());
+                for template in [&ROLE, &MEANS] {
+                    let ascii = template.ascii.find(regex_automata::Input::new(text).span(start..text.len()));
+                    let unicode = template.unicode.find_at(text, start);
+                    assert_eq!(ascii.map(|m| m.range()), unicode.map(|m| m.range()), "{text:?} from {start}");
+                }
+                let unicode =
+                    ENDS.unicode.captures_at(text, start).map(|c| c.iter().map(|m| m.map(|m| m.range())).collect());
+                assert_eq!(ENDS.captures_at(text, start), unicode, "{text:?} from {start}");
+            }
+        }
+    }
 
     fn parts(text: &str) -> (Option<&str>, Option<&str>, Option<&str>, Option<String>) {
         let s = parse(text);

@@ -48,7 +48,7 @@ pub struct Pattern {
     /// titles, statuses and names). On such a text it matches exactly what the Unicode pattern
     /// matches, and it compiles in a fraction of the time: Unicode `\b`, `\w` and `\W` were most of
     /// a small run's start-up. None when the pattern could mean more than its ASCII reading (see
-    /// [`ascii_reading`]).
+    /// [`crate::ascii`]).
     ascii: std::sync::OnceLock<Option<regex_automata::meta::Regex>>,
 }
 
@@ -85,28 +85,7 @@ impl Pattern {
     }
 }
 
-/// The pattern read with ASCII classes (`\w`, `\d`, `\s`, `\b`, `.`) and ASCII case folding, when that
-/// reading matches the same ASCII texts as the Unicode one: on ASCII text every Unicode class
-/// and word boundary agrees with its ASCII form, and Unicode case folding only adds non-ASCII
-/// letters. Not for a pattern with non-ASCII characters or escapes that name code points (`ſ`
-/// and the Kelvin sign fold to ASCII letters), nor for Unicode-only syntax (`\p{..}`), which the
-/// ASCII reading refuses.
-///
-/// Built without a literal prefilter: the texts are short, and building one for a long
-/// case-insensitive alternation (`vague-title`'s words) cost more than every match it would speed up.
-fn ascii_reading(source: &str) -> Option<regex_automata::meta::Regex> {
-    use regex_automata::{meta, util::syntax};
-    if !source.is_ascii() || ["\\x", "\\u", "\\U"].iter().any(|escape| source.contains(escape)) {
-        return None;
-    }
-    meta::Builder::new()
-        .configure(meta::Config::new().auto_prefilter(false).nfa_size_limit(Some(REGEX_SIZE_LIMIT)))
-        .syntax(syntax::Config::new().unicode(false).utf8(false))
-        .build(source)
-        .ok()
-}
-
-/// [`ascii_reading`], once per process for each pattern.
+/// [`crate::ascii::reading`], once per process for each pattern.
 fn shared_ascii(source: &str) -> Option<regex_automata::meta::Regex> {
     use std::collections::HashMap;
     use std::sync::{LazyLock, Mutex, PoisonError};
@@ -114,7 +93,7 @@ fn shared_ascii(source: &str) -> Option<regex_automata::meta::Regex> {
         LazyLock::new(Mutex::default);
     let known = COMPILED.lock().unwrap_or_else(PoisonError::into_inner).get(source).cloned();
     known.unwrap_or_else(|| {
-        let regex = ascii_reading(source);
+        let regex = crate::ascii::reading(source, REGEX_SIZE_LIMIT);
         COMPILED.lock().unwrap_or_else(PoisonError::into_inner).entry(source.to_string()).or_insert(regex).clone()
     })
 }
