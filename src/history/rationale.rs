@@ -189,10 +189,17 @@ fn is_prose(line: &str) -> bool {
 /// with `#` are comments git drops, and so is everything under the scissors line of `--verbose`.
 pub fn read_message_file(path: &Path) -> Result<String, String> {
     let shown = path.display();
-    let absolute = std::path::absolute(path).map_err(|e| format!("cannot read the commit message `{shown}`: {e}"))?;
-    let folder = absolute.parent().unwrap_or(Path::new("/"));
-    let bytes = crate::files::input::read_bytes(&absolute, folder)
-        .map_err(|refusal| format!("cannot read the commit message `{shown}`: {}", refusal.reason()))?;
+    let cannot = |why: String| format!("cannot read the commit message `{shown}`: {why}");
+    let absolute = std::path::absolute(path).map_err(|e| cannot(e.to_string()))?;
+    // The folder the caller named is resolved first: pre-commit passes `../x` from inside the work
+    // tree, and those `..` are where the file is, not a way out of its folder. The file itself is
+    // still read only if it is a regular file in that folder (a symlink out of it is refused).
+    let (Some(parent), Some(name)) = (absolute.parent(), absolute.file_name()) else {
+        return Err(cannot("it is not a file".into()));
+    };
+    let folder = parent.canonicalize().map_err(|e| cannot(e.to_string()))?;
+    let bytes =
+        crate::files::input::read_bytes(&folder.join(name), &folder).map_err(|refusal| cannot(refusal.reason()))?;
     let text = String::from_utf8_lossy(&bytes);
     let mut kept = Vec::new();
     for line in text.lines() {

@@ -514,6 +514,23 @@ fn a_trailer_at_the_commit_msg_stage_passes_a_staged_reorder() {
         "Move task-3 first\n\nReorder-Rationale: refunds are the top complaint\n# Please enter the commit message\n",
     );
     assert_eq!(rationale_findings(&out), 0, "{out}{err}");
+    // pre-commit names the file relative to the work tree, as `../…` when it is outside.
+    assert_eq!(repo.path().parent(), repo.home.path().parent(), "both in the temporary folder");
+    let relative = std::path::Path::new("..").join(repo.home.path().file_name().unwrap()).join("COMMIT_EDITMSG");
+    let (code, out, err) = repo.backlint(
+        &[
+            "check",
+            "--staged",
+            "--commit-msg",
+            relative.to_str().unwrap(),
+            "--format",
+            "json",
+            "--exit-zero",
+            "backlog",
+        ],
+        DANA,
+    );
+    assert_eq!((code, rationale_findings(&out)), (0, 0), "{out}{err}");
     let (_, out, err) = check("Move task-3 first\n# Reorder-Rationale: only a comment\n");
     assert_eq!(rationale_findings(&out), 1, "{out}{err}");
     // Before the message exists (the pre-commit stage) the move has no rationale yet.
