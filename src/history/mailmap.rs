@@ -89,6 +89,9 @@ fn name_and_email(text: &str, allow_empty_email: bool) -> Option<(Option<&str>, 
 pub(super) struct Mailmaps {
     /// Finds a revision's `.mailmap` blob and its size without reading it.
     check: Option<CatFile>,
+    /// Reads `.mailmap` blobs when the caller has no `cat-file` of its own to lend (started only
+    /// when a revision has one: most repositories have none, and a process costs milliseconds).
+    contents: Option<CatFile>,
     /// Each revision's `.mailmap` blob (id, type, size), asked for all at once by [`Self::prefetch`].
     found: HashMap<String, Option<(String, String, usize)>>,
     parsed: HashMap<String, Mailmap>,
@@ -111,7 +114,7 @@ impl Mailmaps {
     /// parent's, so that a commit cannot make its own author someone else by adding to `.mailmap`.
     pub(super) fn map(
         &mut self,
-        cat: &mut CatFile,
+        cat: Option<&mut CatFile>,
         top: &Path,
         rev: &str,
         name: &str,
@@ -130,10 +133,20 @@ impl Mailmaps {
         if kind != "blob" || size > MAILMAP_MAX_BYTES {
             return (name.to_string(), email.to_string());
         }
-        let map = self.parsed.entry(id).or_insert_with_key(|id| {
-            let text = cat.get(id).map(|(_, _, bytes)| String::from_utf8_lossy(&bytes).into_owned());
-            Mailmap::parse(&text.unwrap_or_default())
-        });
-        map.map(name, email)
+        if !self.parsed.contains_key(&id) {
+            let cat = match cat {
+                Some(cat) => Some(cat),
+                None => {
+                    if self.contents.is_none() {
+                        self.contents = CatFile::start(git(top)).ok();
+                    }
+                    self.contents.as_mut()
+                }
+            };
+            let text =
+                cat.and_then(|cat| cat.get(&id)).map(|(_, _, bytes)| String::from_utf8_lossy(&bytes).into_owned());
+            self.parsed.insert(id.clone(), Mailmap::parse(&text.unwrap_or_default()));
+        }
+        self.parsed[&id].map(name, email)
     }
 }

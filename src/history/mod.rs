@@ -379,7 +379,8 @@ pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> R
     let mut commits = parse_log(&log, &names);
     commits.reverse();
     let cannot_run = |e: std::io::Error| Unavailable::Note(format!("cannot run git: {e}"));
-    let mut cat = CatFile::start(git(&place.top)).map_err(cannot_run)?;
+    // A YAML file's versions are read through one `cat-file`; a folder's reader starts its own.
+    let mut cat: Option<CatFile> = None;
     let mut history = History::default();
     if place.shallow {
         history.notes.push(
@@ -393,7 +394,8 @@ pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> R
         let (steps, by_key, state) = folder_steps(&place, &commits)?;
         (steps, by_key, Some(state))
     } else {
-        let mut reader = Reader { cat: &mut cat, blobs: HashMap::new() };
+        let cat = cat.insert(CatFile::start(git(&place.top)).map_err(cannot_run)?);
+        let mut reader = Reader { cat, blobs: HashMap::new() };
         reader.prefetch(&commits);
         let steps = commits
             .iter()
@@ -459,7 +461,7 @@ pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> R
         };
         let (author, email) = match commit.parents.first() {
             Some(parent) if !step.found.is_empty() => {
-                mailmaps.map(&mut cat, &place.top, parent, &commit.author, &commit.email)
+                mailmaps.map(cat.as_mut(), &place.top, parent, &commit.author, &commit.email)
             }
             _ => (commit.author.clone(), commit.email.clone()),
         };

@@ -444,6 +444,19 @@ impl Repo {
 }
 
 #[test]
+fn a_folder_history_reads_the_mailmap_too() {
+    let repo = Repo::backlog_md();
+    repo.write(".mailmap", "Dana Lee <dana@ferries.example> <dlee@old-laptop.example>\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "Who is who"]);
+    let old_address = ("dlee", "dlee@old-laptop.example");
+    repo.commit_tasks(&[("task-3", "task-3", 500)], old_address, "2026-02-02", "Move task-3 first");
+    let h = history::scan(Target::Folder(&repo.path().join("backlog/tasks")), None).unwrap();
+    let who: Vec<(&str, &str)> = h.events.iter().map(|e| (e.author.as_str(), e.email.as_str())).collect();
+    assert_eq!(who, [("Dana Lee", "dana@ferries.example")]);
+}
+
+#[test]
 fn two_names_with_one_email_are_one_person() {
     let repo = Repo::backlog_md();
     let handle = ("dlee", "dana@ferries.example");
