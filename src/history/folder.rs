@@ -429,14 +429,11 @@ impl Folders {
         let mut all: Vec<&mut Task> = self.tasks.values_mut().flatten().collect();
         all.sort_by(|a, b| a.sort.cmp(&b.sort));
         let mut rank = 0;
-        for i in 1..all.len() {
-            if all[i].sort.cmp(&all[i - 1].sort).is_ne() {
+        for i in 0..all.len() {
+            if i > 0 && all[i].sort.cmp(&all[i - 1].sort).is_ne() {
                 rank += 1;
             }
             all[i].rank = rank;
-        }
-        if let Some(first) = all.first_mut() {
-            first.rank = 0;
         }
     }
 
@@ -690,13 +687,7 @@ mod tests {
     fn varied_history(dir: &Path, commits: usize) {
         let git = |args: &[&str]| Command::new("git").args(args).current_dir(dir).output().unwrap();
         git(&["init", "-q", "-b", "main"]);
-        let mut seed = 0x2545_F491_4F6C_DD1D_u64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut next = crate::history::tests::xorshift(0x2545_F491_4F6C_DD1D);
         // path -> (id, ordinal)
         let mut files: Vec<(String, String, Option<u32>)> = Vec::new();
         let mut stream = String::new();

@@ -20,18 +20,9 @@ pub(super) struct CatFile {
 
 impl CatFile {
     /// Starts `git cat-file --batch` on `command`, a [`git`] or [`git_staged`] command.
-    pub(super) fn start(command: Command) -> std::io::Result<CatFile> {
-        Self::spawn(command, "--batch")
-    }
-
-    /// Starts `git cat-file --batch-check` on `command`: ids, types and sizes, no content.
-    pub(super) fn start_check(command: Command) -> std::io::Result<CatFile> {
-        Self::spawn(command, "--batch-check")
-    }
-
-    fn spawn(mut command: Command, mode: &str) -> std::io::Result<CatFile> {
+    pub(super) fn start(mut command: Command) -> std::io::Result<CatFile> {
         let mut child = command
-            .args(["cat-file", mode])
+            .args(["cat-file", "--batch"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -41,8 +32,9 @@ impl CatFile {
         Ok(CatFile { child, input, output })
     }
 
-    /// On a `--batch-check` process: the id, type and size of the object named `name`.
-    pub(super) fn info(&mut self, name: &str) -> Option<(String, String, usize)> {
+    /// Asks for the object named `name` and reads git's header: its id, type and size (the
+    /// content follows, for [`Self::get`] to read or skip).
+    fn info(&mut self, name: &str) -> Option<(String, String, usize)> {
         if name.contains('\n') {
             return None;
         }

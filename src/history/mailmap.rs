@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::git::{CatFile, check_objects, git};
+use super::git::{check_objects, git, read_objects};
 
 /// A `.mailmap` read the way git reads one: an address, or an address and a name, maps to a proper
 /// name and/or address; names and addresses match regardless of ASCII case.
@@ -87,66 +87,46 @@ fn name_and_email(text: &str, allow_empty_email: bool) -> Option<(Option<&str>, 
 /// The `.mailmap` of each revision a commit is judged by, each version parsed once.
 #[derive(Default)]
 pub(super) struct Mailmaps {
-    /// Finds a revision's `.mailmap` blob and its size without reading it.
-    check: Option<CatFile>,
-    /// Reads `.mailmap` blobs when the caller has no `cat-file` of its own to lend (started only
-    /// when a revision has one: most repositories have none, and a process costs milliseconds).
-    contents: Option<CatFile>,
-    /// Each revision's `.mailmap` blob (id, type, size), asked for all at once by [`Self::prefetch`].
-    found: HashMap<String, Option<(String, String, usize)>>,
+    /// Each revision's `.mailmap` blob, when it has one that can be read.
+    blob_at: HashMap<String, String>,
     parsed: HashMap<String, Mailmap>,
 }
 
 impl Mailmaps {
-    /// Finds the `.mailmap` of every revision of `revs` in one streamed request, so that [`Self::map`]
-    /// asks git nothing for them (a long history has thousands).
-    pub(super) fn prefetch(&mut self, top: &Path, revs: &[&str]) {
+    /// Reads the `.mailmap` of every revision of `revs`: which blob each has, in one streamed
+    /// request (a long history has thousands of revisions), then the distinct blobs in another,
+    /// made only when some revision has one (most repositories have none).
+    pub(super) fn read(top: &Path, revs: &[&str]) -> Mailmaps {
+        let mut mailmaps = Mailmaps::default();
         let names: Vec<String> = revs.iter().map(|rev| format!("{rev}:.mailmap")).collect();
-        if let Ok(found) = check_objects(git(top), &names) {
-            for (rev, blob) in revs.iter().zip(found) {
-                let blob = blob.and_then(|(id, kind, size)| Some((id, kind, usize::try_from(size).ok()?)));
-                self.found.insert(rev.to_string(), blob);
+        let Ok(found) = check_objects(git(top), &names) else { return mailmaps };
+        for (rev, blob) in revs.iter().zip(found) {
+            if let Some((id, kind, size)) = blob
+                && kind == "blob"
+                && size <= MAILMAP_MAX_BYTES as u64
+            {
+                mailmaps.blob_at.insert(rev.to_string(), id);
             }
         }
+        let mut blobs: Vec<String> = mailmaps.blob_at.values().cloned().collect();
+        blobs.sort();
+        blobs.dedup();
+        if let Ok(contents) = read_objects(git(top), &blobs) {
+            for (id, object) in blobs.into_iter().zip(contents) {
+                let text = object.map(|(_, _, bytes)| String::from_utf8_lossy(&bytes).into_owned());
+                mailmaps.parsed.insert(id, Mailmap::parse(&text.unwrap_or_default()));
+            }
+        }
+        mailmaps
     }
 
-    /// `name <email>` as the `.mailmap` of revision `rev` maps it: a commit's author is mapped with its
-    /// parent's, so that a commit cannot make its own author someone else by adding to `.mailmap`.
-    pub(super) fn map(
-        &mut self,
-        cat: Option<&mut CatFile>,
-        top: &Path,
-        rev: &str,
-        name: &str,
-        email: &str,
-    ) -> (String, String) {
-        let blob = match self.found.get(rev) {
-            Some(found) => found.clone(),
-            None => {
-                if self.check.is_none() {
-                    self.check = CatFile::start_check(git(top)).ok();
-                }
-                self.check.as_mut().and_then(|check| check.info(&format!("{rev}:.mailmap")))
-            }
-        };
-        let Some((id, kind, size)) = blob else { return (name.to_string(), email.to_string()) };
-        if kind != "blob" || size > MAILMAP_MAX_BYTES {
-            return (name.to_string(), email.to_string());
+    /// `name <email>` as the `.mailmap` of revision `rev` (one of those read) maps it: a commit's
+    /// author is mapped with its parent's, so that a commit cannot make its own author someone else
+    /// by adding to `.mailmap`.
+    pub(super) fn map(&self, rev: &str, name: &str, email: &str) -> (String, String) {
+        match self.blob_at.get(rev).and_then(|blob| self.parsed.get(blob)) {
+            Some(mailmap) => mailmap.map(name, email),
+            None => (name.to_string(), email.to_string()),
         }
-        if !self.parsed.contains_key(&id) {
-            let cat = match cat {
-                Some(cat) => Some(cat),
-                None => {
-                    if self.contents.is_none() {
-                        self.contents = CatFile::start(git(top)).ok();
-                    }
-                    self.contents.as_mut()
-                }
-            };
-            let text =
-                cat.and_then(|cat| cat.get(&id)).map(|(_, _, bytes)| String::from_utf8_lossy(&bytes).into_owned());
-            self.parsed.insert(id.clone(), Mailmap::parse(&text.unwrap_or_default()));
-        }
-        self.parsed[&id].map(name, email)
     }
 }

@@ -379,8 +379,6 @@ pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> R
     let mut commits = parse_log(&log, &names);
     commits.reverse();
     let cannot_run = |e: std::io::Error| Unavailable::Note(format!("cannot run git: {e}"));
-    // A YAML file's versions are read through one `cat-file`; a folder's reader starts its own.
-    let mut cat: Option<CatFile> = None;
     let mut history = History::default();
     if place.shallow {
         history.notes.push(
@@ -394,8 +392,8 @@ pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> R
         let (steps, by_key, state) = folder_steps(&place, &commits)?;
         (steps, by_key, Some(state))
     } else {
-        let cat = cat.insert(CatFile::start(git(&place.top)).map_err(cannot_run)?);
-        let mut reader = Reader { cat, blobs: HashMap::new() };
+        let mut cat = CatFile::start(git(&place.top)).map_err(cannot_run)?;
+        let mut reader = Reader { cat: &mut cat, blobs: HashMap::new() };
         reader.prefetch(&commits);
         let steps = commits
             .iter()
@@ -425,7 +423,6 @@ pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> R
     };
     let mut baseline: Option<Rc<Version>> = None;
     let mut newest: Option<Rc<Version>> = None;
-    let mut mailmaps = Mailmaps::default();
     // The authors of commits that moved items are mapped through their first parent's `.mailmap`.
     let movers: Vec<&str> = commits
         .iter()
@@ -433,7 +430,7 @@ pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> R
         .filter(|(_, step)| step.readable && !step.found.is_empty())
         .filter_map(|(commit, _)| commit.parents.first().map(String::as_str))
         .collect();
-    mailmaps.prefetch(&place.top, &movers);
+    let mailmaps = Mailmaps::read(&place.top, &movers);
     for (commit, step) in commits.iter().zip(steps) {
         if !step.readable {
             continue;
@@ -460,9 +457,7 @@ pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> R
             _ => now_log.iter().collect(),
         };
         let (author, email) = match commit.parents.first() {
-            Some(parent) if !step.found.is_empty() => {
-                mailmaps.map(cat.as_mut(), &place.top, parent, &commit.author, &commit.email)
-            }
+            Some(parent) if !step.found.is_empty() => mailmaps.map(parent, &commit.author, &commit.email),
             _ => (commit.author.clone(), commit.email.clone()),
         };
         for (item, from, to) in step.found {
@@ -1238,16 +1233,20 @@ mod tests {
         assert_eq!(moves(&ids("A B C"), &ids("N C A B")), vec![("C".into(), 3, 2)]);
     }
 
-    #[test]
-    fn leaving_out_the_unchanged_head_and_tail_changes_no_move() {
-        // Unique ids, edited the ways a history edits them: moves, swaps, additions, removals.
-        let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
-        let mut next = |n: usize| {
+    /// A deterministic generator of numbers below `n`, for histories the tests make up.
+    pub(crate) fn xorshift(mut seed: u64) -> impl FnMut(usize) -> usize {
+        move |n| {
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
             (seed % n as u64) as usize
-        };
+        }
+    }
+
+    #[test]
+    fn leaving_out_the_unchanged_head_and_tail_changes_no_move() {
+        // Unique ids, edited the ways a history edits them: moves, swaps, additions, removals.
+        let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
         let mut fresh = 100;
         for _ in 0..3_000 {
             let len = 1 + next(12);

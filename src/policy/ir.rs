@@ -4,6 +4,8 @@
 use super::ast::{BinaryOp, Mode};
 use crate::diag::Level;
 use crate::text::{SourceFile, Span};
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Const {
@@ -85,30 +87,31 @@ impl Pattern {
     }
 }
 
-/// [`crate::ascii::reading`], once per process for each pattern.
-fn shared_ascii(source: &str) -> Option<regex_automata::meta::Regex> {
-    use std::collections::HashMap;
-    use std::sync::{LazyLock, Mutex, PoisonError};
-    static COMPILED: LazyLock<Mutex<HashMap<String, Option<regex_automata::meta::Regex>>>> =
-        LazyLock::new(Mutex::default);
-    let known = COMPILED.lock().unwrap_or_else(PoisonError::into_inner).get(source).cloned();
-    known.unwrap_or_else(|| {
-        let regex = crate::ascii::reading(source, REGEX_SIZE_LIMIT);
-        COMPILED.lock().unwrap_or_else(PoisonError::into_inner).entry(source.to_string()).or_insert(regex).clone()
+/// A built-in pattern compiled once per process: a rule often tests one option in two checks
+/// (`vague-title`'s pattern is a condition and a filter), and compiling it is the dearest part of a
+/// small run.
+fn shared(source: &str) -> regex::Regex {
+    static COMPILED: Compiled<regex::Regex> = LazyLock::new(Mutex::default);
+    once_per_process(&COMPILED, source, |source| {
+        Pattern::build(source).unwrap_or_else(|e| panic!("built-in pattern `{source}`: {e}"))
     })
 }
 
-/// A built-in pattern compiled once per process: a rule often tests one option in two checks
-/// (`vague-title`'s pattern is a condition and a filter), and compiling it is the dearest part of a
-/// small run. Compiled outside the lock, so two cores never wait on each other's pattern.
-fn shared(source: &str) -> regex::Regex {
-    use std::collections::HashMap;
-    use std::sync::{LazyLock, Mutex, PoisonError};
-    static COMPILED: LazyLock<Mutex<HashMap<String, regex::Regex>>> = LazyLock::new(Mutex::default);
-    let known = COMPILED.lock().unwrap_or_else(PoisonError::into_inner).get(source).cloned();
+/// [`crate::ascii::reading`], once per process for each pattern.
+fn shared_ascii(source: &str) -> Option<regex_automata::meta::Regex> {
+    static COMPILED: Compiled<Option<regex_automata::meta::Regex>> = LazyLock::new(Mutex::default);
+    once_per_process(&COMPILED, source, |source| crate::ascii::reading(source, REGEX_SIZE_LIMIT))
+}
+
+type Compiled<T> = LazyLock<Mutex<HashMap<String, T>>>;
+
+/// `build(source)` kept in `cache`, built the first time it is asked for. Built outside the lock,
+/// so two cores never wait on each other's pattern.
+fn once_per_process<T: Clone>(cache: &Mutex<HashMap<String, T>>, source: &str, build: impl FnOnce(&str) -> T) -> T {
+    let known = cache.lock().unwrap_or_else(PoisonError::into_inner).get(source).cloned();
     known.unwrap_or_else(|| {
-        let regex = Pattern::build(source).unwrap_or_else(|e| panic!("built-in pattern `{source}`: {e}"));
-        COMPILED.lock().unwrap_or_else(PoisonError::into_inner).entry(source.to_string()).or_insert(regex).clone()
+        let built = build(source);
+        cache.lock().unwrap_or_else(PoisonError::into_inner).entry(source.to_string()).or_insert(built).clone()
     })
 }
 
