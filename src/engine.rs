@@ -6,6 +6,7 @@ use crate::policy::ast::Mode;
 use crate::policy::eval::{Cache, Context, Loc, Rec, V, Val, eval, render_message};
 use crate::policy::ir::{CompiledCheck, CompiledPolicy, CompiledRule, Global, Ir, IrRange};
 use crate::text::Span;
+use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
@@ -69,7 +70,7 @@ fn run_with(policy: &CompiledPolicy, backlog: &Backlog, split_at: usize) -> Vec<
 }
 
 /// Rules are independent: on a large backlog they run on every core.
-fn run_parallel(cx: &Context, rules: &[&CompiledRule], split_at: usize) -> Vec<Finding> {
+fn run_parallel<'a>(cx: &Context<'a>, rules: &[&'a CompiledRule], split_at: usize) -> Vec<Finding> {
     // Alternate rules (findings are sorted afterwards), so neighbouring expensive rules of one group
     // do not all land on the same thread.
     let alternated: Vec<&CompiledRule> =
@@ -87,18 +88,18 @@ fn run_parallel(cx: &Context, rules: &[&CompiledRule], split_at: usize) -> Vec<F
 /// at 100,000 items) can otherwise outlast all the others together.
 const SPLIT_AT: usize = 4_000;
 
-fn run_rule<'a>(cx: &Context<'a>, rule: &CompiledRule, split_at: usize, out: &mut Vec<Finding>) {
+fn run_rule<'a>(cx: &Context<'a>, rule: &'a CompiledRule, split_at: usize, out: &mut Vec<Finding>) {
     for check in &rule.checks {
         let mut cache = Cache::new(check.cache_slots);
-        let subjects: Vec<V<'a>> = match &check.range {
-            IrRange::Backlog => vec![V::new(Val::Rec(Rec::Backlog))],
+        let subjects: Arc<[V<'a>]> = match &check.range {
+            IrRange::Backlog => Arc::new([V::new(Val::Rec(Rec::Backlog))]),
             IrRange::Each(collection) => match eval(cx, collection, &V::null(), &mut cache).val {
-                Val::List(items) => items.iter().cloned().collect(),
-                _ => Vec::new(),
+                Val::List(items) => items,
+                _ => Arc::new([]),
             },
         };
         if subjects.len() < split_at {
-            for subject in &subjects {
+            for subject in subjects.iter() {
                 run_check(cx, rule, check, subject, &mut cache, out);
             }
             continue;
@@ -134,7 +135,7 @@ fn run_rule<'a>(cx: &Context<'a>, rule: &CompiledRule, split_at: usize, out: &mu
 fn run_check<'a>(
     cx: &Context<'a>,
     rule: &CompiledRule,
-    check: &CompiledCheck,
+    check: &'a CompiledCheck,
     subject: &V<'a>,
     cache: &mut Cache<'a>,
     out: &mut Vec<Finding>,

@@ -1204,7 +1204,7 @@ fn is_plain_relative(name: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::date::day_number;
 

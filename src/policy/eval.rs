@@ -9,7 +9,9 @@ use crate::model::{
 use crate::text::Span;
 use crate::yaml::{Node, Value};
 use std::borrow::Cow;
-use std::collections::HashMap;
+// foldhash, randomly seeded per process: these maps are rebuilt for every check over every item,
+// and SipHash was a tenth of a large run.
+use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -154,7 +156,13 @@ pub struct Context<'a> {
     product_owner_names: Option<Vec<String>>,
     /// Similarity indexes by the expression of their list: `duplicate-item`'s two checks share one.
     similarity: std::sync::Mutex<HashMap<String, Arc<SimilarityIndex>>>,
+    /// The record lists (`items`, `near`, `goals`...), built on first use and shared by every check:
+    /// building `items` anew for each of the 60 checks that range over it was a tenth of a run.
+    lists: [OnceLock<Arc<[V<'a>]>>; LISTS],
 }
+
+/// How many globals are record lists (see [`Context::global`]).
+const LISTS: usize = 7;
 
 impl<'a> Context<'a> {
     /// The similarity index of a loop-invariant list, built once per backlog for every check that
@@ -234,6 +242,7 @@ impl<'a> Context<'a> {
             previous_moves: OnceLock::new(),
             product_owner_names,
             similarity: Default::default(),
+            lists: Default::default(),
         }
     }
 
@@ -420,17 +429,19 @@ impl<'a> Context<'a> {
     }
 
     pub fn global(&self, g: Global) -> V<'a> {
-        let list = |f: &dyn Fn(usize) -> bool, make: fn(usize) -> Rec<'a>, n: usize| -> V<'a> {
-            V::new(Val::List((0..n).filter(|&i| f(i)).map(|i| V::new(Val::Rec(make(i)))).collect()))
-        };
         let b = self.backlog;
+        let list = |slot: usize, f: &dyn Fn(usize) -> bool, make: fn(usize) -> Rec<'a>, n: usize| -> V<'a> {
+            let all =
+                self.lists[slot].get_or_init(|| (0..n).filter(|&i| f(i)).map(|i| V::new(Val::Rec(make(i)))).collect());
+            V::new(Val::List(all.clone()))
+        };
         match g {
             Global::Backlog => V::new(Val::Rec(Rec::Backlog)),
-            Global::Items => list(&|_| true, Rec::Item, b.items.len()),
-            Global::Near => list(&|i| self.horizons[i] == Horizon::Near, Rec::Item, b.items.len()),
-            Global::Distant => list(&|i| self.horizons[i] == Horizon::Distant, Rec::Item, b.items.len()),
-            Global::Goals => list(&|_| true, Rec::Goal, b.goals.len()),
-            Global::Reorders => list(&|_| true, Rec::Reorder, b.reorders.len()),
+            Global::Items => list(0, &|_| true, Rec::Item, b.items.len()),
+            Global::Near => list(1, &|i| self.horizons[i] == Horizon::Near, Rec::Item, b.items.len()),
+            Global::Distant => list(2, &|i| self.horizons[i] == Horizon::Distant, Rec::Item, b.items.len()),
+            Global::Goals => list(3, &|_| true, Rec::Goal, b.goals.len()),
+            Global::Reorders => list(4, &|_| true, Rec::Reorder, b.reorders.len()),
             Global::ProductOwner => self.product_owner.clone(),
             Global::StoryBacklog => V::new(Val::Bool(self.story_backlog())),
             Global::SourceFormat => V::new(Val::Text(Cow::Borrowed(b.format.name))),
@@ -438,9 +449,9 @@ impl<'a> Context<'a> {
                 V::new(Val::List(b.format.places.iter().map(|p| V::new(Val::Text(Cow::Borrowed(*p)))).collect()))
             }
             Global::ExplicitOrder => V::new(Val::Bool(b.explicit_order)),
-            Global::Suppressions => list(&|_| true, Rec::Suppression, b.suppressions.len()),
+            Global::Suppressions => list(5, &|_| true, Rec::Suppression, b.suppressions.len()),
             Global::History => V::new(Val::Rec(Rec::History)),
-            Global::Dependencies => list(&|_| true, Rec::Dependency, b.dependencies.len()),
+            Global::Dependencies => list(6, &|_| true, Rec::Dependency, b.dependencies.len()),
         }
     }
 
@@ -542,20 +553,20 @@ pub fn node_value<'a>(file: usize, node: &'a Node, ty: Option<FieldType>, text: 
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum Key {
+enum Key<'a> {
     Null,
     Bool(bool),
     Num(u64),
-    Text(String),
+    Text(Cow<'a, str>),
 }
 
-fn key(v: &V) -> Option<Key> {
+fn key<'a>(v: &V<'a>) -> Option<Key<'a>> {
     Some(match &v.val {
         Val::Null => Key::Null,
         Val::Bool(b) => Key::Bool(*b),
         // Normalise -0.0 so that it finds 0.
         Val::Num(n) => Key::Num((n + 0.0).to_bits()),
-        Val::Text(t) => Key::Text(t.to_string()),
+        Val::Text(t) => Key::Text(t.clone()),
         _ => return None,
     })
 }
@@ -566,8 +577,8 @@ fn key(v: &V) -> Option<Key> {
 pub struct Cache<'a> {
     values: Vec<Option<V<'a>>>,
     /// By slot: each field's index of the slot's list.
-    indexes: Vec<Vec<(Option<String>, Index)>>,
-    counts: HashMap<usize, HashMap<Key, usize>>,
+    indexes: Vec<Vec<(Option<String>, Index<'a>)>>,
+    counts: HashMap<usize, HashMap<Key<'a>, usize>>,
     similarity: HashMap<usize, Arc<SimilarityIndex>>,
     graphs: HashMap<(usize, Vec<String>), Arc<LinkGraph>>,
 }
@@ -585,8 +596,9 @@ impl<'a> Cache<'a> {
 }
 
 /// Near-duplicate lookup over a list of texts, linear in practice: exact matches of the normalised
-/// text by hash, near matches only among elements sharing one of the rarer words (prefix filtering).
-/// Words are interned as numbers, so ranking and comparing them is integer work.
+/// text by hash, near matches only among elements of a size that can be similar enough and that
+/// share one of the rarer words (size-aware prefix filtering, as in AllPairs and PPJoin). Words are
+/// interned as numbers, so ranking and comparing them is integer work.
 pub struct SimilarityIndex {
     /// Each element's words, as sorted unique word numbers.
     tokens: Vec<Vec<u32>>,
@@ -595,54 +607,95 @@ pub struct SimilarityIndex {
     masks: Vec<u64>,
     /// First position of each normalised text.
     exact: HashMap<Vec<u32>, usize>,
-    /// Positions of the elements holding each word, ascending, indexed by word number.
-    postings: Vec<Vec<usize>>,
+    /// Positions of the elements holding each word: word `w`'s are `positions[starts[w]..starts[w + 1]]`,
+    /// by number of words, then ascending.
+    positions: Vec<u32>,
+    starts: Vec<usize>,
+    /// The numbers of words that elements have, ascending (without 0).
+    sizes: Vec<usize>,
     /// Each element's answer for the first threshold asked (0: not yet, 1: none, p + 2: p):
     /// `duplicate-item` asks for one item up to six times (filter, condition, two checks).
     answers: OnceLock<(u64, Vec<AtomicUsize>)>,
 }
 
-/// Most candidates taken from each word's posting list and verified for one lookup, so titles made
+/// Most candidates taken from each list of positions and verified for one lookup, so titles made
 /// of common words cannot make the lookup linear (and the rule quadratic). The earliest candidates
 /// come first; a near duplicate beyond them can go unreported.
 const MAX_CANDIDATES: usize = 128;
+
+/// The fewest words two texts of `a` and `b` words must share for their Jaccard similarity to reach
+/// `threshold`, computed as [`story::jaccard`] computes it (so that rounding agrees); at least one.
+/// None when even `min(a, b)` shared words are too few.
+fn required_overlap(a: usize, b: usize, threshold: f64) -> Option<usize> {
+    let reaches = |o: usize| o as f64 / (a + b - o) as f64 >= threshold;
+    let most = a.min(b);
+    // o / (a + b - o) >= t  <=>  o >= t (a + b) / (1 + t); the estimate is corrected by the test itself.
+    let mut o = ((threshold * (a + b) as f64) / (1.0 + threshold)).ceil().clamp(1.0, most as f64) as usize;
+    while o > 1 && reaches(o - 1) {
+        o -= 1;
+    }
+    while o <= most && !reaches(o) {
+        o += 1;
+    }
+    (o <= most).then_some(o)
+}
 
 impl SimilarityIndex {
     fn new(items: &[V]) -> Self {
         // Splitting and normalising the words is most of the work: on every core, in order; only
         // numbering them is sequential.
-        let words: Vec<Vec<String>> = crate::parallel::map(items, 1_000, |v| match &v.val {
-            Val::Text(t) => story::tokens(t),
-            _ => Vec::new(),
+        let words: Vec<String> = crate::parallel::map(items, 1_000, |v| match &v.val {
+            Val::Text(t) => story::meaningful_words(t),
+            _ => String::new(),
         });
-        let mut ids: HashMap<String, u32> = HashMap::new();
-        let mut postings: Vec<Vec<usize>> = Vec::new();
+        let mut ids: HashMap<&str, u32> = HashMap::new();
         let tokens: Vec<Vec<u32>> = words
-            .into_iter()
-            .enumerate()
-            .map(|(i, words)| {
+            .iter()
+            .map(|words| {
                 let mut numbers: Vec<u32> = words
-                    .into_iter()
+                    .split_terminator(' ')
                     .map(|w| {
                         let next = ids.len() as u32;
-                        let id = *ids.entry(w).or_insert(next);
-                        if id as usize == postings.len() {
-                            postings.push(Vec::new());
-                        }
-                        postings[id as usize].push(i);
-                        id
+                        *ids.entry(w).or_insert(next)
                     })
                     .collect();
                 numbers.sort_unstable();
+                numbers.dedup();
                 numbers
             })
             .collect();
+        // Each word's positions in one array, filled by number of words, then position.
+        let mut starts = vec![0; ids.len() + 1];
+        for &w in tokens.iter().flatten() {
+            starts[w as usize + 1] += 1;
+        }
+        for w in 0..ids.len() {
+            starts[w + 1] += starts[w];
+        }
+        let mut by_size: Vec<u32> = (0..tokens.len() as u32).collect();
+        by_size.sort_by_key(|&p| tokens[p as usize].len());
+        let mut next = starts.clone();
+        let mut positions = vec![0; starts[ids.len()]];
+        for p in by_size {
+            for &w in &tokens[p as usize] {
+                positions[next[w as usize]] = p;
+                next[w as usize] += 1;
+            }
+        }
+        let mut sizes: Vec<usize> = tokens.iter().map(Vec::len).filter(|&n| n > 0).collect();
+        sizes.sort_unstable();
+        sizes.dedup();
         let mut exact = HashMap::new();
         for (i, t) in tokens.iter().enumerate().filter(|(_, t)| !t.is_empty()) {
             exact.entry(t.clone()).or_insert(i);
         }
         let masks = tokens.iter().map(|t| t.iter().fold(0, |m, &w| m | 1u64 << (w % 64))).collect();
-        SimilarityIndex { tokens, masks, exact, postings, answers: OnceLock::new() }
+        SimilarityIndex { tokens, masks, exact, positions, starts, sizes, answers: OnceLock::new() }
+    }
+
+    /// The positions of the elements holding word `w`.
+    fn postings(&self, w: u32) -> &[u32] {
+        &self.positions[self.starts[w as usize]..self.starts[w as usize + 1]]
     }
 
     /// The first element before `at` (0-based) at least `threshold` similar to it.
@@ -651,11 +704,11 @@ impl SimilarityIndex {
             .answers
             .get_or_init(|| (threshold.to_bits(), (0..self.tokens.len()).map(|_| AtomicUsize::new(0)).collect()));
         let Some(answer) = answers.get(at).filter(|_| *asked == threshold.to_bits()) else {
-            return self.look_up(at, threshold);
+            return self.look_up(at, threshold, MAX_CANDIDATES);
         };
         match answer.load(Ordering::Relaxed) {
             0 => {
-                let found = self.look_up(at, threshold);
+                let found = self.look_up(at, threshold, MAX_CANDIDATES);
                 answer.store(found.map_or(1, |p| p + 2), Ordering::Relaxed);
                 found
             }
@@ -664,7 +717,7 @@ impl SimilarityIndex {
         }
     }
 
-    fn look_up(&self, at: usize, threshold: f64) -> Option<usize> {
+    fn look_up(&self, at: usize, threshold: f64, most_candidates: usize) -> Option<usize> {
         let mine = self.tokens.get(at)?;
         if mine.is_empty() {
             return None;
@@ -673,30 +726,37 @@ impl SimilarityIndex {
         if threshold >= 1.0 {
             return best;
         }
-        // A pair with Jaccard >= t shares at least one of the |A| - ceil(t*|A|) + 1 rarest words of A.
         let mut by_rarity: Vec<u32> = mine.clone();
-        by_rarity.sort_unstable_by_key(|&w| (self.postings[w as usize].len(), w));
-        let prefix = mine.len() - (threshold * mine.len() as f64).ceil() as usize + 1;
-        // Each prefix word's first candidates before `at` (posting lists ascend), merged in
-        // ascending order without duplicates and verified as they come: the first similar one ends
-        // the lookup, so most lookups neither collect nor sort their candidates.
-        let mut lists: Vec<&[usize]> = by_rarity
-            .iter()
-            .take(prefix.min(mine.len()))
-            .map(|&w| {
-                let postings = &self.postings[w as usize];
-                &postings[..postings.partition_point(|&p| p < at).min(MAX_CANDIDATES)]
-            })
-            .collect();
-        // Every list holding `c` moves past it at once (a list holds a position once), so no
-        // candidate comes twice.
-        for _ in 0..MAX_CANDIDATES {
+        by_rarity.sort_unstable_by_key(|&w| (self.postings(w).len(), w));
+        // A text of `b` words sharing at least `o` of A's words holds one of A's |A| - o + 1 rarest:
+        // for each size that can reach the threshold, only those words' elements of that size are
+        // candidates. Titles of one shape ("Export orders (case 12)") then have a single rare word
+        // to look up, not every element sharing a common one.
+        let mut lists: Vec<&[u32]> = Vec::new();
+        let size = |p: &u32| self.tokens[*p as usize].len();
+        for &b in &self.sizes {
+            let Some(overlap) = required_overlap(mine.len(), b, threshold) else { continue };
+            for &w in &by_rarity[..mine.len() - overlap + 1] {
+                let postings = self.postings(w);
+                let of_size =
+                    &postings[postings.partition_point(|p| size(p) < b)..postings.partition_point(|p| size(p) <= b)];
+                let before = &of_size[..of_size.partition_point(|&p| (p as usize) < at).min(most_candidates)];
+                if !before.is_empty() {
+                    lists.push(before);
+                }
+            }
+        }
+        // The lists' candidates merged in ascending order without duplicates and verified as they
+        // come: the first similar one ends the lookup, so most lookups neither collect nor sort them.
+        // Every list holding `c` moves past it at once (a list holds a position once).
+        for _ in 0..most_candidates {
             let Some(c) = lists.iter().filter_map(|l| l.first().copied()).min() else { break };
             for l in &mut lists {
                 if l.first() == Some(&c) {
                     *l = &l[1..];
                 }
             }
+            let c = c as usize;
             if best.is_some_and(|b| b <= c) {
                 break;
             }
@@ -851,7 +911,7 @@ impl LinkGraph {
     }
 }
 
-pub fn eval<'a>(cx: &Context<'a>, ir: &Ir, var: &V<'a>, cache: &mut Cache<'a>) -> V<'a> {
+pub fn eval<'a>(cx: &Context<'a>, ir: &'a Ir, var: &V<'a>, cache: &mut Cache<'a>) -> V<'a> {
     match ir {
         Ir::Const(c) => V::new(const_val(c)),
         Ir::Var => var.clone(),
@@ -906,12 +966,12 @@ pub fn eval<'a>(cx: &Context<'a>, ir: &Ir, var: &V<'a>, cache: &mut Cache<'a>) -
     }
 }
 
-fn const_val<'a>(c: &Const) -> Val<'a> {
+fn const_val<'a>(c: &'a Const) -> Val<'a> {
     match c {
         Const::Null => Val::Null,
         Const::Bool(b) => Val::Bool(*b),
         Const::Num(n) => Val::Num(*n),
-        Const::Text(t) => Val::Text(Cow::Owned(t.clone())),
+        Const::Text(t) => Val::Text(Cow::Borrowed(t.as_str())),
         Const::List(items) => Val::List(items.iter().map(|i| V::new(const_val(i))).collect()),
     }
 }
@@ -939,7 +999,7 @@ fn indexed<'a>(
                 };
                 match &v.val {
                     Val::Text(t) => {
-                        index.texts.entry(t.to_string()).or_insert(i);
+                        index.texts.entry(t.clone()).or_insert(i);
                     }
                     _ => {
                         if let Some(k) = key(&v) {
@@ -961,13 +1021,13 @@ fn indexed<'a>(
 
 /// A hash index of a cached list: texts apart, so that a lookup borrows the needle.
 #[derive(Clone, Default)]
-struct Index {
-    texts: HashMap<String, usize>,
-    others: HashMap<Key, usize>,
+struct Index<'a> {
+    texts: HashMap<Cow<'a, str>, usize>,
+    others: HashMap<Key<'a>, usize>,
 }
 
 /// Evaluates a list argument; a cached list returns its slot so lookups can use an index.
-fn list_arg<'a>(cx: &Context<'a>, ir: &Ir, var: &V<'a>, cache: &mut Cache<'a>) -> (V<'a>, Option<usize>) {
+fn list_arg<'a>(cx: &Context<'a>, ir: &'a Ir, var: &V<'a>, cache: &mut Cache<'a>) -> (V<'a>, Option<usize>) {
     let v = eval(cx, ir, var, cache);
     let slot = match ir {
         Ir::Cached(slot, _) if matches!(v.val, Val::List(_)) => Some(*slot),
@@ -976,7 +1036,7 @@ fn list_arg<'a>(cx: &Context<'a>, ir: &Ir, var: &V<'a>, cache: &mut Cache<'a>) -
     (v, slot)
 }
 
-fn position<'a>(cx: &Context<'a>, list: &Ir, needle: &V<'a>, var: &V<'a>, cache: &mut Cache<'a>) -> Option<usize> {
+fn position<'a>(cx: &Context<'a>, list: &'a Ir, needle: &V<'a>, var: &V<'a>, cache: &mut Cache<'a>) -> Option<usize> {
     let (haystack, slot) = list_arg(cx, list, var, cache);
     if let Some(slot) = slot {
         return indexed(cx, slot, None, needle, cache);
@@ -987,7 +1047,7 @@ fn position<'a>(cx: &Context<'a>, list: &Ir, needle: &V<'a>, var: &V<'a>, cache:
     }
 }
 
-fn binary<'a>(cx: &Context<'a>, op: BinaryOp, l: &Ir, r: &Ir, var: &V<'a>, cache: &mut Cache<'a>) -> V<'a> {
+fn binary<'a>(cx: &Context<'a>, op: BinaryOp, l: &'a Ir, r: &'a Ir, var: &V<'a>, cache: &mut Cache<'a>) -> V<'a> {
     use BinaryOp::*;
     let b = |x: bool| V::new(Val::Bool(x));
     match op {
@@ -1072,7 +1132,7 @@ fn nfc<'a>(v: &V<'a>) -> V<'a> {
     }
 }
 
-fn call<'a>(cx: &Context<'a>, f: Func, args: &[Ir], var: &V<'a>, cache: &mut Cache<'a>) -> V<'a> {
+fn call<'a>(cx: &Context<'a>, f: Func, args: &'a [Ir], var: &V<'a>, cache: &mut Cache<'a>) -> V<'a> {
     let num = |n: usize| V::new(Val::Num(n as f64));
     let bool_ = |x: bool| V::new(Val::Bool(x));
     let txt = |s: String| V::new(Val::Text(Cow::Owned(s)));
@@ -1227,7 +1287,7 @@ fn call<'a>(cx: &Context<'a>, f: Func, args: &[Ir], var: &V<'a>, cache: &mut Cac
         },
         Func::MostCommon => match &a[0].val {
             Val::List(items) => {
-                let mut counts: HashMap<Key, usize> = HashMap::new();
+                let mut counts: HashMap<Key<'a>, usize> = HashMap::new();
                 let mut best: Option<(usize, usize)> = None;
                 for (i, item) in items.iter().enumerate() {
                     if matches!(item.val, Val::Null) {
@@ -1338,7 +1398,7 @@ fn cut(mut text: String, max: usize) -> String {
 
 /// Renders a finding's message, label or help. Each value and the whole text are cut (ending in
 /// "…"), so a long list or text in the backlog cannot make a finding, or the output, huge.
-pub fn render_message<'a>(cx: &Context<'a>, parts: &[IrPart], var: &V<'a>, cache: &mut Cache<'a>) -> String {
+pub fn render_message<'a>(cx: &Context<'a>, parts: &'a [IrPart], var: &V<'a>, cache: &mut Cache<'a>) -> String {
     // A character takes at most 4 bytes: this many bytes always show whether the text is too long.
     let bytes_for = |chars: usize| (chars + 1) * 4;
     let mut out = String::new();
@@ -1358,7 +1418,7 @@ pub fn render_message<'a>(cx: &Context<'a>, parts: &[IrPart], var: &V<'a>, cache
     cut(out, MAX_MESSAGE_CHARS)
 }
 
-pub fn render<'a>(cx: &Context<'a>, parts: &[IrPart], var: &V<'a>, cache: &mut Cache<'a>) -> String {
+pub fn render<'a>(cx: &Context<'a>, parts: &'a [IrPart], var: &V<'a>, cache: &mut Cache<'a>) -> String {
     let mut out = String::new();
     for p in parts {
         match p {
@@ -1371,9 +1431,9 @@ pub fn render<'a>(cx: &Context<'a>, parts: &[IrPart], var: &V<'a>, cache: &mut C
 
 #[cfg(test)]
 mod tests {
-    /// The lookup as it was written first (collect, sort, deduplicate, verify the first 128): the
-    /// merged lookup must answer exactly as it does.
-    fn reference(index: &super::SimilarityIndex, at: usize, threshold: f64) -> Option<usize> {
+    /// The lookup before size filtering (prefix words by total rarity, each word's first 128
+    /// earlier elements, the first 128 of them verified).
+    fn by_words_alone(index: &super::SimilarityIndex, at: usize, threshold: f64) -> Option<usize> {
         let mine = index.tokens.get(at)?;
         if mine.is_empty() {
             return None;
@@ -1383,13 +1443,17 @@ mod tests {
             return best;
         }
         let mut by_rarity: Vec<u32> = mine.clone();
-        by_rarity.sort_unstable_by_key(|&w| (index.postings[w as usize].len(), w));
+        by_rarity.sort_unstable_by_key(|&w| (index.postings(w).len(), w));
         let prefix = mine.len() - (threshold * mine.len() as f64).ceil() as usize + 1;
         let mut candidates: Vec<usize> = by_rarity
             .iter()
             .take(prefix.min(mine.len()))
             .flat_map(|&w| {
-                index.postings[w as usize].iter().copied().take_while(|&p| p < at).take(super::MAX_CANDIDATES)
+                let mut earlier: Vec<usize> =
+                    index.postings(w).iter().map(|&p| p as usize).filter(|&p| p < at).collect();
+                earlier.sort_unstable();
+                earlier.truncate(super::MAX_CANDIDATES);
+                earlier
             })
             .collect();
         candidates.sort_unstable();
@@ -1406,34 +1470,62 @@ mod tests {
         best
     }
 
+    /// Every earlier element compared.
+    fn every_pair(index: &super::SimilarityIndex, at: usize, threshold: f64) -> Option<usize> {
+        let mine = index.tokens.get(at).filter(|t| !t.is_empty())?;
+        (0..at).find(|&c| crate::model::story::jaccard(mine, &index.tokens[c]) >= threshold)
+    }
+
     #[test]
-    fn the_merged_similarity_lookup_answers_as_the_sorted_one() {
-        // Repetitive titles from few words (long posting lists, more than 128 candidates), some
-        // exact and near repeats, a few empty ones.
+    fn the_size_filtered_lookup_finds_the_first_similar_element() {
+        // Repetitive titles of 0 to 7 words from few words (long lists of positions, more than 128
+        // candidates), with exact and near repeats.
         let words = ["refund", "ticket", "ferry", "pier", "departure", "senior", "fare", "card", "sailing", "pass"];
-        let mut state: u64 = 42;
-        let mut next = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (state >> 33) as usize
-        };
+        let mut next = crate::history::tests::xorshift(42);
         let titles: Vec<String> = (0..3_000)
             .map(|i| {
-                let n = if i % 97 == 0 { 0 } else { 2 + next() % 5 };
-                (0..n).map(|_| words[next() % words.len()]).collect::<Vec<_>>().join(" ")
+                let n = if i % 97 == 0 { 0 } else { 1 + next(7) };
+                (0..n).map(|_| words[next(words.len())]).collect::<Vec<_>>().join(" ")
             })
             .collect();
         let items: Vec<super::V> =
             titles.iter().map(|t| super::V::new(super::Val::Text(std::borrow::Cow::Borrowed(t.as_str())))).collect();
         let index = super::SimilarityIndex::new(&items);
-        let mut found = 0;
-        for threshold in [0.5, 0.8, 1.0] {
+        let (mut found, mut more) = (0, 0);
+        for threshold in [0.3, 0.5, 0.8, 0.9, 1.0] {
             for at in 0..titles.len() {
-                let expected = reference(&index, at, threshold);
-                assert_eq!(index.first_similar_before(at, threshold), expected, "at {at}, threshold {threshold}");
-                found += usize::from(expected.is_some());
+                // Without the bound on candidates, exactly the first similar element.
+                let first = every_pair(&index, at, threshold);
+                assert_eq!(index.look_up(at, threshold, usize::MAX), first, "at {at}, threshold {threshold}");
+                // With it, what the lookup by words alone found or an earlier similar element (its
+                // candidates were cut short sooner), and only similar elements.
+                let bounded = index.look_up(at, threshold, super::MAX_CANDIDATES);
+                let before = by_words_alone(&index, at, threshold);
+                if let Some(b) = before {
+                    assert!(bounded.is_some_and(|c| c <= b), "at {at}, threshold {threshold}: {bounded:?}, {b}");
+                }
+                if let Some(c) = bounded {
+                    assert!(c < at && crate::model::story::jaccard(&index.tokens[at], &index.tokens[c]) >= threshold);
+                }
+                found += usize::from(first.is_some());
+                more += usize::from(bounded.is_some() && (before.is_none() || bounded < before));
             }
         }
-        assert!(found > 1_000, "the comparison covers lookups that find something ({found})");
+        assert!(found > 5_000, "the comparison covers lookups that find something ({found})");
+        assert!(more > 0, "the bound on candidates cut the lookup by words alone short");
+    }
+
+    #[test]
+    fn the_required_overlap_is_the_fewest_shared_words_that_reach_the_threshold() {
+        for threshold in [0.0, 0.1, 0.3, 0.5, 0.6, 0.75, 0.8, 0.9, 1.0] {
+            for a in 1..40 {
+                for b in 1..40 {
+                    let reaches = |o: usize| o as f64 / (a + b - o) as f64 >= threshold;
+                    let fewest = (1..=a.min(b)).find(|&o| reaches(o));
+                    assert_eq!(super::required_overlap(a, b, threshold), fewest, "{a} and {b} words at {threshold}");
+                }
+            }
+        }
     }
 
     use super::*;

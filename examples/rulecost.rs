@@ -1,0 +1,49 @@
+//! Each built-in rule's time alone over one native backlog, slowest first, to find the rule a
+//! profile should look at next:
+//!   cargo run --release --example rulecost -- big.backlog.yaml [RULE]
+//! Every line includes the shared set-up of a run (states and horizons of the items), the same for
+//! each rule: the cheapest rules show what it costs.
+use backlint::model::Backlog;
+use backlint::text::SourceFile;
+use std::time::Instant;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (path, only) = match args.as_slice() {
+        [path] => (path, None),
+        [path, rule] => (path, Some(rule)),
+        _ => {
+            eprintln!("usage: rulecost FILE [RULE]");
+            std::process::exit(2);
+        }
+    };
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
+        eprintln!("cannot read {path}: {e}");
+        std::process::exit(2);
+    });
+    let file = SourceFile::new(path, text.as_str());
+    let tree = backlint::yaml::parse(&file, Default::default()).unwrap_or_else(|e| {
+        eprintln!("{path}: {e:?}");
+        std::process::exit(2);
+    });
+    let backlog = Backlog::from_yaml(file, tree).unwrap_or_else(|e| {
+        eprintln!("{path}: {e:?}");
+        std::process::exit(2);
+    });
+    let (policy, _) = backlint::policy::compile(&[]);
+    let mut rows: Vec<(f64, String, usize)> = Vec::new();
+    for name in policy.rules.iter().map(|r| &r.name).filter(|n| only.is_none_or(|o| o == *n)) {
+        let mut alone = policy.clone();
+        for rule in &mut alone.rules {
+            rule.enabled = &rule.name == name;
+        }
+        let start = Instant::now();
+        let findings = backlint::engine::run(&alone, &backlog);
+        rows.push((start.elapsed().as_secs_f64() * 1000.0, name.clone(), findings.len()));
+    }
+    rows.sort_by(|a, b| b.0.total_cmp(&a.0));
+    println!("| rule | ms | findings |\n|---|---|---|");
+    for (ms, name, findings) in rows {
+        println!("| {name} | {ms:.1} | {findings} |");
+    }
+}
