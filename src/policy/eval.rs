@@ -159,6 +159,26 @@ pub struct Context<'a> {
     /// The record lists (`items`, `near`, `goals`...), built on first use and shared by every check:
     /// building `items` anew for each of the 60 checks that range over it was a tenth of a run.
     lists: [OnceLock<Arc<[V<'a>]>>; LISTS],
+    /// Projections of the record lists (`items.id`, `nfc(items.id)`) by their expression's debug
+    /// form, with the hash indexes built on them, shared by every check that reads them.
+    projections: std::sync::Mutex<HashMap<Arc<str>, Projection<'a>>>,
+}
+
+#[derive(Clone)]
+struct Projection<'a> {
+    value: V<'a>,
+    /// By field (for `find`): each hash index built on the projection.
+    indexes: Vec<(Option<String>, Arc<Index<'a>>)>,
+}
+
+/// Whether an expression projects a record list (`items.id`, `nfc(goals.id)`): worth sharing
+/// between checks, and cheap to name.
+fn projects_a_list(ir: &Ir) -> bool {
+    match ir {
+        Ir::Field(base, _) => matches!(**base, Ir::Global(_)) || projects_a_list(base),
+        Ir::Call(Func::Nfc | Func::Lower | Func::Trim, args) => args.first().is_some_and(projects_a_list),
+        _ => false,
+    }
 }
 
 /// How many globals are record lists (see [`Context::global`]).
@@ -175,6 +195,42 @@ impl<'a> Context<'a> {
         }
         let index = Arc::new(SimilarityIndex::new(items));
         self.similarity.lock().unwrap_or_else(PoisonError::into_inner).entry(key).or_insert(index).clone()
+    }
+
+    /// The value of a projection (see [`projects_a_list`]) from the run's shared values, computed by
+    /// `compute` the first time any check asks; with its name, for the indexes built on it.
+    fn shared(&self, ir: &Ir, compute: impl FnOnce() -> V<'a>) -> (V<'a>, Arc<str>) {
+        use std::sync::PoisonError;
+        let key: Arc<str> = format!("{ir:?}").into();
+        if let Some(known) = self.projections.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
+            return (known.value.clone(), key);
+        }
+        // Computed outside the lock: a race costs a second computation, never a wait.
+        let value = compute();
+        let mut all = self.projections.lock().unwrap_or_else(PoisonError::into_inner);
+        let known = all.entry(key.clone()).or_insert(Projection { value, indexes: Vec::new() });
+        (known.value.clone(), key)
+    }
+
+    /// The hash index by `field` of the shared projection `key`, built by `build` on first use.
+    fn shared_index(&self, key: &str, field: Option<&str>, build: impl FnOnce() -> Index<'a>) -> Arc<Index<'a>> {
+        use std::sync::PoisonError;
+        let find = |p: &Projection<'a>| p.indexes.iter().find(|(f, _)| f.as_deref() == field).map(|(_, i)| i.clone());
+        if let Some(index) = self.projections.lock().unwrap_or_else(PoisonError::into_inner).get(key).and_then(find) {
+            return index;
+        }
+        let index = Arc::new(build());
+        let mut all = self.projections.lock().unwrap_or_else(PoisonError::into_inner);
+        match all.get_mut(key) {
+            Some(p) => match find(p) {
+                Some(known) => known,
+                None => {
+                    p.indexes.push((field.map(str::to_string), index.clone()));
+                    index
+                }
+            },
+            None => index,
+        }
     }
 
     pub fn new(backlog: &'a Backlog, settings: &'a Settings) -> Self {
@@ -243,6 +299,7 @@ impl<'a> Context<'a> {
             product_owner_names,
             similarity: Default::default(),
             lists: Default::default(),
+            projections: Default::default(),
         }
     }
 
@@ -517,6 +574,10 @@ impl<'a> Context<'a> {
                     }
                 };
                 match node.get(name) {
+                    // A text reads the same whatever the schema says: most fields, no schema search.
+                    Some(Node { value: Value::Str(s), span }) => {
+                        V { val: Val::Text(Cow::Borrowed(s)), at: Some(Loc { file, span: *span }) }
+                    }
                     Some(child) => {
                         let ty = schema.iter().find(|(n, _)| *n == name).map(|(_, t)| *t);
                         node_value(file, child, ty, &self.backlog.files[file].text)
@@ -576,8 +637,10 @@ fn key<'a>(v: &V<'a>) -> Option<Key<'a>> {
 #[derive(Clone)]
 pub struct Cache<'a> {
     values: Vec<Option<V<'a>>>,
+    /// By slot: the name of the slot's value among the run's shared projections, when it is one.
+    shared: Vec<Option<Arc<str>>>,
     /// By slot: each field's index of the slot's list.
-    indexes: Vec<Vec<(Option<String>, Index<'a>)>>,
+    indexes: Vec<Vec<(Option<String>, Arc<Index<'a>>)>>,
     counts: HashMap<usize, HashMap<Key<'a>, usize>>,
     similarity: HashMap<usize, Arc<SimilarityIndex>>,
     graphs: HashMap<(usize, Vec<String>), Arc<LinkGraph>>,
@@ -587,6 +650,7 @@ impl<'a> Cache<'a> {
     pub fn new(slots: usize) -> Self {
         Cache {
             values: vec![None; slots],
+            shared: vec![None; slots],
             indexes: Vec::new(),
             counts: HashMap::new(),
             similarity: HashMap::new(),
@@ -920,7 +984,13 @@ pub fn eval<'a>(cx: &Context<'a>, ir: &'a Ir, var: &V<'a>, cache: &mut Cache<'a>
             if let Some(v) = &cache.values[*slot] {
                 return v.clone();
             }
-            let v = eval(cx, inner, var, cache);
+            let v = if projects_a_list(inner) {
+                let (v, key) = cx.shared(inner, || eval(cx, inner, var, cache));
+                cache.shared[*slot] = Some(key);
+                v
+            } else {
+                eval(cx, inner, var, cache)
+            };
             cache.values[*slot] = Some(v.clone());
             v
         }
@@ -990,25 +1060,33 @@ fn indexed<'a>(
     // Found by slot and field without hashing or allocating: a check has a few indexes at most.
     let known = cache.indexes[slot].iter().position(|(f, _)| f.as_deref() == field);
     let at = known.unwrap_or_else(|| {
-        let mut index = Index::default();
-        if let Some(Some(V { val: Val::List(items), .. })) = cache.values.get(slot) {
-            for (i, item) in items.iter().enumerate() {
-                let v = match field {
-                    Some(f) => cx.field(item, f),
-                    None => item.clone(),
-                };
-                match &v.val {
-                    Val::Text(t) => {
-                        index.texts.entry(t.clone()).or_insert(i);
-                    }
-                    _ => {
-                        if let Some(k) = key(&v) {
-                            index.others.entry(k).or_insert(i);
+        let build = || {
+            let mut index = Index::default();
+            if let Some(Some(V { val: Val::List(items), .. })) = cache.values.get(slot) {
+                index.texts.reserve(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    let v = match field {
+                        Some(f) => cx.field(item, f),
+                        None => item.clone(),
+                    };
+                    match &v.val {
+                        Val::Text(t) => {
+                            index.texts.entry(t.clone()).or_insert(i);
+                        }
+                        _ => {
+                            if let Some(k) = key(&v) {
+                                index.others.entry(k).or_insert(i);
+                            }
                         }
                     }
                 }
             }
-        }
+            index
+        };
+        let index = match &cache.shared[slot] {
+            Some(key) => cx.shared_index(key, field, build),
+            None => Arc::new(build()),
+        };
         cache.indexes[slot].push((field.map(str::to_string), index));
         cache.indexes[slot].len() - 1
     });

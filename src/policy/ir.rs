@@ -42,7 +42,7 @@ pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 /// compiling them all was most of a small run's start-up, and many never run (story rules on a
 /// backlog without stories, patterns over fields a backlog does not use). Every built-in pattern
 /// is compiled by the tests (`policy::tests::builtin_patterns_compile`), so first use cannot fail.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Pattern {
     source: String,
     compiled: std::sync::OnceLock<regex::Regex>,
@@ -52,6 +52,14 @@ pub struct Pattern {
     /// a small run's start-up. None when the pattern could mean more than its ASCII reading (see
     /// [`crate::ascii`]).
     ascii: std::sync::OnceLock<Option<regex_automata::meta::Regex>>,
+}
+
+/// The source alone: whether the pattern was compiled yet is no part of what it means (debug forms
+/// of expressions are keys of shared values, see `Context::shared`).
+impl std::fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Pattern").field(&self.source).finish()
+    }
 }
 
 impl Pattern {
