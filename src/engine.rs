@@ -2,7 +2,7 @@
 
 use crate::diag::{Level, Problem};
 use crate::model::Backlog;
-use crate::policy::ast::Mode;
+use crate::policy::ast::{BinaryOp, Mode};
 use crate::policy::eval::{Cache, Context, Loc, Rec, V, Val, eval, render_message};
 use crate::policy::ir::{CompiledCheck, CompiledPolicy, CompiledRule, Global, Ir, IrRange};
 use crate::text::Span;
@@ -39,17 +39,26 @@ impl Finding {
 /// Runs every enabled rule. Rules that read `suppressions` run last, after the `allow:` entries
 /// with a reason have silenced the findings they name, so they can report unused suppressions.
 pub fn run(policy: &CompiledPolicy, backlog: &Backlog) -> Vec<Finding> {
-    run_with(policy, backlog, SPLIT_AT)
+    run_with(policy, backlog, Plan { split_at: SPLIT_AT, skip_never_firing: true })
 }
 
-fn run_with(policy: &CompiledPolicy, backlog: &Backlog, split_at: usize) -> Vec<Finding> {
+/// How checks run; the tests compare the shortcuts with the plain way.
+#[derive(Clone, Copy)]
+struct Plan {
+    /// Checks over this many subjects or more are split across the cores.
+    split_at: usize,
+    /// Checks that no subject can fire (see `never_fires`) are skipped.
+    skip_never_firing: bool,
+}
+
+fn run_with(policy: &CompiledPolicy, backlog: &Backlog, plan: Plan) -> Vec<Finding> {
     let mut cx = Context::new(backlog, &policy.settings);
     let reads_suppressions = |r: &&CompiledRule| {
         r.checks.iter().any(|c| c.expressions().any(|e| e.any(&|e| matches!(e, Ir::Global(Global::Suppressions)))))
     };
     let (late, early): (Vec<&CompiledRule>, Vec<&CompiledRule>) =
         policy.rules.iter().filter(|r| r.enabled).partition(|r| reads_suppressions(r));
-    let mut findings = run_parallel(&cx, &early, split_at);
+    let mut findings = run_parallel(&cx, &early, plan);
     findings.retain(|f| {
         let silenced_by = backlog
             .suppressions
@@ -61,7 +70,7 @@ fn run_with(policy: &CompiledPolicy, backlog: &Backlog, split_at: usize) -> Vec<
         silenced_by.is_none()
     });
     for rule in late {
-        run_rule(&cx, rule, split_at, &mut findings);
+        run_rule(&cx, rule, plan, &mut findings);
     }
     findings
         .sort_by(|a, b| (a.file, a.span.start, &a.rule, &a.message).cmp(&(b.file, b.span.start, &b.rule, &b.message)));
@@ -70,7 +79,7 @@ fn run_with(policy: &CompiledPolicy, backlog: &Backlog, split_at: usize) -> Vec<
 }
 
 /// Rules are independent: on a large backlog they run on every core.
-fn run_parallel<'a>(cx: &Context<'a>, rules: &[&'a CompiledRule], split_at: usize) -> Vec<Finding> {
+fn run_parallel<'a>(cx: &Context<'a>, rules: &[&'a CompiledRule], plan: Plan) -> Vec<Finding> {
     // Alternate rules (findings are sorted afterwards), so neighbouring expensive rules of one group
     // do not all land on the same thread.
     let alternated: Vec<&CompiledRule> =
@@ -78,7 +87,7 @@ fn run_parallel<'a>(cx: &Context<'a>, rules: &[&'a CompiledRule], split_at: usiz
     let per_rule =
         crate::parallel::map(&alternated, if cx.backlog.items.len() < 1_000 { usize::MAX } else { 2 }, |rule| {
             let mut out = Vec::new();
-            run_rule(cx, rule, split_at, &mut out);
+            run_rule(cx, rule, plan, &mut out);
             out
         });
     per_rule.into_iter().flatten().collect()
@@ -88,9 +97,12 @@ fn run_parallel<'a>(cx: &Context<'a>, rules: &[&'a CompiledRule], split_at: usiz
 /// at 100,000 items) can otherwise outlast all the others together.
 const SPLIT_AT: usize = 4_000;
 
-fn run_rule<'a>(cx: &Context<'a>, rule: &'a CompiledRule, split_at: usize, out: &mut Vec<Finding>) {
+fn run_rule<'a>(cx: &Context<'a>, rule: &'a CompiledRule, plan: Plan, out: &mut Vec<Finding>) {
     for check in &rule.checks {
         let mut cache = Cache::new(check.cache_slots);
+        if plan.skip_never_firing && never_fires(cx, check, &mut cache) {
+            continue;
+        }
         let subjects: Arc<[V<'a>]> = match &check.range {
             IrRange::Backlog => Arc::new([V::new(Val::Rec(Rec::Backlog))]),
             IrRange::Each(collection) => match eval(cx, collection, &V::null(), &mut cache).val {
@@ -98,7 +110,7 @@ fn run_rule<'a>(cx: &Context<'a>, rule: &'a CompiledRule, split_at: usize, out: 
                 _ => Arc::new([]),
             },
         };
-        if subjects.len() < split_at {
+        if subjects.len() < plan.split_at {
             for subject in subjects.iter() {
                 run_check(cx, rule, check, subject, &mut cache, out);
             }
@@ -129,6 +141,29 @@ fn run_rule<'a>(cx: &Context<'a>, rule: &'a CompiledRule, split_at: usize, out: 
             found
         });
         out.extend(found.into_iter().flatten());
+    }
+}
+
+/// Whether no subject can fire the check, by the parts of its filter and condition that are the
+/// same for every subject: `where story_backlog and …` with `story_backlog` false is false for all
+/// 100,000 items, and so are `forbid a and …` with `a` false and `require a or …` with `a` true.
+fn never_fires<'a>(cx: &Context<'a>, check: &'a CompiledCheck, cache: &mut Cache<'a>) -> bool {
+    let mut holds = |part: &'a Ir| eval(cx, part, &V::null(), cache).truthy();
+    let filtered_out = check.filter.as_ref().is_some_and(|f| invariant_parts(f, BinaryOp::And).any(|p| !holds(p)));
+    filtered_out
+        || match check.mode {
+            Mode::Forbid => invariant_parts(&check.condition, BinaryOp::And).any(|p| !holds(p)),
+            Mode::Require => invariant_parts(&check.condition, BinaryOp::Or).any(holds),
+        }
+}
+
+/// The operands of `a op b op …` (`op` being `and` or `or`) that are the same for every subject
+/// (cached, or constant).
+fn invariant_parts(ir: &Ir, op: BinaryOp) -> Box<dyn Iterator<Item = &Ir> + '_> {
+    match ir {
+        Ir::Binary(o, l, r) if *o == op => Box::new(invariant_parts(l, op).chain(invariant_parts(r, op))),
+        Ir::Cached(..) | Ir::Const(_) => Box::new(std::iter::once(ir)),
+        _ => Box::new(std::iter::empty()),
     }
 }
 
@@ -207,11 +242,40 @@ mod tests {
         let backlog = Backlog::from_yaml(file.clone(), crate::yaml::parse(&file, Default::default()).unwrap()).unwrap();
         let (policy, problems) = crate::policy::compile(&[]);
         assert!(problems.is_empty());
-        let whole = super::run_with(&policy, &backlog, usize::MAX);
-        let split = super::run_with(&policy, &backlog, 500);
+        let whole = super::run_with(&policy, &backlog, super::Plan { split_at: usize::MAX, skip_never_firing: true });
+        let split = super::run_with(&policy, &backlog, super::Plan { split_at: 500, skip_never_firing: true });
         assert_eq!(whole, split);
         // The comparison covers the check the split is for, and others.
         assert!(whole.iter().any(|f| f.rule == "duplicate-item"));
         assert!(whole.iter().any(|f| f.rule == "vague-title"));
+    }
+
+    /// Skipping the checks that no subject can fire finds what asking every subject finds, on a
+    /// backlog of user stories (the story rules run) and on one without (they are skipped).
+    #[test]
+    fn skipping_checks_that_cannot_fire_changes_no_finding() {
+        let (policy, _) = crate::policy::compile(&[]);
+        let stories = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/stories/backlog.yaml"));
+        let texts = [stories.expect("the story example reads"), crate::generate::yaml(1_500)];
+        let mut skipped = 0;
+        for (text, stories) in texts.into_iter().zip([true, false]) {
+            let file = crate::text::SourceFile::new("b.yaml", text);
+            let backlog =
+                Backlog::from_yaml(file.clone(), crate::yaml::parse(&file, Default::default()).unwrap()).unwrap();
+            let every =
+                super::run_with(&policy, &backlog, super::Plan { split_at: usize::MAX, skip_never_firing: false });
+            let skipping =
+                super::run_with(&policy, &backlog, super::Plan { split_at: usize::MAX, skip_never_firing: true });
+            assert_eq!(every, skipping);
+            assert_eq!(every.iter().any(|f| f.rule.starts_with("story-")), stories);
+            let cx = crate::policy::eval::Context::new(&backlog, &policy.settings);
+            skipped += policy
+                .rules
+                .iter()
+                .flat_map(|r| &r.checks)
+                .filter(|c| super::never_fires(&cx, c, &mut crate::policy::eval::Cache::new(c.cache_slots)))
+                .count();
+        }
+        assert!(skipped > 10, "the comparison covers skipped checks ({skipped})");
     }
 }

@@ -984,20 +984,37 @@ pub fn eval<'a>(cx: &Context<'a>, ir: &'a Ir, var: &V<'a>, cache: &mut Cache<'a>
             if let Some(v) = &cache.values[*slot] {
                 return v.clone();
             }
-            let v = if projects_a_list(inner) {
-                let (v, key) = cx.shared(inner, || eval(cx, inner, var, cache));
-                cache.shared[*slot] = Some(key);
-                v
-            } else {
-                eval(cx, inner, var, cache)
-            };
-            cache.values[*slot] = Some(v.clone());
-            v
+            fill_slot(cx, *slot, inner, var, cache)
         }
         Ir::Field(base, name) => {
             let base = eval(cx, base, var, cache);
             cx.field(&base, name)
         }
+        Ir::Not(e) => V::new(Val::Bool(!eval(cx, e, var, cache).truthy())),
+        Ir::Binary(op, l, r) => binary(cx, *op, l, r, var, cache),
+        Ir::Call(f, args) => call(cx, *f, args, var, cache),
+        _ => eval_rest(cx, ir, var, cache),
+    }
+}
+
+/// Computes a cache slot's value the first time the check reads it.
+#[inline(never)]
+fn fill_slot<'a>(cx: &Context<'a>, slot: usize, inner: &'a Ir, var: &V<'a>, cache: &mut Cache<'a>) -> V<'a> {
+    let v = if projects_a_list(inner) {
+        let (v, key) = cx.shared(inner, || eval(cx, inner, var, cache));
+        cache.shared[slot] = Some(key);
+        v
+    } else {
+        eval(cx, inner, var, cache)
+    };
+    cache.values[slot] = Some(v.clone());
+    v
+}
+
+/// The rarer expressions, out of [`eval`] so that its frame stays small.
+#[inline(never)]
+fn eval_rest<'a>(cx: &Context<'a>, ir: &'a Ir, var: &V<'a>, cache: &mut Cache<'a>) -> V<'a> {
+    match ir {
         Ir::Index(base, index) => {
             let b = eval(cx, base, var, cache);
             let i = eval(cx, index, var, cache);
@@ -1012,7 +1029,6 @@ pub fn eval<'a>(cx: &Context<'a>, ir: &'a Ir, var: &V<'a>, cache: &mut Cache<'a>
                 _ => V::null(),
             }
         }
-        Ir::Not(e) => V::new(Val::Bool(!eval(cx, e, var, cache).truthy())),
         Ir::Neg(e) => match eval(cx, e, var, cache).val {
             Val::Num(n) => V::new(Val::Num(-n)),
             _ => V::null(),
@@ -1031,8 +1047,7 @@ pub fn eval<'a>(cx: &Context<'a>, ir: &'a Ir, var: &V<'a>, cache: &mut Cache<'a>
         }
         Ir::List(items) => V::new(Val::List(items.iter().map(|i| eval(cx, i, var, cache)).collect())),
         Ir::Template(parts) => V::new(Val::Text(Cow::Owned(render(cx, parts, var, cache)))),
-        Ir::Binary(op, l, r) => binary(cx, *op, l, r, var, cache),
-        Ir::Call(f, args) => call(cx, *f, args, var, cache),
+        _ => unreachable!("evaluated by `eval`"),
     }
 }
 
@@ -1125,6 +1140,8 @@ fn position<'a>(cx: &Context<'a>, list: &'a Ir, needle: &V<'a>, var: &V<'a>, cac
     }
 }
 
+// Kept out of `eval`: inlined, their locals made every evaluation pay for a large stack frame.
+#[inline(never)]
 fn binary<'a>(cx: &Context<'a>, op: BinaryOp, l: &'a Ir, r: &'a Ir, var: &V<'a>, cache: &mut Cache<'a>) -> V<'a> {
     use BinaryOp::*;
     let b = |x: bool| V::new(Val::Bool(x));
@@ -1210,6 +1227,8 @@ fn nfc<'a>(v: &V<'a>) -> V<'a> {
     }
 }
 
+// Kept out of `eval`: inlined, their locals made every evaluation pay for a large stack frame.
+#[inline(never)]
 fn call<'a>(cx: &Context<'a>, f: Func, args: &'a [Ir], var: &V<'a>, cache: &mut Cache<'a>) -> V<'a> {
     let num = |n: usize| V::new(Val::Num(n as f64));
     let bool_ = |x: bool| V::new(Val::Bool(x));
