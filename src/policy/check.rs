@@ -899,7 +899,8 @@ struct Slots {
 fn hoist(ir: Ir, slots: &mut Slots) -> Ir {
     if !depends_on_var(&ir) {
         return match ir {
-            Ir::Const(_) => ir,
+            // A constant list is cached like any invariant: built once, and looked up by hash.
+            Ir::Const(ref c) if !matches!(c, Const::List(_)) => ir,
             other => {
                 let key = format!("{other:?}");
                 let slot = slots.seen.iter().position(|k| *k == key).unwrap_or_else(|| {

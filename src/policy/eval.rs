@@ -1153,9 +1153,9 @@ fn binary<'a>(cx: &Context<'a>, op: BinaryOp, l: &'a Ir, r: &'a Ir, var: &V<'a>,
             let (hay, slot) = list_arg(cx, r, var, cache);
             let found = match (&hay.val, &needle.val) {
                 (Val::Text(h), Val::Text(n)) => h.contains(n.as_ref()),
-                (Val::List(_), _) => match slot {
+                (Val::List(items), _) => match slot {
                     Some(slot) => indexed(cx, slot, None, &needle, cache).is_some(),
-                    None => position(cx, r, &needle, var, cache).is_some(),
+                    None => items.iter().any(|i| equal(i, &needle)),
                 },
                 _ => false,
             };
