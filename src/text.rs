@@ -142,11 +142,9 @@ impl LineIndex {
     fn starts(&self, text: &str) -> &[usize] {
         self.0.get_or_init(|| {
             let bytes = text.as_bytes();
-            let breaks = bytes
-                .iter()
-                .enumerate()
-                .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')));
-            std::iter::once(0).chain(breaks.map(|(i, _)| i + 1)).collect()
+            let breaks = memchr::memchr2_iter(b'\n', b'\r', bytes)
+                .filter(|&i| bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n'));
+            std::iter::once(0).chain(breaks.map(|i| i + 1)).collect()
         })
     }
     /// 0-based line of a byte offset.
