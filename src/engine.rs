@@ -78,18 +78,19 @@ fn run_with(policy: &CompiledPolicy, backlog: &Backlog, plan: Plan) -> Vec<Findi
     findings
 }
 
-/// Rules are independent: on a large backlog they run on every core.
+/// Rules are independent: on a large backlog they run on every core, each rule taken by the next
+/// free thread (their costs differ a hundredfold).
 fn run_parallel<'a>(cx: &Context<'a>, rules: &[&'a CompiledRule], plan: Plan) -> Vec<Finding> {
-    // Alternate rules (findings are sorted afterwards), so neighbouring expensive rules of one group
-    // do not all land on the same thread.
-    let alternated: Vec<&CompiledRule> =
-        rules.iter().step_by(2).chain(rules.iter().skip(1).step_by(2)).copied().collect();
-    let per_rule =
-        crate::parallel::map(&alternated, if cx.backlog.items.len() < 1_000 { usize::MAX } else { 2 }, |rule| {
-            let mut out = Vec::new();
-            run_rule(cx, rule, plan, &mut out);
-            out
-        });
+    let one = |rule: &&'a CompiledRule| {
+        let mut out = Vec::new();
+        run_rule(cx, rule, plan, &mut out);
+        out
+    };
+    let per_rule = if cx.backlog.items.len() < 1_000 {
+        rules.iter().map(one).collect()
+    } else {
+        crate::parallel::map_each(rules, one)
+    };
     per_rule.into_iter().flatten().collect()
 }
 

@@ -1,5 +1,6 @@
-//! The one way backlint uses several cores: map over a slice in contiguous chunks, one scoped thread
-//! per core, results in input order. A panic in a worker is re-raised, never turned into lost results.
+//! The one way backlint uses several cores: map over a slice, one scoped thread per core, results in
+//! input order; in contiguous chunks (many elements of like cost) or element by element (a few of
+//! very unequal cost). A panic in a worker is re-raised, never turned into lost results.
 
 /// How many threads `map` uses: one per core.
 pub fn workers() -> usize {
@@ -21,11 +22,42 @@ pub fn map<T: Sync, R: Send>(items: &[T], min_len: usize, f: impl Fn(&T) -> R + 
     })
 }
 
+/// `f` over every element, each taken by the next free thread: for a few elements of very unequal
+/// cost (the rules of a run), where contiguous chunks can leave a core idle while the other works
+/// through the dearest ones.
+pub fn map_each<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let workers = workers().min(items.len());
+    if workers <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let (f, next) = (&f, &next);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(move || {
+                    let mut done = Vec::new();
+                    loop {
+                        let at = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(at) else { return done };
+                        done.push((at, f(item)));
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    });
+    done.sort_unstable_by_key(|(at, _)| *at);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn keeps_the_input_order() {
         let items: Vec<usize> = (0..10_000).collect();
         assert_eq!(super::map(&items, 2, |i| i * 2), items.iter().map(|i| i * 2).collect::<Vec<_>>());
+        assert_eq!(super::map_each(&items, |i| i * 2), items.iter().map(|i| i * 2).collect::<Vec<_>>());
     }
 }
