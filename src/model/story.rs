@@ -211,16 +211,9 @@ fn is_stop_word(word: &str) -> bool {
     )
 }
 
-/// The words that carry meaning, lowercased, without punctuation or stop words; sorted and unique.
-pub fn tokens(text: &str) -> Vec<String> {
-    let mut words: Vec<String> = meaningful_words(text).split_terminator(' ').map(str::to_string).collect();
-    words.sort_unstable();
-    words.dedup();
-    words
-}
-
-/// The words of [`tokens`] as written (repeats kept), each followed by a space: one allocation for
-/// a whole text, where the near-duplicate index reads 100,000 titles.
+/// The words that carry meaning, lowercased, without punctuation or stop words, as written
+/// (repeats kept), each followed by a space: one allocation for a whole text, where the
+/// near-duplicate index reads 100,000 titles.
 pub fn meaningful_words(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 1);
     // `+` and `#` belong to words like C++ and C#, which are not the language C.
@@ -300,6 +293,14 @@ mod tests {
     }
 
     use super::*;
+
+    /// A title's words as the near-duplicate index compares them: sorted and unique.
+    fn tokens(text: &str) -> Vec<String> {
+        let mut words: Vec<String> = meaningful_words(text).split_terminator(' ').map(str::to_string).collect();
+        words.sort_unstable();
+        words.dedup();
+        words
+    }
 
     #[test]
     fn the_ascii_readings_find_what_the_unicode_ones_find() {

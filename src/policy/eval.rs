@@ -154,21 +154,21 @@ pub struct Context<'a> {
     previous_moves: OnceLock<Vec<Option<usize>>>,
     /// The Product Owner's names and aliases, lower case; None when no Product Owner is declared.
     product_owner_names: Option<Vec<String>>,
-    /// Similarity indexes by the expression of their list: `duplicate-item`'s two checks share one.
-    similarity: std::sync::Mutex<HashMap<String, Arc<SimilarityIndex>>>,
     /// The record lists (`items`, `near`, `goals`...), built on first use and shared by every check:
     /// building `items` anew for each of the 60 checks that range over it was a tenth of a run.
     lists: [OnceLock<Arc<[V<'a>]>>; LISTS],
     /// Projections of the record lists (`items.id`, `nfc(items.id)`) by their expression's debug
-    /// form, with the hash indexes built on them, shared by every check that reads them.
+    /// form, with the indexes built on them, shared by every check that reads them.
     projections: std::sync::Mutex<HashMap<Arc<str>, Projection<'a>>>,
 }
 
-#[derive(Clone)]
 struct Projection<'a> {
     value: V<'a>,
     /// By field (for `find`): each hash index built on the projection.
     indexes: Vec<(Option<String>, Arc<Index<'a>>)>,
+    /// Its near-duplicate index (`similar_before(items.title, …)`): `duplicate-item`'s two checks
+    /// share one.
+    similarity: Option<Arc<SimilarityIndex>>,
 }
 
 /// Whether an expression projects a record list (`items.id`, `nfc(goals.id)`): worth sharing
@@ -185,52 +185,43 @@ fn projects_a_list(ir: &Ir) -> bool {
 const LISTS: usize = 7;
 
 impl<'a> Context<'a> {
-    /// The similarity index of a loop-invariant list, built once per backlog for every check that
-    /// names the same list. Built outside the lock: a race costs a second build, never a wait.
-    fn similarity_index(&self, list: &Ir, items: &[V]) -> Arc<SimilarityIndex> {
-        use std::sync::PoisonError;
-        let key = format!("{list:?}");
-        if let Some(index) = self.similarity.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
-            return index.clone();
-        }
-        let index = Arc::new(SimilarityIndex::new(items));
-        self.similarity.lock().unwrap_or_else(PoisonError::into_inner).entry(key).or_insert(index).clone()
-    }
-
     /// The value of a projection (see [`projects_a_list`]) from the run's shared values, computed by
     /// `compute` the first time any check asks; with its name, for the indexes built on it.
     fn shared(&self, ir: &Ir, compute: impl FnOnce() -> V<'a>) -> (V<'a>, Arc<str>) {
-        use std::sync::PoisonError;
         let key: Arc<str> = format!("{ir:?}").into();
-        if let Some(known) = self.projections.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
+        if let Some(known) = self.projections().get(&key) {
             return (known.value.clone(), key);
         }
         // Computed outside the lock: a race costs a second computation, never a wait.
         let value = compute();
-        let mut all = self.projections.lock().unwrap_or_else(PoisonError::into_inner);
-        let known = all.entry(key.clone()).or_insert(Projection { value, indexes: Vec::new() });
+        let mut all = self.projections();
+        let known = all.entry(key.clone()).or_insert(Projection { value, indexes: Vec::new(), similarity: None });
         (known.value.clone(), key)
     }
 
-    /// The hash index by `field` of the shared projection `key`, built by `build` on first use.
-    fn shared_index(&self, key: &str, field: Option<&str>, build: impl FnOnce() -> Index<'a>) -> Arc<Index<'a>> {
-        use std::sync::PoisonError;
-        let find = |p: &Projection<'a>| p.indexes.iter().find(|(f, _)| f.as_deref() == field).map(|(_, i)| i.clone());
-        if let Some(index) = self.projections.lock().unwrap_or_else(PoisonError::into_inner).get(key).and_then(find) {
-            return index;
+    /// An index of the shared projection `key`: `stored` finds it, else `build` makes it (outside the
+    /// lock, as [`Context::shared`]) and `store` keeps it for the other checks.
+    fn shared_index<T>(
+        &self,
+        key: &str,
+        stored: impl Fn(&Projection<'a>) -> Option<Arc<T>>,
+        store: impl FnOnce(&mut Projection<'a>, Arc<T>),
+        build: impl FnOnce() -> T,
+    ) -> Arc<T> {
+        if let Some(known) = self.projections().get(key).and_then(&stored) {
+            return known;
         }
-        let index = Arc::new(build());
-        let mut all = self.projections.lock().unwrap_or_else(PoisonError::into_inner);
-        match all.get_mut(key) {
-            Some(p) => match find(p) {
-                Some(known) => known,
-                None => {
-                    p.indexes.push((field.map(str::to_string), index.clone()));
-                    index
-                }
-            },
-            None => index,
-        }
+        let built = Arc::new(build());
+        let mut all = self.projections();
+        let Some(projection) = all.get_mut(key) else { return built };
+        stored(projection).unwrap_or_else(|| {
+            store(projection, built.clone());
+            built
+        })
+    }
+
+    fn projections(&self) -> std::sync::MutexGuard<'_, HashMap<Arc<str>, Projection<'a>>> {
+        self.projections.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn new(backlog: &'a Backlog, settings: &'a Settings) -> Self {
@@ -297,7 +288,6 @@ impl<'a> Context<'a> {
             suppression_used,
             previous_moves: OnceLock::new(),
             product_owner_names,
-            similarity: Default::default(),
             lists: Default::default(),
             projections: Default::default(),
         }
@@ -635,7 +625,7 @@ fn key<'a>(v: &V<'a>) -> Option<Key<'a>> {
 }
 
 /// Values of one check's loop-invariant subexpressions, with hash indexes built on first lookup.
-/// A clone shares the lists and similarity indexes (reference-counted) and copies the hash indexes.
+/// A clone shares the lists and every index built on them (reference-counted).
 #[derive(Clone)]
 pub struct Cache<'a> {
     values: Vec<Option<V<'a>>>,
@@ -1101,7 +1091,12 @@ fn indexed<'a>(
             index
         };
         let index = match &cache.shared[slot] {
-            Some(key) => cx.shared_index(key, field, build),
+            Some(key) => cx.shared_index(
+                key,
+                |p| p.indexes.iter().find(|(f, _)| f.as_deref() == field).map(|(_, i)| i.clone()),
+                |p, index| p.indexes.push((field.map(str::to_string), index)),
+                build,
+            ),
             None => Arc::new(build()),
         };
         cache.indexes[slot].push((field.map(str::to_string), index));
@@ -1115,7 +1110,7 @@ fn indexed<'a>(
 }
 
 /// A hash index of a cached list: texts apart, so that a lookup borrows the needle.
-#[derive(Clone, Default)]
+#[derive(Default)]
 struct Index<'a> {
     texts: HashMap<Cow<'a, str>, usize>,
     others: HashMap<Key<'a>, usize>,
@@ -1301,11 +1296,13 @@ fn call<'a>(cx: &Context<'a>, f: Func, args: &'a [Ir], var: &V<'a>, cache: &mut 
                 Some(slot) => match cache.similarity.get(&slot) {
                     Some(index) => index.clone(),
                     None => {
-                        let list = match &args[0] {
-                            Ir::Cached(_, list) => &**list,
-                            other => other,
+                        let build = || SimilarityIndex::new(items);
+                        let index = match &cache.shared[slot] {
+                            Some(key) => {
+                                cx.shared_index(key, |p| p.similarity.clone(), |p, i| p.similarity = Some(i), build)
+                            }
+                            None => Arc::new(build()),
                         };
-                        let index = cx.similarity_index(list, items);
                         cache.similarity.insert(slot, index.clone());
                         index
                     }
