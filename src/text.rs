@@ -267,6 +267,42 @@ impl CharIndex {
     }
 }
 
+/// The number of words, as `split_whitespace` counts them. An ASCII text (most descriptions) is
+/// counted eight bytes at a time: `split_whitespace`'s Unicode decoding was a twentieth of a check
+/// over a backlog with descriptions.
+pub fn word_count(text: &str) -> usize {
+    if !text.is_ascii() {
+        return text.split_whitespace().count();
+    }
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    // Per byte, 1 where the byte is whitespace as `char::is_whitespace` says of ASCII: tab, line
+    // feed, vertical tab, form feed, carriage return (9 to 13) and space. Bytes are below 0x80, so
+    // adding to one never carries into the next.
+    let spaces = |w: u64| {
+        let is_space = !((w ^ (ONES * 0x20)) + (ONES * 0x7f)) & HIGH;
+        let from_9 = (w + ONES * (0x80 - 9)) & HIGH;
+        let from_14 = (w + ONES * (0x80 - 14)) & HIGH;
+        (is_space | (from_9 & !from_14)) >> 7
+    };
+    let mut count = 0;
+    // Whether the byte before the current eight is whitespace (the text's start counts as such).
+    let mut before = 1;
+    let mut chunks = text.as_bytes().chunks_exact(8);
+    for chunk in &mut chunks {
+        let space = spaces(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
+        // A word starts at a byte that is no whitespace right after one that is.
+        count += (!space & ((space << 8) | before) & ONES).count_ones() as usize;
+        before = space >> 56;
+    }
+    for &b in chunks.remainder() {
+        let space = u64::from(b == b' ' || (9..=13).contains(&b));
+        count += usize::from(space == 0 && before == 1);
+        before = space;
+    }
+    count
+}
+
 /// `1 warning`, `2 warnings`: a count with its noun, for summaries people read.
 pub fn counted(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
@@ -358,6 +394,22 @@ pub fn wrap(text: &str, width: usize, indent: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// The byte count of ASCII texts agrees with `split_whitespace` on every kind of whitespace.
+    #[test]
+    fn word_count_agrees_with_split_whitespace() {
+        let pieces =
+            ["a", "word", " ", "  ", "\t", "\n", "\x0b", "\x0c", "\r", "\x1c", "\u{a0}", "é", "\u{2003}", "x,y"];
+        let mut rng = 12345u64;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            for k in 0..(rng >> 59) {
+                text.push_str(pieces[((rng >> (2 * k)) % pieces.len() as u64) as usize]);
+            }
+            assert_eq!(super::word_count(&text), text.split_whitespace().count(), "{text:?}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -981,7 +981,7 @@ fn expr(c: &mut Checker, scope: &Scope, e: &Expr) -> (Ir, Ty) {
         ExprKind::Field(base, field) => {
             let (ir, ty) = expr(c, scope, base);
             let ty = field_access(c, &ty, field);
-            (Ir::Field(Box::new(ir), field.text.clone()), ty)
+            (Ir::Field(Box::new(ir), FieldName::new(field.text.clone())), ty)
         }
         ExprKind::Index(base, index) => {
             let (b, bty) = expr(c, scope, base);

@@ -220,7 +220,7 @@ impl Writer<'_> {
             Ir::Field(e, name) => {
                 self.out.push(3);
                 self.ir(e);
-                self.text(name);
+                self.text(name.as_str());
             }
             Ir::Index(a, b) => {
                 self.out.push(4);
@@ -386,7 +386,7 @@ impl Reader<'_> {
             0 => Ir::Const(self.constant()?),
             1 => Ir::Var,
             2 => Ir::Global(GLOBALS.get(self.len()?)?.1),
-            3 => Ir::Field(self.boxed()?, self.text()?),
+            3 => Ir::Field(self.boxed()?, FieldName::new(self.text()?)),
             4 => Ir::Index(self.boxed()?, self.boxed()?),
             5 => {
                 let f = FUNCTIONS.get(self.len()?)?.1;

@@ -123,6 +123,44 @@ fn once_per_process<T: Clone>(cache: &Mutex<HashMap<String, T>>, source: &str, b
     })
 }
 
+/// A field name of a policy, with its number among the field names this process has seen: an
+/// evaluation finds an item's field by that number (see `Context::field_named`) instead of
+/// searching the item's mapping by name.
+#[derive(Clone)]
+pub struct FieldName {
+    text: String,
+    id: u32,
+}
+
+/// The debug form of the name alone, as a `String`'s: debug forms of expressions are keys of
+/// shared values (see `Context::shared`).
+impl std::fmt::Debug for FieldName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.text.fmt(f)
+    }
+}
+
+static FIELD_NAMES: LazyLock<Mutex<HashMap<String, u32>>> = LazyLock::new(Mutex::default);
+
+impl FieldName {
+    pub fn new(text: String) -> FieldName {
+        let mut names = FIELD_NAMES.lock().unwrap_or_else(PoisonError::into_inner);
+        let next = names.len() as u32;
+        let id = *names.entry(text.clone()).or_insert(next);
+        FieldName { text, id }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+    pub fn id(&self) -> usize {
+        self.id as usize
+    }
+    /// Every field name seen so far, with its number.
+    pub fn known() -> HashMap<String, u32> {
+        FIELD_NAMES.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Global {
     Backlog,
@@ -183,7 +221,7 @@ pub enum Ir {
     /// The check's loop variable.
     Var,
     Global(Global),
-    Field(Box<Ir>, String),
+    Field(Box<Ir>, FieldName),
     Index(Box<Ir>, Box<Ir>),
     Call(Func, Vec<Ir>),
     Matches(Box<Ir>, Pattern),

@@ -130,7 +130,7 @@ pub fn compute(policy: &CompiledPolicy, backlog: &Backlog, findings: &[Finding])
             Some(Value::Str(s)) if !s.trim().is_empty() => 1,
             _ => 0,
         };
-        let description_words = text("description").map_or(0, |d| d.split_whitespace().count());
+        let description_words = text("description").map_or(0, |d| crate::text::word_count(&d));
         let estimate = match item.get("estimate").map(|n| &n.value) {
             Some(Value::Num(n)) => Some(*n),
             _ => None,
