@@ -160,15 +160,27 @@ pub struct Context<'a> {
     /// Projections of the record lists (`items.id`, `nfc(items.id)`) by their expression's debug
     /// form, with the indexes built on them, shared by every check that reads them.
     projections: std::sync::Mutex<HashMap<Arc<str>, Projection<'a>>>,
-    /// Where each item's fields sit in its mapping: `item_slots[i * slot_width + id]` is the index
-    /// of the entry named by field name `id` (see [`FieldName`]), [`ABSENT`] or [`SEARCH`]. Reading
-    /// a field is one lookup instead of a search by name through the item's entries, which each of
-    /// the 60 checks over items repeated: a sixth of a large run's cycles, most of them waiting on
-    /// memory.
-    item_slots: Box<[u8]>,
-    slot_width: usize,
-    /// By field name number: which computed item field it names, if it names one.
-    computed: Box<[Option<Computed>]>,
+    /// Where each item's fields sit in its mapping.
+    item_fields: ItemFields,
+}
+
+/// Where each item's fields sit in its mapping, by field name number (see [`FieldName`]). Reading a
+/// field is one lookup instead of a search by name through the item's entries, which each of the
+/// 60 checks over items repeated: a sixth of a large run's cycles, most of them waiting on memory.
+struct ItemFields {
+    /// By field name number (the names known when the run began).
+    by_name: Box<[Column]>,
+    /// By column, by item: the index of the entry in the item's mapping, [`ABSENT`] or [`SEARCH`].
+    /// One column for each name that some item has: a byte an item.
+    columns: Vec<Box<[u8]>>,
+}
+
+#[derive(Clone, Copy)]
+enum Column {
+    /// No item has a field of this name.
+    None,
+    Stored(usize),
+    Computed(Computed),
 }
 
 /// The item has no such field.
@@ -309,14 +321,7 @@ impl<'a> Context<'a> {
             names
         });
         let suppression_used = vec![false; backlog.suppressions.len()];
-        let names = FieldName::known();
-        let mut computed = vec![None; names.len()];
-        for (name, field) in COMPUTED_ITEM_FIELDS {
-            if let Some(&id) = names.get(name) {
-                computed[id as usize] = Some(field);
-            }
-        }
-        let (item_slots, slot_width) = item_slots(backlog, &names);
+        let item_fields = ItemFields::new(backlog);
         Context {
             backlog,
             horizons,
@@ -330,26 +335,25 @@ impl<'a> Context<'a> {
             product_owner_names,
             lists: Default::default(),
             projections: Default::default(),
-            item_slots,
-            slot_width,
-            computed: computed.into(),
+            item_fields,
         }
     }
 
     /// `base.name`: as [`Context::field`], an item's field found by the name's number.
     pub fn field_named(&self, base: &V<'a>, name: &FieldName) -> V<'a> {
         if let Val::Rec(Rec::Item(i)) = base.val
-            && name.id() < self.slot_width
+            && let Some(column) = self.item_fields.by_name.get(name.id())
         {
-            if let Some(field) = self.computed[name.id()] {
-                return self.computed_item_field(i, field);
-            }
             let r = &self.backlog.items[i];
-            let node = match (self.item_slots[i * self.slot_width + name.id()], &r.node.value) {
-                (ABSENT, _) => return V::null(),
-                (SEARCH, _) => None,
-                (k, Value::Map(entries)) => entries.get(usize::from(k)).map(|e| &e.value),
-                _ => None,
+            let node = match (*column, &r.node.value) {
+                (Column::Computed(field), _) => return self.computed_item_field(i, field),
+                (Column::None, _) => return V::null(),
+                (Column::Stored(c), Value::Map(entries)) => match self.item_fields.columns[c][i] {
+                    ABSENT => return V::null(),
+                    SEARCH => None,
+                    k => entries.get(usize::from(k)).map(|e| &e.value),
+                },
+                (Column::Stored(_), _) => None,
             };
             if let Some(node) = node {
                 return self.read_field(ITEM_FIELDS, r.file, node, name.as_str());
@@ -663,27 +667,41 @@ impl<'a> Context<'a> {
     }
 }
 
-/// The table of [`Context::item_slots`], with its width: the number of field names known.
-fn item_slots(backlog: &Backlog, names: &std::collections::HashMap<String, u32>) -> (Box<[u8]>, usize) {
-    let by_name: HashMap<&str, usize> = names
-        .iter()
-        .filter(|(name, _)| COMPUTED_ITEM_FIELDS.iter().all(|(computed, _)| computed != name))
-        .map(|(name, id)| (name.as_str(), *id as usize))
-        .collect();
-    // Computed fields stay ABSENT; `field_named` leaves them to `field`.
-    let width = names.len();
-    let mut slots = vec![ABSENT; backlog.items.len() * width];
-    for (item, row) in backlog.items.iter().zip(slots.chunks_mut(width.max(1))) {
-        let Value::Map(entries) = &item.node.value else { continue };
-        for (k, entry) in entries.iter().enumerate() {
-            if let Some(&id) = by_name.get(entry.key.as_str())
-                && row[id] == ABSENT
-            {
-                row[id] = u8::try_from(k).ok().filter(|&k| k < SEARCH).unwrap_or(SEARCH);
+impl ItemFields {
+    fn new(backlog: &Backlog) -> ItemFields {
+        let names = FieldName::known();
+        let mut by_name = vec![Column::None; names.len()];
+        for (name, field) in COMPUTED_ITEM_FIELDS {
+            if let Some(&id) = names.get(name) {
+                by_name[id as usize] = Column::Computed(field);
             }
         }
+        let stored: HashMap<&str, usize> = names
+            .iter()
+            .filter(|(_, id)| matches!(by_name[**id as usize], Column::None))
+            .map(|(name, id)| (name.as_str(), *id as usize))
+            .collect();
+        let mut columns: Vec<Box<[u8]>> = Vec::new();
+        for (i, item) in backlog.items.iter().enumerate() {
+            let Value::Map(entries) = &item.node.value else { continue };
+            for (k, entry) in entries.iter().enumerate() {
+                let Some(&id) = stored.get(entry.key.as_str()) else { continue };
+                let c = match by_name[id] {
+                    Column::Stored(c) => c,
+                    _ => {
+                        columns.push(vec![ABSENT; backlog.items.len()].into());
+                        by_name[id] = Column::Stored(columns.len() - 1);
+                        columns.len() - 1
+                    }
+                };
+                // The first of two equal keys, as `Node::get` finds.
+                if columns[c][i] == ABSENT {
+                    columns[c][i] = u8::try_from(k).ok().filter(|&k| k < SEARCH).unwrap_or(SEARCH);
+                }
+            }
+        }
+        ItemFields { by_name: by_name.into(), columns }
     }
-    (slots.into(), width)
 }
 
 /// Reads a node as a value. Text-typed fields read numbers as written (`id: 101` is "101").
@@ -1651,14 +1669,27 @@ mod tests {
             crate::model::Backlog::from_yaml(file.clone(), crate::yaml::parse(&file, Default::default()).unwrap())
                 .unwrap();
         let names = [
-            "id", "title", "estimate", "labels", "rank", "extra", "depends_on", "f3", "f299", "missing", "position", "horizon",
-            "state", "kept", "story",
+            "id",
+            "title",
+            "estimate",
+            "labels",
+            "rank",
+            "extra",
+            "depends_on",
+            "f3",
+            "f299",
+            "missing",
+            "position",
+            "horizon",
+            "state",
+            "kept",
+            "story",
         ];
         let named: Vec<FieldName> = names.iter().map(|n| FieldName::new(n.to_string())).collect();
         let settings = crate::policy::ir::Settings::default();
         let cx = Context::new(&backlog, &settings);
         let late = FieldName::new("named after the run began".to_string());
-        assert!(late.id() >= cx.slot_width);
+        assert!(late.id() >= cx.item_fields.by_name.len());
         for i in 0..backlog.items.len() {
             let item = V::new(Val::Rec(Rec::Item(i)));
             for name in named.iter().chain([&late]) {
