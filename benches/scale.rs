@@ -1,10 +1,15 @@
 //! `cargo bench --bench scale`: start-up, every built-in rule at 1k, 10k, 100k and 1M generated
-//! items beside the parse-only floor, the four-check comparison policy, JSON output size, and the
+//! items beside the parse-only floors, the four-check comparison policy, JSON output size, and the
 //! Backlog.md source at 10k files. Prints tables (median of runs); speed is measured here, never
-//! in tests. `BACKLINT_BENCH_MAX=100000` stops before the 1M run (which needs about 3 GB).
+//! in tests. `BACKLINT_BENCH_MAX=100000` stops before the 1M runs (which need about 3 GB).
 //!
-//! The floor is the YAML parser alone: saphyr-parser's events for the whole file on one thread, no
-//! tree, no model, no rules (what any YAML tool pays before it can look at a backlog).
+//! Two workloads: items with a description (about 450 bytes an item, `generate::described_yaml`,
+//! the shape of the performance issue's figures) and one-line items (about 90 bytes,
+//! `generate::yaml`), where the rules weigh most against the parse.
+//!
+//! Two floors, each the YAML parser alone on one thread, with no model and no rules: yaml-rust2's
+//! document tree (the floor the performance issue measured against), and saphyr-parser's events,
+//! which build nothing (the least any YAML tool pays before it can look at a backlog).
 
 use backlint::model::Backlog;
 use backlint::text::SourceFile;
@@ -28,11 +33,19 @@ fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
     )
 }
 
+/// A generated backlog of `n` items.
+type Generator = fn(usize) -> String;
+
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-/// The parse-only floor: every event of the file, one thread.
+/// yaml-rust2's document tree of the file, one thread.
+fn tree_floor(text: &str) -> usize {
+    yaml_rust2::YamlLoader::load_from_str(text).expect("generated YAML parses").len()
+}
+
+/// Every saphyr-parser event of the file, one thread, building nothing.
 fn floor(text: &str) -> usize {
     let mut events = 0;
     for event in saphyr_parser::Parser::new_from_str(text) {
@@ -88,11 +101,6 @@ fn main() {
     println!("| the built-in rules from their precompiled image, in process | {} |", ms(compile));
     println!("| the built-in rules compiled from their text (what the image saves), in process | {} |", ms(from_text));
 
-    println!("\n## Every built-in rule, beside the parse-only floor\n");
-    println!(
-        "| items | YAML | floor (saphyr events) | backlint parse (tree) | model | rules | whole process, all rules (wall, CPU, peak) | whole / floor | four checks (wall, peak) | JSON output |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
     // The four checks of the Spectral comparison (scripts/compare-spectral.sh), every built-in rule off.
     let mut four_policy: String =
         backlint::policy::compile(&[]).0.rules.iter().map(|r| format!("disable {}\n", r.name)).collect();
@@ -101,45 +109,60 @@ fn main() {
     let four_path = dir.path().join("four.policy");
     std::fs::write(&four_path, four_policy).unwrap();
     let four = four_path.to_str().unwrap();
-    for n in [1_000, 10_000, 100_000, 1_000_000].into_iter().filter(|n| *n <= max) {
-        let text = backlint::generate::yaml(n);
-        let runs = match n {
-            1_000_000 => 1,
-            100_000 => 3,
-            _ => 7,
-        };
-        let path = dir.path().join(format!("g{n}.backlog.yaml"));
-        std::fs::write(&path, &text).unwrap();
-        // The floor reads the file too, as the process does.
-        let floor_time = time(runs, || floor(&std::fs::read_to_string(&path).unwrap()));
-        let file = SourceFile::new("g.yaml", text.as_str());
-        let parse = time(runs, || backlint::yaml::parse(&file, Default::default()).unwrap());
-        let model = time(runs, || {
-            Backlog::from_yaml(file.clone(), backlint::yaml::parse(&file, Default::default()).unwrap()).unwrap()
-        });
-        let (policy, _) = backlint::policy::compile(&[]);
-        let backlog =
-            Backlog::from_yaml(file.clone(), backlint::yaml::parse(&file, Default::default()).unwrap()).unwrap();
-        let rules = time(runs, || backlint::engine::run(&policy, &backlog));
-        drop(backlog);
-        let p = path.to_str().unwrap();
-        let (wall, cpu, kb) = process(runs, &["check", p, "--format", "short"]);
-        let (four_wall, _, four_kb) =
-            process(runs, &["check", p, "--format", "short", "--policy", four, "--fail-on", "error"]);
-        let json =
-            Command::new(env!("CARGO_BIN_EXE_backlint")).args(["check", p, "--format", "json"]).output().unwrap();
+    let shapes: [(&str, Generator); 2] = [
+        ("items with a description (about 450 bytes an item)", backlint::generate::described_yaml),
+        ("one-line items (about 90 bytes an item)", backlint::generate::yaml),
+    ];
+    for (shape, generate) in shapes {
+        println!("\n## Every built-in rule, beside the parse-only floors: {shape}\n");
         println!(
-            "| {n} | {:.1} MB | {} | {} | {} | {} | {wall:.2} s, {cpu:.2} s, {} MB | {:.2}x | {four_wall:.2} s, {} MB | {:.1} MB |",
-            text.len() as f64 / 1e6,
-            ms(floor_time),
-            ms(parse),
-            ms(model),
-            ms(rules),
-            kb / 1024,
-            wall / floor_time.as_secs_f64().max(1e-9),
-            four_kb / 1024,
-            json.stdout.len() as f64 / 1e6,
+            "| items | YAML | floor: yaml-rust2 tree | floor: saphyr events | backlint parse (tree, every core) | model | rules (every core) | whole process, all rules (wall, CPU, peak) | whole / tree floor | whole / events floor | four checks (wall, peak) | JSON output |"
         );
+        println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        for n in [1_000, 10_000, 100_000, 1_000_000].into_iter().filter(|n| *n <= max) {
+            let text = generate(n);
+            let runs = match n {
+                1_000_000 => 1,
+                100_000 => 3,
+                _ => 7,
+            };
+            let path = dir.path().join(format!("g{n}.backlog.yaml"));
+            std::fs::write(&path, &text).unwrap();
+            // The floors read the file too, as the process does.
+            let tree_time = time(runs, || tree_floor(&std::fs::read_to_string(&path).unwrap()));
+            let floor_time = time(runs, || floor(&std::fs::read_to_string(&path).unwrap()));
+            let file = SourceFile::new("g.yaml", text.as_str());
+            let parse = time(runs, || backlint::yaml::parse(&file, Default::default()).unwrap());
+            // The model is timed with its parse, and shown without it.
+            let model = time(runs, || {
+                Backlog::from_yaml(file.clone(), backlint::yaml::parse(&file, Default::default()).unwrap()).unwrap()
+            });
+            let (policy, _) = backlint::policy::compile(&[]);
+            let backlog =
+                Backlog::from_yaml(file.clone(), backlint::yaml::parse(&file, Default::default()).unwrap()).unwrap();
+            let rules = time(runs, || backlint::engine::run(&policy, &backlog));
+            drop(backlog);
+            let p = path.to_str().unwrap();
+            let (wall, cpu, kb) = process(runs, &["check", p, "--format", "short"]);
+            let (four_wall, _, four_kb) =
+                process(runs, &["check", p, "--format", "short", "--policy", four, "--fail-on", "error"]);
+            let json =
+                Command::new(env!("CARGO_BIN_EXE_backlint")).args(["check", p, "--format", "json"]).output().unwrap();
+            println!(
+                "| {n} | {:.1} MB | {} | {} | {} | {} | {} | {wall:.2} s, {cpu:.2} s, {} MB | {:.2}x | {:.2}x | {four_wall:.2} s, {} MB | {:.1} MB |",
+                text.len() as f64 / 1e6,
+                ms(tree_time),
+                ms(floor_time),
+                ms(parse),
+                ms(model.saturating_sub(parse)),
+                ms(rules),
+                kb / 1024,
+                wall / tree_time.as_secs_f64().max(1e-9),
+                wall / floor_time.as_secs_f64().max(1e-9),
+                four_kb / 1024,
+                json.stdout.len() as f64 / 1e6,
+            );
+        }
     }
 
     let folder = dir.path().join("folder");
