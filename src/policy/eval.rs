@@ -1098,6 +1098,8 @@ pub fn eval<'a>(cx: &Context<'a>, ir: &'a Ir, var: &V<'a>, cache: &mut Cache<'a>
             }
             fill_slot(cx, *slot, inner, var, cache)
         }
+        // `item.title`, the commonest expression: the subject is read, not copied.
+        Ir::Field(base, name) if matches!(**base, Ir::Var) => cx.field_named(var, name),
         Ir::Field(base, name) => {
             let base = eval(cx, base, var, cache);
             cx.field_named(&base, name)
@@ -1281,6 +1283,10 @@ fn binary<'a>(cx: &Context<'a>, op: BinaryOp, l: &'a Ir, r: &'a Ir, var: &V<'a>,
         _ => {}
     }
     let lv = eval(cx, l, var, cache);
+    // `item.horizon != "done"`: compared with the policy's text as it is, without making a value.
+    if let (Eq | Ne, Ir::Const(Const::Text(t))) = (op, r) {
+        return b(matches!(&lv.val, Val::Text(x) if x == t) == (op == Eq));
+    }
     let rv = eval(cx, r, var, cache);
     match op {
         Eq => b(equal(&lv, &rv)),
