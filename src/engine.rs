@@ -3,7 +3,7 @@
 use crate::diag::{Level, Problem};
 use crate::model::Backlog;
 use crate::policy::ast::{BinaryOp, Mode};
-use crate::policy::eval::{Cache, Context, Loc, Rec, V, Val, eval, render_message};
+use crate::policy::eval::{Cache, Context, Loc, Rec, V, Val, eval, holds, render_message};
 use crate::policy::ir::{CompiledCheck, CompiledPolicy, CompiledRule, Global, Ir, IrRange};
 use crate::text::Span;
 use std::sync::Arc;
@@ -149,12 +149,13 @@ fn run_rule<'a>(cx: &Context<'a>, rule: &'a CompiledRule, plan: Plan, out: &mut 
 /// same for every subject: `where story_backlog and …` with `story_backlog` false is false for all
 /// 100,000 items, and so are `forbid a and …` with `a` false and `require a or …` with `a` true.
 fn never_fires<'a>(cx: &Context<'a>, check: &'a CompiledCheck, cache: &mut Cache<'a>) -> bool {
-    let mut holds = |part: &'a Ir| eval(cx, part, &V::null(), cache).truthy();
-    let filtered_out = check.filter.as_ref().is_some_and(|f| invariant_parts(f, BinaryOp::And).any(|p| !holds(p)));
+    let mut invariant_holds = |part: &'a Ir| holds(cx, part, &V::null(), cache);
+    let filtered_out =
+        check.filter.as_ref().is_some_and(|f| invariant_parts(f, BinaryOp::And).any(|p| !invariant_holds(p)));
     filtered_out
         || match check.mode {
-            Mode::Forbid => invariant_parts(&check.condition, BinaryOp::And).any(|p| !holds(p)),
-            Mode::Require => invariant_parts(&check.condition, BinaryOp::Or).any(holds),
+            Mode::Forbid => invariant_parts(&check.condition, BinaryOp::And).any(|p| !invariant_holds(p)),
+            Mode::Require => invariant_parts(&check.condition, BinaryOp::Or).any(invariant_holds),
         }
 }
 
@@ -177,14 +178,14 @@ fn run_check<'a>(
     out: &mut Vec<Finding>,
 ) {
     if let Some(filter) = &check.filter
-        && !eval(cx, filter, subject, cache).truthy()
+        && !holds(cx, filter, subject, cache)
     {
         return;
     }
-    let holds = eval(cx, &check.condition, subject, cache).truthy();
+    let condition_holds = holds(cx, &check.condition, subject, cache);
     let fires = match check.mode {
-        Mode::Require => !holds,
-        Mode::Forbid => holds,
+        Mode::Require => !condition_holds,
+        Mode::Forbid => condition_holds,
     };
     if !fires {
         return;

@@ -1104,10 +1104,26 @@ pub fn eval<'a>(cx: &Context<'a>, ir: &'a Ir, var: &V<'a>, cache: &mut Cache<'a>
             let base = eval(cx, base, var, cache);
             cx.field_named(&base, name)
         }
-        Ir::Not(e) => V::new(Val::Bool(!eval(cx, e, var, cache).truthy())),
+        Ir::Not(e) => V::new(Val::Bool(!holds(cx, e, var, cache))),
         Ir::Binary(op, l, r) => binary(cx, *op, l, r, var, cache),
         Ir::Call(f, args) => call(cx, *f, args, var, cache),
         _ => eval_rest(cx, ir, var, cache),
+    }
+}
+
+/// Whether `ir` holds: `eval(…).truthy()`, without making a value for `and`, `or`, `not` and the
+/// comparison of a value with a text, the commonest nodes of filters and conditions.
+pub fn holds<'a>(cx: &Context<'a>, ir: &'a Ir, var: &V<'a>, cache: &mut Cache<'a>) -> bool {
+    match ir {
+        Ir::Binary(BinaryOp::And, l, r) => holds(cx, l, var, cache) && holds(cx, r, var, cache),
+        Ir::Binary(BinaryOp::Or, l, r) => holds(cx, l, var, cache) || holds(cx, r, var, cache),
+        Ir::Not(e) => !holds(cx, e, var, cache),
+        Ir::Binary(op @ (BinaryOp::Eq | BinaryOp::Ne), l, r) if matches!(**r, Ir::Const(Const::Text(_))) => {
+            let Ir::Const(Const::Text(t)) = &**r else { unreachable!("matched above") };
+            let lv = eval(cx, l, var, cache);
+            matches!(&lv.val, Val::Text(x) if x == t) == (*op == BinaryOp::Eq)
+        }
+        _ => eval(cx, ir, var, cache).truthy(),
     }
 }
 
@@ -1265,8 +1281,8 @@ fn binary<'a>(cx: &Context<'a>, op: BinaryOp, l: &'a Ir, r: &'a Ir, var: &V<'a>,
     use BinaryOp::*;
     let b = |x: bool| V::new(Val::Bool(x));
     match op {
-        And => return b(eval(cx, l, var, cache).truthy() && eval(cx, r, var, cache).truthy()),
-        Or => return b(eval(cx, l, var, cache).truthy() || eval(cx, r, var, cache).truthy()),
+        And => return b(holds(cx, l, var, cache) && holds(cx, r, var, cache)),
+        Or => return b(holds(cx, l, var, cache) || holds(cx, r, var, cache)),
         In | NotIn => {
             let needle = eval(cx, l, var, cache);
             let (hay, slot) = list_arg(cx, r, var, cache);
