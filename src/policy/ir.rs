@@ -145,8 +145,14 @@ static FIELD_NAMES: LazyLock<Mutex<HashMap<String, u32>>> = LazyLock::new(Mutex:
 impl FieldName {
     pub fn new(text: String) -> FieldName {
         let mut names = FIELD_NAMES.lock().unwrap_or_else(PoisonError::into_inner);
-        let next = names.len() as u32;
-        let id = *names.entry(text.clone()).or_insert(next);
+        let id = match names.get(&text) {
+            Some(&id) => id,
+            None => {
+                let id = names.len() as u32;
+                names.insert(text.clone(), id);
+                id
+            }
+        };
         FieldName { text, id }
     }
     pub fn as_str(&self) -> &str {
