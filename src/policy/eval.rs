@@ -341,6 +341,10 @@ impl<'a> Context<'a> {
 
     /// `base.name`: as [`Context::field`], an item's field found by the name's number.
     pub fn field_named(&self, base: &V<'a>, name: &FieldName) -> V<'a> {
+        // A field of a list projects over its elements (`items.title`), each found by number too.
+        if let Val::List(elements) = &base.val {
+            return V::new(Val::List(elements.iter().map(|v| self.field_named(v, name)).collect()));
+        }
         if let Val::Rec(Rec::Item(i)) = base.val
             && let Some(column) = self.item_fields.by_name.get(name.id())
         {
@@ -1718,6 +1722,11 @@ mod tests {
                 let by_number = format!("{:?}", cx.field_named(&item, name));
                 assert_eq!(by_number, format!("{:?}", cx.field(&item, name.as_str())), "item {i}, field {name:?}");
             }
+        }
+        // A projection over the item list reads each element the same way.
+        let all = cx.global(crate::policy::ir::Global::Items);
+        for name in &named {
+            assert_eq!(format!("{:?}", cx.field_named(&all, name)), format!("{:?}", cx.field(&all, name.as_str())));
         }
         // The wide item's last fields sit beyond what a slot numbers, and are still found.
         let f299 = cx.field_named(&V::new(Val::Rec(Rec::Item(1))), &named[8]);
