@@ -1,5 +1,5 @@
-//! The time of parsing, modelling and all rules together, then each built-in rule's time alone over one native backlog, slowest first, to find the rule a
-//! profile should look at next:
+//! The time of parsing, modelling and all rules together, then each built-in rule's time alone
+//! over one native backlog, slowest first, to find the rule a profile should look at next:
 //!   cargo run --release --example rulecost -- big.backlog.yaml [RULE]
 //! Every line includes the shared set-up of a run (states and horizons of the items), the same for
 //! each rule: the cheapest rules show what it costs.

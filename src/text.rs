@@ -288,18 +288,20 @@ pub fn word_count(text: &str) -> usize {
     let mut count = 0;
     // Whether the byte before the current eight is whitespace (the text's start counts as such).
     let mut before = 1;
-    let mut chunks = text.as_bytes().chunks_exact(8);
-    for chunk in &mut chunks {
-        let space = spaces(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
+    let mut take = |eight: [u8; 8]| {
+        let space = spaces(u64::from_le_bytes(eight));
         // A word starts at a byte that is no whitespace right after one that is.
         count += (!space & ((space << 8) | before) & ONES).count_ones() as usize;
         before = space >> 56;
+    };
+    let mut chunks = text.as_bytes().chunks_exact(8);
+    for chunk in &mut chunks {
+        take(chunk.try_into().expect("eight bytes"));
     }
-    for &b in chunks.remainder() {
-        let space = u64::from(b == b' ' || (9..=13).contains(&b));
-        count += usize::from(space == 0 && before == 1);
-        before = space;
-    }
+    // The last bytes, padded with spaces, which start no word.
+    let mut last = [b' '; 8];
+    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    take(last);
     count
 }
 
@@ -394,6 +396,8 @@ pub fn wrap(text: &str, width: usize, indent: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     /// The byte count of ASCII texts agrees with `split_whitespace` on every kind of whitespace.
     #[test]
     fn word_count_agrees_with_split_whitespace() {
@@ -409,8 +413,6 @@ mod tests {
             assert_eq!(super::word_count(&text), text.split_whitespace().count(), "{text:?}");
         }
     }
-
-    use super::*;
 
     #[test]
     fn char_index_maps_multibyte_text() {

@@ -1116,19 +1116,25 @@ pub fn eval<'a>(cx: &Context<'a>, ir: &'a Ir, var: &V<'a>, cache: &mut Cache<'a>
 }
 
 /// Whether `ir` holds: `eval(…).truthy()`, without making a value for `and`, `or`, `not` and the
-/// comparison of a value with a text, the commonest nodes of filters and conditions.
+/// comparison with a text, the commonest nodes of filters and conditions.
 pub fn holds<'a>(cx: &Context<'a>, ir: &'a Ir, var: &V<'a>, cache: &mut Cache<'a>) -> bool {
     match ir {
         Ir::Binary(BinaryOp::And, l, r) => holds(cx, l, var, cache) && holds(cx, r, var, cache),
         Ir::Binary(BinaryOp::Or, l, r) => holds(cx, l, var, cache) || holds(cx, r, var, cache),
         Ir::Not(e) => !holds(cx, e, var, cache),
-        Ir::Binary(op @ (BinaryOp::Eq | BinaryOp::Ne), l, r) if matches!(**r, Ir::Const(Const::Text(_))) => {
-            let Ir::Const(Const::Text(t)) = &**r else { unreachable!("matched above") };
-            let lv = eval(cx, l, var, cache);
-            matches!(&lv.val, Val::Text(x) if x == t) == (*op == BinaryOp::Eq)
-        }
+        Ir::Binary(op @ (BinaryOp::Eq | BinaryOp::Ne), l, r) => match &**r {
+            Ir::Const(Const::Text(t)) => equals_text(cx, *op, l, t, var, cache),
+            _ => eval(cx, ir, var, cache).truthy(),
+        },
         _ => eval(cx, ir, var, cache).truthy(),
     }
+}
+
+/// `x == "text"` (or `!=`, as `op` says), the commonest comparison (`item.horizon != "done"`): the
+/// policy's text is compared as written, without making a value of it.
+fn equals_text<'a>(cx: &Context<'a>, op: BinaryOp, l: &'a Ir, t: &str, var: &V<'a>, cache: &mut Cache<'a>) -> bool {
+    let lv = eval(cx, l, var, cache);
+    matches!(&lv.val, Val::Text(x) if x == t) == (op == BinaryOp::Eq)
 }
 
 /// Computes a cache slot's value the first time the check reads it.
@@ -1302,11 +1308,10 @@ fn binary<'a>(cx: &Context<'a>, op: BinaryOp, l: &'a Ir, r: &'a Ir, var: &V<'a>,
         }
         _ => {}
     }
-    let lv = eval(cx, l, var, cache);
-    // `item.horizon != "done"`: compared with the policy's text as it is, without making a value.
     if let (Eq | Ne, Ir::Const(Const::Text(t))) = (op, r) {
-        return b(matches!(&lv.val, Val::Text(x) if x == t) == (op == Eq));
+        return b(equals_text(cx, op, l, t, var, cache));
     }
+    let lv = eval(cx, l, var, cache);
     let rv = eval(cx, r, var, cache);
     match op {
         Eq => b(equal(&lv, &rv)),
@@ -1488,12 +1493,13 @@ fn call<'a>(cx: &Context<'a>, f: Func, args: &'a [Ir], var: &V<'a>, cache: &mut 
         Func::Words => num(text(&a[0]).map_or(0, |t| crate::text::word_count(&t))),
         // A text already in the case asked for is kept as it is, without a copy (most types, statuses
         // and labels are lower case).
-        Func::Lower => {
-            text(&a[0]).map_or_else(V::null, |t| match t.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
-                false => V::new(Val::Text(t)),
-                true => txt(t.to_lowercase()),
-            })
-        }
+        Func::Lower => text(&a[0]).map_or_else(V::null, |t| {
+            if t.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+                txt(t.to_lowercase())
+            } else {
+                V::new(Val::Text(t))
+            }
+        }),
         Func::Upper => text(&a[0]).map_or_else(V::null, |t| txt(t.to_uppercase())),
         Func::Nfc => nfc(&a[0]),
         Func::Trim => text(&a[0]).map_or_else(V::null, |t| txt(t.trim().to_string())),
