@@ -54,6 +54,27 @@ fn main() {
         let findings = backlint::engine::run(&alone, &backlog);
         rows.push((start.elapsed().as_secs_f64() * 1000.0, name.clone(), findings.len()));
     }
+    // Each check of each rule alone, too (`RULECOST_CHECKS=1`): a rule's time is its checks'.
+    if std::env::var_os("RULECOST_CHECKS").is_some() {
+        for rule in policy.rules.iter().filter(|r| only.is_none_or(|o| o == &r.name)) {
+            for k in 0..rule.checks.len() {
+                let mut alone = policy.clone();
+                for r in &mut alone.rules {
+                    r.enabled = r.name == rule.name;
+                    if r.enabled {
+                        r.checks = vec![rule.checks[k].clone()];
+                    }
+                }
+                let start = Instant::now();
+                let findings = backlint::engine::run(&alone, &backlog);
+                rows.push((
+                    start.elapsed().as_secs_f64() * 1000.0,
+                    format!("{} #{}", rule.name, k + 1),
+                    findings.len(),
+                ));
+            }
+        }
+    }
     rows.sort_by(|a, b| b.0.total_cmp(&a.0));
     println!("| rule | ms | findings |\n|---|---|---|");
     for (ms, name, findings) in rows {

@@ -217,11 +217,15 @@ pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Vec<Problem>> {
 /// Where the items of a top-level block `items:` list start, and where the list ends: None unless
 /// the layout is the plain one (`items:` alone on a column-0 line, entries `- ` at one indentation).
 fn item_starts(text: &str) -> Option<(Vec<usize>, usize)> {
-    let mut offset = 0;
-    let mut lines = text.split_inclusive('\n').map(|line| {
-        let at = offset;
-        offset += line.len();
-        (at, line)
+    // This scan runs on one core before the parse is spread over all of them, over every line of
+    // a large file: lines are found with memchr, and a line deeper than the entries (most of them)
+    // is passed over after its indentation.
+    let mut newlines = memchr::memchr_iter(b'\n', text.as_bytes());
+    let mut next = 0;
+    let mut lines = std::iter::from_fn(|| {
+        let at = next;
+        next = newlines.next().map_or(text.len(), |n| n + 1);
+        (at < text.len()).then(|| (at, &text[at..next]))
     });
     let is_items_key = |line: &str| {
         let rest = line.strip_prefix("items:").map(str::trim);
@@ -231,6 +235,12 @@ fn item_starts(text: &str) -> Option<(Vec<usize>, usize)> {
     let mut starts = Vec::new();
     let mut indent: Option<usize> = None;
     for (at, line) in lines {
+        if let Some(i) = indent {
+            let spaces = line.bytes().take_while(|&b| b == b' ').count();
+            if spaces > i && line.as_bytes().get(spaces) != Some(&b'\t') {
+                continue;
+            }
+        }
         let body = line.trim_end_matches(['\n', '\r']);
         let content = body.trim_start_matches(' ');
         if content.is_empty() || content.starts_with('#') {
