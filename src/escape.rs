@@ -28,6 +28,12 @@ pub fn is_hidden(c: char) -> bool {
 
 fn escaped(text: &str, keep_newline: bool) -> Cow<'_, str> {
     let keep = |c: char| c == '\t' || (keep_newline && c == '\n');
+    // Byte by byte first: a large run's whole report passes here, and nearly all of it is plain
+    // ASCII, where only control bytes can be hidden.
+    let plain = |b: u8| (0x20..0x7f).contains(&b) || b == b'\t' || (keep_newline && b == b'\n');
+    if text.bytes().all(plain) {
+        return Cow::Borrowed(text);
+    }
     if !text.chars().any(|c| is_hidden(c) && !keep(c)) {
         return Cow::Borrowed(text);
     }
@@ -108,6 +114,20 @@ mod tests {
         assert_eq!(visible_line(text), "A\\u{1b}[31mRED\\u{7}\\rX\\u{202e}Y\\u{200b}Z\\u{85}\\u{feff}\\nnext\tcol");
         assert_eq!(visible(text), "A\\u{1b}[31mRED\\u{7}\\rX\\u{202e}Y\\u{200b}Z\\u{85}\\u{feff}\nnext\tcol");
         assert!(matches!(visible_line("plain é text"), Cow::Borrowed(_)));
+    }
+
+    /// The byte-by-byte shortcut lets through exactly the texts that have nothing to escape.
+    #[test]
+    fn the_ascii_shortcut_agrees_with_the_character_test() {
+        for keep_newline in [false, true] {
+            for c in (0..0x3000u32).chain(0xfef0..0x10000).filter_map(char::from_u32) {
+                let text = format!("a{c}b");
+                let hidden = c != '\t' && !(keep_newline && c == '\n') && is_hidden(c);
+                let out = escaped(&text, keep_newline);
+                assert_eq!(matches!(out, Cow::Owned(_)), hidden, "{:#x}", c as u32);
+                assert_eq!(out.contains(c), !hidden, "{:#x}", c as u32);
+            }
+        }
     }
 
     #[test]

@@ -682,23 +682,43 @@ impl ItemFields {
             .filter(|(_, id)| matches!(by_name[**id as usize], Column::None))
             .map(|(name, id)| (name.as_str(), *id as usize))
             .collect();
+        // Each run of items is read on its own core into columns of its own (by name number), then
+        // the runs are joined: this pass over every item runs between the parse and the rules.
+        let n = backlog.items.len();
+        let per = n.div_ceil(crate::parallel::workers()).max(2_000);
+        let runs: Vec<std::ops::Range<usize>> = (0..n).step_by(per).map(|s| s..(s + per).min(n)).collect();
+        let parts = crate::parallel::map(&runs, 2, |run| {
+            let mut local: Vec<(usize, Box<[u8]>)> = Vec::new();
+            let mut column_of = vec![usize::MAX; by_name.len()];
+            for (i, item) in backlog.items[run.clone()].iter().enumerate() {
+                let Value::Map(entries) = &item.node.value else { continue };
+                for (k, entry) in entries.iter().enumerate() {
+                    let Some(&id) = stored.get(entry.key.as_str()) else { continue };
+                    if column_of[id] == usize::MAX {
+                        column_of[id] = local.len();
+                        local.push((id, vec![ABSENT; run.len()].into()));
+                    }
+                    let c = column_of[id];
+                    // The first of two equal keys, as `Node::get` finds.
+                    if local[c].1[i] == ABSENT {
+                        local[c].1[i] = u8::try_from(k).ok().filter(|&k| k < SEARCH).unwrap_or(SEARCH);
+                    }
+                }
+            }
+            local
+        });
         let mut columns: Vec<Box<[u8]>> = Vec::new();
-        for (i, item) in backlog.items.iter().enumerate() {
-            let Value::Map(entries) = &item.node.value else { continue };
-            for (k, entry) in entries.iter().enumerate() {
-                let Some(&id) = stored.get(entry.key.as_str()) else { continue };
+        for (run, local) in runs.iter().zip(parts) {
+            for (id, part) in local {
                 let c = match by_name[id] {
                     Column::Stored(c) => c,
                     _ => {
-                        columns.push(vec![ABSENT; backlog.items.len()].into());
+                        columns.push(vec![ABSENT; n].into());
                         by_name[id] = Column::Stored(columns.len() - 1);
                         columns.len() - 1
                     }
                 };
-                // The first of two equal keys, as `Node::get` finds.
-                if columns[c][i] == ABSENT {
-                    columns[c][i] = u8::try_from(k).ok().filter(|&k| k < SEARCH).unwrap_or(SEARCH);
-                }
+                columns[c][run.clone()].copy_from_slice(&part);
             }
         }
         ItemFields { by_name: by_name.into(), columns }

@@ -151,10 +151,7 @@ pub fn load(root: &Path, repo: &Path, read: impl Fn(&Path) -> Result<SourceFile,
         })
         .collect();
     let items = inherit_goals(resolve_milestones(items, &files, &goals), &files);
-    let mut suppressions = model::suppressions_of(&top, None);
-    for (i, item) in items.iter().enumerate() {
-        suppressions.extend(model::suppressions_of(item, Some(i)));
-    }
+    let suppressions = model::all_suppressions(&top, &items);
     // Backlog.md's board orders by `ordinal` once someone drags a task; without one, the order is
     // only the order tasks were created in.
     let explicit_order = items.iter().any(|i| i.active() && i.get("ordinal").is_some());
