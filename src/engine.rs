@@ -39,7 +39,7 @@ impl Finding {
 /// Runs every enabled rule. Rules that read `suppressions` run last, after the `allow:` entries
 /// with a reason have silenced the findings they name, so they can report unused suppressions.
 pub fn run(policy: &CompiledPolicy, backlog: &Backlog) -> Vec<Finding> {
-    run_with(policy, backlog, Plan { split_at: SPLIT_AT, skip_never_firing: true })
+    run_with(policy, backlog, Plan { split_at: SPLIT_AT, skip_never_firing: true, parallel: true })
 }
 
 /// How checks run; the tests compare the shortcuts with the plain way.
@@ -49,6 +49,8 @@ struct Plan {
     split_at: usize,
     /// Checks that no subject can fire (see `never_fires`) are skipped.
     skip_never_firing: bool,
+    /// A large backlog's rules run on every core, its checks over the item list item-major.
+    parallel: bool,
 }
 
 fn run_with(policy: &CompiledPolicy, backlog: &Backlog, plan: Plan) -> Vec<Finding> {
@@ -78,20 +80,111 @@ fn run_with(policy: &CompiledPolicy, backlog: &Backlog, plan: Plan) -> Vec<Findi
     findings
 }
 
-/// Rules are independent: on a large backlog they run on every core, each rule taken by the next
-/// free thread (their costs differ a hundredfold).
+/// Rules are independent: on a large backlog they are prepared on every core, each rule taken by
+/// the next free thread (their costs differ a hundredfold); then the checks over the item list run
+/// item-major (see [`run_blocked`]).
 fn run_parallel<'a>(cx: &Context<'a>, rules: &[&'a CompiledRule], plan: Plan) -> Vec<Finding> {
-    let one = |rule: &&'a CompiledRule| {
+    if !plan.parallel || cx.backlog.items.len() < 1_000 {
         let mut out = Vec::new();
-        run_rule(cx, rule, plan, &mut out);
-        out
+        for rule in rules {
+            run_rule(cx, rule, plan, &mut out);
+        }
+        return out;
+    }
+    let items = match cx.global(Global::Items).val {
+        Val::List(items) => items,
+        _ => Arc::new([]),
     };
-    let per_rule = if cx.backlog.items.len() < 1_000 {
-        rules.iter().map(one).collect()
-    } else {
-        crate::parallel::map_each(rules, one)
-    };
-    per_rule.into_iter().flatten().collect()
+    let mut jobs: Vec<Job<'a>> =
+        crate::parallel::map_each(rules, |rule| prepare_rule(cx, rule, plan, &items)).into_iter().flatten().collect();
+    run_blocked(cx, &mut jobs, &items);
+    jobs.into_iter().flat_map(|job| job.found).collect()
+}
+
+/// One check of a run, with its cache and what it found; a check over the item list may have asked
+/// only its first block yet.
+struct Job<'a> {
+    rule: &'a CompiledRule,
+    check: &'a CompiledCheck,
+    cache: Cache<'a>,
+    /// The items from this one on are still to be asked; None when every subject was.
+    item_from: Option<usize>,
+    found: Vec<Finding>,
+}
+
+/// Subjects of a block: the checks over the item list run block by block, each block through every
+/// check, so that its items' fields are read from the cache, not from memory, by all but the first.
+const BLOCK: usize = 256;
+
+/// A rule's checks, each ready to run: a check over the whole item list (of at least `split_at`
+/// items) has run on its first block only, which fills its cache; any other has run on all its
+/// subjects.
+fn prepare_rule<'a>(cx: &Context<'a>, rule: &'a CompiledRule, plan: Plan, items: &Arc<[V<'a>]>) -> Vec<Job<'a>> {
+    let mut jobs = Vec::new();
+    for check in &rule.checks {
+        let mut cache = Cache::new(check.cache_slots);
+        if plan.skip_never_firing && never_fires(cx, check, &mut cache) {
+            continue;
+        }
+        let subjects = subjects(cx, check, &mut cache);
+        let mut found = Vec::new();
+        let item_from = if Arc::ptr_eq(&subjects, items) && subjects.len() >= plan.split_at {
+            let first = BLOCK.min(subjects.len());
+            for subject in &subjects[..first] {
+                run_check(cx, rule, check, subject, &mut cache, &mut found);
+            }
+            Some(first)
+        } else {
+            run_over(cx, rule, check, &subjects, &mut cache, plan, &mut found);
+            None
+        };
+        jobs.push(Job { rule, check, cache, item_from, found });
+    }
+    jobs
+}
+
+/// The rest of the checks over the item list, item-major: each core takes a contiguous part of the
+/// items, with its own copy of each check's warmed cache, and runs every check on one block of its
+/// part before the next block. Asking the 60 checks one after the other, each over all 100,000
+/// items, fetched every item's fields from memory once per check: a third of the rules' time was
+/// spent waiting for them. The findings keep the order of one pass over each check.
+fn run_blocked<'a>(cx: &Context<'a>, jobs: &mut [Job<'a>], items: &[V<'a>]) {
+    let open: Vec<usize> = (0..jobs.len()).filter(|&j| jobs[j].item_from.is_some()).collect();
+    let Some(start) = open.first().and_then(|&j| jobs[j].item_from) else { return };
+    let per = (items.len() - start).div_ceil(crate::parallel::workers().max(1));
+    let parts: Vec<std::ops::Range<usize>> =
+        (start..items.len()).step_by(per.max(1)).map(|s| s..(s + per).min(items.len())).collect();
+    let shared: &[Job<'a>] = jobs;
+    let found = crate::parallel::map(&parts, 2, |part| {
+        let mut caches: Vec<Cache<'a>> = open.iter().map(|&j| shared[j].cache.clone()).collect();
+        let mut found: Vec<Vec<Finding>> = vec![Vec::new(); open.len()];
+        for from in part.clone().step_by(BLOCK) {
+            let block = &items[from..(from + BLOCK).min(part.end)];
+            for (k, &j) in open.iter().enumerate() {
+                let job = &shared[j];
+                for subject in block {
+                    run_check(cx, job.rule, job.check, subject, &mut caches[k], &mut found[k]);
+                }
+            }
+        }
+        found
+    });
+    for per_part in found {
+        for (k, mut part) in per_part.into_iter().enumerate() {
+            jobs[open[k]].found.append(&mut part);
+        }
+    }
+}
+
+/// The subjects of a check: the backlog, or the list it ranges over.
+fn subjects<'a>(cx: &Context<'a>, check: &'a CompiledCheck, cache: &mut Cache<'a>) -> Arc<[V<'a>]> {
+    match &check.range {
+        IrRange::Backlog => Arc::new([V::new(Val::Rec(Rec::Backlog))]),
+        IrRange::Each(collection) => match eval(cx, collection, &V::null(), cache).val {
+            Val::List(items) => items,
+            _ => Arc::new([]),
+        },
+    }
 }
 
 /// A check over at least this many subjects is split across the cores: one check (`duplicate-item`
@@ -104,45 +197,53 @@ fn run_rule<'a>(cx: &Context<'a>, rule: &'a CompiledRule, plan: Plan, out: &mut 
         if plan.skip_never_firing && never_fires(cx, check, &mut cache) {
             continue;
         }
-        let subjects: Arc<[V<'a>]> = match &check.range {
-            IrRange::Backlog => Arc::new([V::new(Val::Rec(Rec::Backlog))]),
-            IrRange::Each(collection) => match eval(cx, collection, &V::null(), &mut cache).val {
-                Val::List(items) => items,
-                _ => Arc::new([]),
-            },
-        };
-        if subjects.len() < plan.split_at {
-            for subject in subjects.iter() {
-                run_check(cx, rule, check, subject, &mut cache, out);
-            }
-            continue;
-        }
-        // The cached values and indexes the check reads are built once, before the split: subjects
-        // run on this thread until one fires (its message reads the slots the condition did not),
-        // then each part of the rest starts from a clone of the warmed cache (lists and similarity
-        // indexes are shared, not rebuilt). Every part finds what the whole would, and findings
-        // are sorted afterwards, so the split changes nothing in the output.
-        let before = out.len();
-        let mut done = 0;
-        while done < subjects.len() && out.len() == before {
-            run_check(cx, rule, check, &subjects[done], &mut cache, out);
-            done += 1;
-        }
-        let rest = &subjects[done..];
-        if rest.is_empty() {
-            continue;
-        }
-        let parts: Vec<&[V<'a>]> = rest.chunks(rest.len().div_ceil(crate::parallel::workers().max(2))).collect();
-        let found = crate::parallel::map(&parts, 2, |part| {
-            let mut cache = cache.clone();
-            let mut found = Vec::new();
-            for subject in *part {
-                run_check(cx, rule, check, subject, &mut cache, &mut found);
-            }
-            found
-        });
-        out.extend(found.into_iter().flatten());
+        let subjects = subjects(cx, check, &mut cache);
+        run_over(cx, rule, check, &subjects, &mut cache, plan, out);
     }
+}
+
+/// A check over its subjects, split across the cores when they are many.
+fn run_over<'a>(
+    cx: &Context<'a>,
+    rule: &'a CompiledRule,
+    check: &'a CompiledCheck,
+    subjects: &[V<'a>],
+    cache: &mut Cache<'a>,
+    plan: Plan,
+    out: &mut Vec<Finding>,
+) {
+    if subjects.len() < plan.split_at {
+        for subject in subjects {
+            run_check(cx, rule, check, subject, cache, out);
+        }
+        return;
+    }
+    // The cached values and indexes the check reads are built once, before the split: subjects
+    // run on this thread until one fires (its message reads the slots the condition did not),
+    // then each part of the rest starts from a clone of the warmed cache (lists and similarity
+    // indexes are shared, not rebuilt). Every part finds what the whole would, and findings
+    // are sorted afterwards, so the split changes nothing in the output.
+    let before = out.len();
+    let mut done = 0;
+    while done < subjects.len() && out.len() == before {
+        run_check(cx, rule, check, &subjects[done], cache, out);
+        done += 1;
+    }
+    let rest = &subjects[done..];
+    if rest.is_empty() {
+        return;
+    }
+    let warmed: &Cache<'a> = cache;
+    let parts: Vec<&[V<'a>]> = rest.chunks(rest.len().div_ceil(crate::parallel::workers().max(2))).collect();
+    let found = crate::parallel::map(&parts, 2, |part| {
+        let mut cache = warmed.clone();
+        let mut found = Vec::new();
+        for subject in *part {
+            run_check(cx, rule, check, subject, &mut cache, &mut found);
+        }
+        found
+    });
+    out.extend(found.into_iter().flatten());
 }
 
 /// Whether no subject can fire the check, by the parts of its filter and condition that are the
@@ -236,20 +337,32 @@ fn subject_id(cx: &Context, subject: &V) -> Option<String> {
 mod tests {
     use crate::model::Backlog;
 
-    /// Splitting a check's subjects across threads (from a warmed, cloned cache) finds exactly what
-    /// one pass over them finds.
+    /// Running on every core (checks over the item list item-major, block by block, and other
+    /// large checks split, each part from a warmed, cloned cache) finds exactly what one pass over
+    /// each check, one check after the other, finds: on both generated shapes of backlog, with the
+    /// checks over the backlog, the near items and the whole list among them.
     #[test]
-    fn a_split_check_finds_what_one_pass_finds() {
-        let file = crate::text::SourceFile::new("g.yaml", crate::generate::yaml(3_000));
-        let backlog = Backlog::from_yaml(file.clone(), crate::yaml::parse(&file, Default::default()).unwrap()).unwrap();
+    fn running_on_every_core_finds_what_one_pass_finds() {
         let (policy, problems) = crate::policy::compile(&[]);
         assert!(problems.is_empty());
-        let whole = super::run_with(&policy, &backlog, super::Plan { split_at: usize::MAX, skip_never_firing: true });
-        let split = super::run_with(&policy, &backlog, super::Plan { split_at: 500, skip_never_firing: true });
-        assert_eq!(whole, split);
-        // The comparison covers the check the split is for, and others.
-        assert!(whole.iter().any(|f| f.rule == "duplicate-item"));
-        assert!(whole.iter().any(|f| f.rule == "vague-title"));
+        for text in [crate::generate::yaml(3_000), crate::generate::described_yaml(2_000)] {
+            let file = crate::text::SourceFile::new("g.yaml", text);
+            let backlog =
+                Backlog::from_yaml(file.clone(), crate::yaml::parse(&file, Default::default()).unwrap()).unwrap();
+            let plan = |split_at, parallel| super::Plan { split_at, skip_never_firing: true, parallel };
+            let one_pass = super::run_with(&policy, &backlog, plan(usize::MAX, false));
+            for split_at in [500, usize::MAX] {
+                let every_core = super::run_with(&policy, &backlog, plan(split_at, true));
+                let first_difference = one_pass.iter().zip(&every_core).find(|(a, b)| a != b);
+                assert_eq!(first_difference, None, "split at {split_at}");
+                assert_eq!(one_pass.len(), every_core.len(), "split at {split_at}");
+            }
+            // The comparison covers the check the split is for, and others over items, near items,
+            // distant items and the backlog.
+            for rule in ["duplicate-item", "vague-title", "missing-acceptance-criteria", "over-specified-distant"] {
+                assert!(one_pass.iter().any(|f| f.rule == rule), "{rule}");
+            }
+        }
     }
 
     /// Skipping the checks that no subject can fire finds what asking every subject finds, on a
@@ -264,10 +377,16 @@ mod tests {
             let file = crate::text::SourceFile::new("b.yaml", text);
             let backlog =
                 Backlog::from_yaml(file.clone(), crate::yaml::parse(&file, Default::default()).unwrap()).unwrap();
-            let every =
-                super::run_with(&policy, &backlog, super::Plan { split_at: usize::MAX, skip_never_firing: false });
-            let skipping =
-                super::run_with(&policy, &backlog, super::Plan { split_at: usize::MAX, skip_never_firing: true });
+            let every = super::run_with(
+                &policy,
+                &backlog,
+                super::Plan { split_at: 500, skip_never_firing: false, parallel: true },
+            );
+            let skipping = super::run_with(
+                &policy,
+                &backlog,
+                super::Plan { split_at: 500, skip_never_firing: true, parallel: true },
+            );
             assert_eq!(every, skipping);
             assert_eq!(every.iter().any(|f| f.rule.starts_with("story-")), stories);
             let cx = crate::policy::eval::Context::new(&backlog, &policy.settings);
