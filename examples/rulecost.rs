@@ -38,6 +38,19 @@ fn main() {
     let started = Instant::now();
     // With one rule named (for a profiler), that rule alone runs.
     let all = if only.is_none() { backlint::engine::run(&policy, &backlog).len() } else { 0 };
+    // `RULECOST_REPEAT=N`: all rules N more times, the fastest printed (a steadier figure on a busy machine).
+    let repeat: usize = std::env::var("RULECOST_REPEAT").ok().and_then(|n| n.parse().ok()).unwrap_or(0);
+    if repeat > 0 {
+        let fastest = (0..repeat)
+            .map(|_| {
+                let start = Instant::now();
+                backlint::engine::run(&policy, &backlog);
+                start.elapsed()
+            })
+            .min()
+            .unwrap_or_default();
+        println!("all rules, fastest of {repeat}: {:.1} ms", ms(fastest));
+    }
     println!(
         "parse (tree, every core) {:.1} ms, model {:.1} ms, all rules together (every core) {:.1} ms, {all} findings\n",
         ms(parsed),

@@ -113,7 +113,7 @@ struct Job<'a> {
 }
 
 /// Subjects of a block: the checks over the item list run block by block, each block through every
-/// check, so that its items' fields are read from the cache, not from memory, by all but the first.
+/// check, so that the fields of a block's items are still in the cache for all but the first.
 const BLOCK: usize = 256;
 
 /// A rule's checks, each ready to run: a check over the whole item list (of at least `split_at`
@@ -145,9 +145,10 @@ fn prepare_rule<'a>(cx: &Context<'a>, rule: &'a CompiledRule, plan: Plan, items:
 
 /// The rest of the checks over the item list, item-major: each core takes a contiguous part of the
 /// items, with its own copy of each check's warmed cache, and runs every check on one block of its
-/// part before the next block. Asking the 60 checks one after the other, each over all 100,000
-/// items, fetched every item's fields from memory once per check: a third of the rules' time was
-/// spent waiting for them. The findings keep the order of one pass over each check.
+/// part before the next block. Every core gets an equal share of every check: before, a rule was
+/// the unit of work, and a check that never fired ran whole on one core (a split waited for its
+/// first finding), which left the other idle at the end of a large run. The findings keep the
+/// order of one pass over each check.
 fn run_blocked<'a>(cx: &Context<'a>, jobs: &mut [Job<'a>], items: &[V<'a>]) {
     let open: Vec<usize> = (0..jobs.len()).filter(|&j| jobs[j].item_from.is_some()).collect();
     let Some(start) = open.first().and_then(|&j| jobs[j].item_from) else { return };
