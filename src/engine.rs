@@ -143,20 +143,21 @@ fn prepare_rule<'a>(cx: &Context<'a>, rule: &'a CompiledRule, plan: Plan, items:
     jobs
 }
 
-/// The rest of the checks over the item list, item-major: each core takes a contiguous part of the
-/// items, with its own copy of each check's warmed cache, and runs every check on one block of its
-/// part before the next block. Every core gets an equal share of every check: before, a rule was
-/// the unit of work, and a check that never fired ran whole on one core (a split waited for its
-/// first finding), which left the other idle at the end of a large run. The findings keep the
-/// order of one pass over each check.
+/// The rest of the checks over the item list, item-major: the items are cut into parts, each taken
+/// by the next free core with its own copy of each check's warmed cache, which runs every check on
+/// one block of its part before the next block. Every core gets a share of every check: before, a
+/// rule was the unit of work, and a check that never fired ran whole on one core (a split waited
+/// for its first finding), which left the other idle at the end of a large run. The findings keep
+/// the order of one pass over each check.
 fn run_blocked<'a>(cx: &Context<'a>, jobs: &mut [Job<'a>], items: &[V<'a>]) {
     let open: Vec<usize> = (0..jobs.len()).filter(|&j| jobs[j].item_from.is_some()).collect();
     let Some(start) = open.first().and_then(|&j| jobs[j].item_from) else { return };
-    let per = (items.len() - start).div_ceil(crate::parallel::workers().max(1));
+    // Eight parts a core, each taken by the next free thread, so that both finish together.
+    let per = (items.len() - start).div_ceil(crate::parallel::workers() * 8).max(BLOCK);
     let parts: Vec<std::ops::Range<usize>> =
-        (start..items.len()).step_by(per.max(1)).map(|s| s..(s + per).min(items.len())).collect();
+        (start..items.len()).step_by(per).map(|s| s..(s + per).min(items.len())).collect();
     let shared: &[Job<'a>] = jobs;
-    let found = crate::parallel::map(&parts, 2, |part| {
+    let found = crate::parallel::map_each(&parts, |part| {
         let mut caches: Vec<Cache<'a>> = open.iter().map(|&j| shared[j].cache.clone()).collect();
         let mut found: Vec<Vec<Finding>> = vec![Vec::new(); open.len()];
         for from in part.clone().step_by(BLOCK) {

@@ -304,7 +304,9 @@ fn parse_split(file: &SourceFile, limits: Limits) -> Option<Node> {
     // Slices start at entries whose previous line is plain content: a blank line, a comment or a
     // block scalar header there could belong to the entry before, whose value would then end
     // differently at the slice's end than in the whole document.
-    let per = starts.len().div_ceil(workers * 4);
+    // Eight slices a core, each taken by the next free thread: with one fixed share a core, the
+    // core that was slowed down (a shared machine) finished last while the other waited.
+    let per = starts.len().div_ceil(workers * 8);
     let mut cuts: Vec<usize> = vec![0];
     let mut next = per;
     while next < starts.len() {
@@ -350,7 +352,7 @@ fn parse_split(file: &SourceFile, limits: Limits) -> Option<Node> {
             };
             (head, tail)
         });
-        let slices = crate::parallel::map(&bounds, 2, |&(from, to)| {
+        let slices = crate::parallel::map_each(&bounds, |&(from, to)| {
             let mut node = parse_text(&text[from..to], file, slice_limits).ok()?;
             node.shift(from);
             match node.value {
