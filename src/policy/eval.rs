@@ -774,7 +774,9 @@ pub struct Cache<'a> {
     shared: Vec<Option<Arc<str>>>,
     /// By slot: each field's index of the slot's list.
     indexes: Vec<Vec<(Option<String>, Arc<Index<'a>>)>>,
-    counts: HashMap<usize, HashMap<Key<'a>, usize>>,
+    /// By slot: how often each value occurs in the slot's list (`occurrences`). Shared, like the
+    /// indexes, by the copies a large run makes of a warmed cache, one per part of the items.
+    counts: HashMap<usize, Arc<HashMap<Key<'a>, usize>>>,
     similarity: HashMap<usize, Arc<SimilarityIndex>>,
     graphs: HashMap<(usize, Vec<String>), Arc<LinkGraph>>,
 }
@@ -1427,7 +1429,7 @@ fn call<'a>(cx: &Context<'a>, f: Func, args: &'a [Ir], var: &V<'a>, cache: &mut 
                 for k in items.iter().filter_map(key) {
                     *counts.entry(k).or_insert(0) += 1;
                 }
-                counts
+                Arc::new(counts)
             });
             return num(key(&needle).and_then(|k| counts.get(&k).copied()).unwrap_or(0));
         }
