@@ -95,31 +95,49 @@ fn run_parallel<'a>(cx: &Context<'a>, rules: &[&'a CompiledRule], plan: Plan) ->
         Val::List(items) => items,
         _ => Arc::new([]),
     };
-    let mut jobs: Vec<Job<'a>> =
-        crate::parallel::map_each(rules, |rule| prepare_rule(cx, rule, plan, &items)).into_iter().flatten().collect();
+    let mut jobs: Vec<Job<'a>> = crate::parallel::map_each(rules, |rule| prepare_rule(cx, rule, plan, Some(&items)))
+        .into_iter()
+        .flatten()
+        .collect();
     run_blocked(cx, &mut jobs, &items);
     jobs.into_iter().flat_map(|job| job.found).collect()
 }
 
-/// One check of a run, with its cache and what it found; a check over the item list may have asked
-/// only its first block yet.
+/// A rule's checks, one after the other, each split across the cores when it has many subjects.
+fn run_rule<'a>(cx: &Context<'a>, rule: &'a CompiledRule, plan: Plan, out: &mut Vec<Finding>) {
+    out.extend(prepare_rule(cx, rule, plan, None).into_iter().flat_map(|job| job.found));
+}
+
+/// One check of a run, with its cache and what it found so far.
 struct Job<'a> {
     rule: &'a CompiledRule,
     check: &'a CompiledCheck,
     cache: Cache<'a>,
-    /// The items from this one on are still to be asked; None when every subject was.
-    item_from: Option<usize>,
+    /// The subjects from this one on are still to be asked; None once every subject was.
+    from: Option<usize>,
     found: Vec<Finding>,
 }
 
-/// Subjects of a block: the checks over the item list run block by block, each block through every
-/// check, so that the fields of a block's items are still in the cache for all but the first.
+/// A check over at least this many subjects is split across the cores: one check (`duplicate-item`
+/// at 100,000 items) can otherwise outlast all the others together.
+const SPLIT_AT: usize = 4_000;
+
+/// Subjects of a block: a split check asks its first block before the split, which fills its cache
+/// (the lists, indexes and similarity index it reads are shared by the copies, not rebuilt); checks
+/// over the item list then run block by block, each block through every check, so that the fields
+/// of a block's items are still in the cache for all but the first.
 const BLOCK: usize = 256;
 
-/// A rule's checks, each ready to run: a check over the whole item list (of at least `split_at`
-/// items) has run on its first block only, which fills its cache; any other has run on all its
-/// subjects.
-fn prepare_rule<'a>(cx: &Context<'a>, rule: &'a CompiledRule, plan: Plan, items: &Arc<[V<'a>]>) -> Vec<Job<'a>> {
+/// A rule's checks, each ready to run. A check over fewer than `split_at` subjects has asked them
+/// all. A larger one asks its first block, then the rest split across the cores, except a check
+/// over the whole item list when `items` is given: its rest is left to [`run_blocked`], with every
+/// other such check.
+fn prepare_rule<'a>(
+    cx: &Context<'a>,
+    rule: &'a CompiledRule,
+    plan: Plan,
+    items: Option<&Arc<[V<'a>]>>,
+) -> Vec<Job<'a>> {
     let mut jobs = Vec::new();
     for check in &rule.checks {
         let mut cache = Cache::new(check.cache_slots);
@@ -127,41 +145,38 @@ fn prepare_rule<'a>(cx: &Context<'a>, rule: &'a CompiledRule, plan: Plan, items:
             continue;
         }
         let subjects = subjects(cx, check, &mut cache);
+        let first = if subjects.len() >= plan.split_at { BLOCK.min(subjects.len()) } else { subjects.len() };
         let mut found = Vec::new();
-        let item_from = if Arc::ptr_eq(&subjects, items) && subjects.len() >= plan.split_at {
-            let first = BLOCK.min(subjects.len());
-            for subject in &subjects[..first] {
-                run_check(cx, rule, check, subject, &mut cache, &mut found);
-            }
-            Some(first)
-        } else {
-            run_over(cx, rule, check, &subjects, &mut cache, plan, &mut found);
-            None
-        };
-        jobs.push(Job { rule, check, cache, item_from, found });
+        for subject in &subjects[..first] {
+            run_check(cx, rule, check, subject, &mut cache, &mut found);
+        }
+        let mut job = Job { rule, check, cache, from: (first < subjects.len()).then_some(first), found };
+        if job.from.is_some() && !items.is_some_and(|items| Arc::ptr_eq(&subjects, items)) {
+            run_blocked(cx, std::slice::from_mut(&mut job), &subjects);
+        }
+        jobs.push(job);
     }
     jobs
 }
 
-/// The rest of the checks over the item list, item-major: the items are cut into parts, each taken
-/// by the next free core with its own copy of each check's warmed cache, which runs every check on
-/// one block of its part before the next block. Every core gets a share of every check: before, a
-/// rule was the unit of work, and a check that never fired ran whole on one core (a split waited
-/// for its first finding), which left the other idle at the end of a large run. The findings keep
-/// the order of one pass over each check.
-fn run_blocked<'a>(cx: &Context<'a>, jobs: &mut [Job<'a>], items: &[V<'a>]) {
-    let open: Vec<usize> = (0..jobs.len()).filter(|&j| jobs[j].item_from.is_some()).collect();
-    let Some(start) = open.first().and_then(|&j| jobs[j].item_from) else { return };
-    // Eight parts a core, each taken by the next free thread, so that both finish together.
-    let per = (items.len() - start).div_ceil(crate::parallel::workers() * 8).max(BLOCK);
+/// The rest of the jobs still to run, all over the same `subjects`, item-major: the subjects are cut
+/// into parts, eight a core, each taken by the next free thread with its own copy of each job's
+/// warmed cache, which runs every job on one block of its part before the next block. Every core
+/// gets a share of every check: before, a rule was the unit of work, and a check that never fired
+/// ran whole on one core (a split waited for its first finding), which left the other idle at the
+/// end of a large run. The findings keep the order of one pass over each check.
+fn run_blocked<'a>(cx: &Context<'a>, jobs: &mut [Job<'a>], subjects: &[V<'a>]) {
+    let open: Vec<usize> = (0..jobs.len()).filter(|&j| jobs[j].from.is_some()).collect();
+    let Some(start) = open.first().and_then(|&j| jobs[j].from) else { return };
+    let per = (subjects.len() - start).div_ceil(crate::parallel::workers() * 8).max(BLOCK);
     let parts: Vec<std::ops::Range<usize>> =
-        (start..items.len()).step_by(per).map(|s| s..(s + per).min(items.len())).collect();
+        (start..subjects.len()).step_by(per).map(|s| s..(s + per).min(subjects.len())).collect();
     let shared: &[Job<'a>] = jobs;
     let found = crate::parallel::map_each(&parts, |part| {
         let mut caches: Vec<Cache<'a>> = open.iter().map(|&j| shared[j].cache.clone()).collect();
         let mut found: Vec<Vec<Finding>> = vec![Vec::new(); open.len()];
         for from in part.clone().step_by(BLOCK) {
-            let block = &items[from..(from + BLOCK).min(part.end)];
+            let block = &subjects[from..(from + BLOCK).min(part.end)];
             for (k, &j) in open.iter().enumerate() {
                 let job = &shared[j];
                 for subject in block {
@@ -176,6 +191,9 @@ fn run_blocked<'a>(cx: &Context<'a>, jobs: &mut [Job<'a>], items: &[V<'a>]) {
             jobs[open[k]].found.append(&mut part);
         }
     }
+    for &j in &open {
+        jobs[j].from = None;
+    }
 }
 
 /// The subjects of a check: the backlog, or the list it ranges over.
@@ -187,65 +205,6 @@ fn subjects<'a>(cx: &Context<'a>, check: &'a CompiledCheck, cache: &mut Cache<'a
             _ => Arc::new([]),
         },
     }
-}
-
-/// A check over at least this many subjects is split across the cores: one check (`duplicate-item`
-/// at 100,000 items) can otherwise outlast all the others together.
-const SPLIT_AT: usize = 4_000;
-
-fn run_rule<'a>(cx: &Context<'a>, rule: &'a CompiledRule, plan: Plan, out: &mut Vec<Finding>) {
-    for check in &rule.checks {
-        let mut cache = Cache::new(check.cache_slots);
-        if plan.skip_never_firing && never_fires(cx, check, &mut cache) {
-            continue;
-        }
-        let subjects = subjects(cx, check, &mut cache);
-        run_over(cx, rule, check, &subjects, &mut cache, plan, out);
-    }
-}
-
-/// A check over its subjects, split across the cores when they are many.
-fn run_over<'a>(
-    cx: &Context<'a>,
-    rule: &'a CompiledRule,
-    check: &'a CompiledCheck,
-    subjects: &[V<'a>],
-    cache: &mut Cache<'a>,
-    plan: Plan,
-    out: &mut Vec<Finding>,
-) {
-    if subjects.len() < plan.split_at {
-        for subject in subjects {
-            run_check(cx, rule, check, subject, cache, out);
-        }
-        return;
-    }
-    // The cached values and indexes the check reads are built once, before the split: subjects
-    // run on this thread until one fires (its message reads the slots the condition did not),
-    // then each part of the rest starts from a clone of the warmed cache (lists and similarity
-    // indexes are shared, not rebuilt). Every part finds what the whole would, and findings
-    // are sorted afterwards, so the split changes nothing in the output.
-    let before = out.len();
-    let mut done = 0;
-    while done < subjects.len() && out.len() == before {
-        run_check(cx, rule, check, &subjects[done], cache, out);
-        done += 1;
-    }
-    let rest = &subjects[done..];
-    if rest.is_empty() {
-        return;
-    }
-    let warmed: &Cache<'a> = cache;
-    let parts: Vec<&[V<'a>]> = rest.chunks(rest.len().div_ceil(crate::parallel::workers().max(2))).collect();
-    let found = crate::parallel::map(&parts, 2, |part| {
-        let mut cache = warmed.clone();
-        let mut found = Vec::new();
-        for subject in *part {
-            run_check(cx, rule, check, subject, &mut cache, &mut found);
-        }
-        found
-    });
-    out.extend(found.into_iter().flatten());
 }
 
 /// Whether no subject can fire the check, by the parts of its filter and condition that are the

@@ -49,9 +49,10 @@ pub fn yaml(n: usize) -> String {
     let mut rng = Lcg(n as u64 + 7);
     for i in 0..n {
         let item = Item::new(i, &mut rng);
-        let criteria = match item.criteria {
-            true => ", acceptance_criteria: [\"Given a member, when they act, then the result shows\"]",
-            false => "",
+        let criteria = if item.criteria {
+            ", acceptance_criteria: [\"Given a member, when they act, then the result shows\"]"
+        } else {
+            ""
         };
         let goal = item.goal.map(|g| format!(", goal: {g}")).unwrap_or_default();
         let _ =
@@ -61,8 +62,9 @@ pub fn yaml(n: usize) -> String {
 }
 
 /// The same backlog as [`yaml`] (same titles, goals, estimates and criteria), each item a block
-/// mapping with a type and a description of about 50 words in three sentences: about 450 bytes an item, the shape of
-/// a backlog that people write, and the workload of the published all-rule figures.
+/// mapping with a type and a description of about 50 words in three sentences: about 450 bytes an
+/// item, the shape of a backlog that people write, and the workload of the published all-rule
+/// figures.
 pub fn described_yaml(n: usize) -> String {
     let mut out = header(n, 500);
     let mut rng = Lcg(n as u64 + 7);

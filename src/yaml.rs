@@ -301,12 +301,12 @@ fn parse_split(file: &SourceFile, limits: Limits) -> Option<Node> {
     if workers < 2 || starts.len() < 2 * workers {
         return None;
     }
-    // Slices start at entries whose previous line is plain content: a blank line, a comment or a
-    // block scalar header there could belong to the entry before, whose value would then end
-    // differently at the slice's end than in the whole document.
     // Eight slices a core, each taken by the next free thread: with one fixed share a core, the
     // core that was slowed down (a shared machine) finished last while the other waited.
     let per = starts.len().div_ceil(workers * 8);
+    // Slices start at entries whose previous line is plain content: a blank line, a comment or a
+    // block scalar header there could belong to the entry before, whose value would then end
+    // differently at the slice's end than in the whole document.
     let mut cuts: Vec<usize> = vec![0];
     let mut next = per;
     while next < starts.len() {
