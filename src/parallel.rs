@@ -2,9 +2,11 @@
 //! input order; in contiguous chunks (many elements of like cost) or element by element (a few of
 //! very unequal cost). A panic in a worker is re-raised, never turned into lost results.
 
-/// How many threads `map` uses: one per core.
+/// How many threads `map` uses: one per core. Asked once: each asking reads the cgroup's files, a
+/// dozen system calls, and a small check asks a dozen times.
 pub fn workers() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    static WORKERS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *WORKERS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// `f` over every element; on one thread when the input is shorter than `min_len`.

@@ -123,10 +123,13 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 }
 
 /// Paths are shown relative to the working directory when possible, with `/` separators.
+/// The working directory is asked once: backlint never changes it, and each finding shows a path.
 pub fn display_path(path: &Path) -> String {
-    let shown = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+    static CWD: OnceLock<Option<std::path::PathBuf>> = OnceLock::new();
+    let shown = CWD
+        .get_or_init(|| std::env::current_dir().ok())
+        .as_ref()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
         .unwrap_or_else(|| path.to_path_buf());
     let s = shown.to_string_lossy().replace('\\', "/");
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)

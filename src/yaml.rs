@@ -297,7 +297,7 @@ fn parse_split(file: &SourceFile, limits: Limits) -> Option<Node> {
     if end < text.len() && !safe_cut(text, end) {
         return None;
     }
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = crate::parallel::workers();
     if workers < 2 || starts.len() < 2 * workers {
         return None;
     }
