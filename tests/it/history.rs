@@ -349,6 +349,48 @@ fn a_shallow_clone_or_no_git_is_a_note_not_a_failure() {
     assert_eq!(out.status.code(), Some(0), "the other rules still run: {err}");
 }
 
+/// Outside any work tree git is not started at all (it was a fifth of a small check's time); inside
+/// one it is. A stand-in `git` on `PATH` records each start and fails as git does outside a repository.
+#[cfg(unix)]
+#[test]
+fn git_starts_only_where_a_repository_can_be() {
+    use std::os::unix::fs::PermissionsExt;
+    let place = tempfile::tempdir().unwrap();
+    if place.path().ancestors().any(|d| d.join(".git").symlink_metadata().is_ok()) {
+        eprintln!("note: skipped, the temporary folder is inside a git work tree");
+        return;
+    }
+    let bin = place.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let started = place.path().join("started");
+    let fake = bin.join("git");
+    std::fs::write(&fake, format!("#!/bin/sh\necho run >> '{}'\nexit 128\n", started.display())).unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let project = place.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::copy(root().join("examples/healthy/backlog.yaml"), project.join("backlog.yaml")).unwrap();
+    let run = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_backlint"))
+            .args(["check", "backlog.yaml", "--format", "short"])
+            .current_dir(&project)
+            .env("PATH", &bin)
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+
+    let (code, err) = run();
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!started.exists(), "git was started outside any work tree");
+    assert!(!err.contains("note:"), "no history is no news outside git: {err}");
+
+    std::fs::create_dir(project.join(".git")).unwrap();
+    let (code, err) = run();
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(std::fs::read_to_string(&started).unwrap(), "run\n", "git asked once where the repository is");
+    assert!(err.contains("git refused the repository"), "{err}");
+}
+
 #[test]
 fn mailmap_names_the_person_behind_an_old_address() {
     let repo = Repo::new();
