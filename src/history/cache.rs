@@ -1,5 +1,6 @@
-//! What a history scan learnt that cannot change: the `id` and `ordinal` of a task file (by blob id)
-//! and the folder tree of a revision (by commit id and path). Kept in one text file in the
+//! What a history scan learnt that cannot change: the `id` and `ordinal` of a task file (by blob id),
+//! the folder tree of a revision (by commit id and path), and the order and ordering log of a YAML
+//! backlog's version (by blob id). Kept in one text file in the
 //! repository's git directory, `backlint/history-<version>.cache`, so a second run reads only new
 //! commits. Every entry is keyed by object ids, so a stale entry cannot exist; the file is safe to
 //! delete, a file of another backlint version is never read, and one that does not read back is
@@ -33,6 +34,14 @@ pub(super) struct Facts {
     pub(super) duplicates: Vec<(String, Vec<String>)>,
 }
 
+/// What the history needs of one version of a YAML backlog: its item ids in order and its
+/// ordering log's (item, date) entries.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Order {
+    pub(super) ids: Vec<String>,
+    pub(super) log: Vec<(String, String)>,
+}
+
 #[derive(Default)]
 pub(super) struct Cache {
     path: Option<PathBuf>,
@@ -41,6 +50,10 @@ pub(super) struct Cache {
     /// By (old tree, new tree), `-` for no folder.
     pairs: HashMap<(String, String), Pair>,
     facts: HashMap<String, Facts>,
+    /// By blob; None for a version that does not read.
+    orders: HashMap<String, Option<Order>>,
+    /// Bytes the `orders` take in the file: past [`ORDER_BYTES`] no more are kept.
+    order_bytes: usize,
     dirty: bool,
 }
 
@@ -75,6 +88,50 @@ fn key(tree: Option<&str>) -> String {
 
 /// A cache larger than this is not read (nor, then, kept): real histories need a few megabytes.
 const MAX_BYTES: u64 = 64 << 20;
+
+/// The most the versions of YAML backlogs may take of the cache, so that a long history of a large
+/// backlog (every version holds every id) never pushes the cache past [`MAX_BYTES`]; the versions
+/// beyond are read from git on each run, as without a cache.
+const ORDER_BYTES: usize = 32 << 20;
+
+/// `parts` (none empty) joined by `separator`, or `0` for none.
+fn list_text<'a>(parts: impl Iterator<Item = &'a str>, separator: char) -> String {
+    let mut out = String::new();
+    for part in parts {
+        if !out.is_empty() {
+            out.push(separator);
+        }
+        out.push_str(part);
+    }
+    if out.is_empty() { "0".into() } else { out }
+}
+
+fn list_of(text: &str, separator: char) -> Vec<String> {
+    if text == "0" { Vec::new() } else { text.split(separator).map(String::from).collect() }
+}
+
+/// An order's two fields: its ids, then its log entries (item and date, a date possibly empty).
+fn order_text(order: &Order) -> Option<(String, String)> {
+    if !order.ids.iter().all(|id| fits(id)) {
+        return None;
+    }
+    let ids = list_text(order.ids.iter().map(String::as_str), LIST);
+    let entries: Option<Vec<String>> = order
+        .log
+        .iter()
+        .map(|(item, date)| (fits(item) && (date.is_empty() || fits(date))).then(|| format!("{item}{PART}{date}")))
+        .collect();
+    let log = list_text(entries?.iter().map(String::as_str), LIST);
+    Some((ids, log))
+}
+
+fn order_of(ids: &str, log: &str) -> Option<Order> {
+    let log = list_of(log, LIST)
+        .into_iter()
+        .map(|entry| entry.split_once(PART).map(|(item, date)| (item.to_string(), date.to_string())))
+        .collect::<Option<Vec<_>>>()?;
+    Some(Order { ids: list_of(ids, LIST), log })
+}
 
 impl Cache {
     /// The cache of the repository whose git directory is `git_dir`; an empty one when it cannot be
@@ -131,6 +188,16 @@ impl Cache {
                         },
                     };
                     cache.skims.insert(blob.to_string(), Some((id.to_string(), ordinal)));
+                }
+                ["Y", blob, "-"] => {
+                    cache.orders.insert(blob.to_string(), None);
+                    cache.order_bytes += line.len();
+                }
+                ["Y", blob, ids, log] => {
+                    if let Some(order) = order_of(ids, log) {
+                        cache.orders.insert(blob.to_string(), Some(order));
+                        cache.order_bytes += line.len();
+                    }
                 }
                 _ => {}
             }
@@ -192,6 +259,27 @@ impl Cache {
         }
     }
 
+    /// The order of the YAML backlog's version `blob` (Some(None): it does not read), when known.
+    pub(super) fn order(&self, blob: &str) -> Option<Option<&Order>> {
+        self.orders.get(blob).map(Option::as_ref)
+    }
+
+    pub(super) fn set_order(&mut self, blob: &str, order: Option<&Order>) {
+        let fields = match order {
+            Some(order) => match order_text(order) {
+                Some(fields) => Some(fields),
+                None => return,
+            },
+            None => None,
+        };
+        let bytes = blob.len() + fields.as_ref().map_or(4, |(ids, log)| ids.len() + log.len() + 5);
+        if self.path.is_some() && self.order_bytes + bytes <= ORDER_BYTES && !self.orders.contains_key(blob) {
+            self.orders.insert(blob.to_string(), order.cloned());
+            self.order_bytes += bytes;
+            self.dirty = true;
+        }
+    }
+
     /// Writes the cache back when this run added to it. A failure only costs the next run time.
     pub(super) fn save(&self) {
         let Some(path) = self.path.as_ref().filter(|_| self.dirty) else { return };
@@ -205,6 +293,13 @@ impl Cache {
                 Some((id, None)) => format!("S\t{blob}\t-\t{id}"),
                 Some((id, Some(n))) => format!("S\t{blob}\t{n:?}\t{id}"),
             });
+        }
+        for (blob, order) in &self.orders {
+            match order.as_ref().map(order_text) {
+                None => lines.push(format!("Y\t{blob}\t-")),
+                Some(Some((ids, log))) => lines.push(format!("Y\t{blob}\t{ids}\t{log}")),
+                Some(None) => {}
+            }
         }
         for ((old, new), pair) in &self.pairs {
             let by_key = match &pair.by_key {
@@ -282,5 +377,29 @@ mod tests {
         assert_eq!(again.pair(Some("t1"), Some("t2")), Some(Pair { by_key: Some(Vec::new()), by_id: Vec::new() }));
         assert_eq!(again.facts(Some("t2")), Some(facts));
         assert_eq!(again.skim("b1"), Some(Some(("task-1".into(), Some(1000.5)))), "earlier entries are kept");
+    }
+
+    #[test]
+    fn yaml_versions_read_back_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = Cache::open(Some(dir.path()));
+        let order = |ids: &[&str], log: &[(&str, &str)]| Order {
+            ids: ids.iter().map(|s| s.to_string()).collect(),
+            log: log.iter().map(|(i, d)| (i.to_string(), d.to_string())).collect(),
+        };
+        let full = order(&["PBI-2", "PBI 1", "-x"], &[("PBI-2", "2026-01-02"), ("PBI 1", "")]);
+        let empty = order(&[], &[]);
+        cache.set_order("y1", Some(&full));
+        cache.set_order("y2", Some(&empty));
+        cache.set_order("y3", None);
+        cache.set_order("y4", Some(&order(&["0"], &[]))); // `0` stands for no ids: not kept
+        cache.set_order("y5", Some(&order(&["a\u{1e}b"], &[]))); // the separator itself: not kept
+        cache.save();
+        let again = Cache::open(Some(dir.path()));
+        assert_eq!(again.order("y1"), Some(Some(&full)));
+        assert_eq!(again.order("y2"), Some(Some(&empty)));
+        assert_eq!(again.order("y3"), Some(None));
+        assert_eq!(again.order("y4"), None);
+        assert_eq!(again.order("y5"), None);
     }
 }

@@ -99,6 +99,22 @@ impl Version {
         }
     }
 
+    /// A YAML backlog's version as the cache keeps it.
+    fn of_order(order: &cache::Order) -> Version {
+        Version {
+            ids: order.ids.iter().map(|id| Arc::from(id.as_str())).collect(),
+            log: order.log.iter().cloned().collect(),
+            ..Version::default()
+        }
+    }
+
+    /// What the cache keeps of a YAML backlog's version: the rest is a Backlog.md folder's.
+    fn order_of(&self) -> cache::Order {
+        let mut log: Vec<(String, String)> = self.log.iter().cloned().collect();
+        log.sort();
+        cache::Order { ids: self.ids.iter().map(|id| id.to_string()).collect(), log }
+    }
+
     /// The id as written of the item at 1-based `position`.
     fn id_at(&self, position: usize) -> Option<String> {
         self.ids.get(position.checked_sub(1)?).map(|id| id.to_string())
@@ -396,8 +412,10 @@ pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> R
         (steps, by_key, Some(state))
     } else {
         let mut cat = CatFile::start(git(&place.top)).map_err(cannot_run)?;
+        let mut cache = cache::Cache::open(place.git_dir.as_deref());
         let mut reader = Reader { cat: &mut cat, blobs: HashMap::new() };
-        reader.prefetch(&commits);
+        reader.prefetch(&commits, &mut cache);
+        cache.save();
         let steps = commits
             .iter()
             .map(|commit| {
@@ -734,13 +752,22 @@ impl Reader<'_> {
         self.file_version(&blob.clone())
     }
 
-    /// Reads every version the commits name and parses them on every core, in batches of bounded size.
-    fn prefetch(&mut self, commits: &[Commit]) {
+    /// Reads every version the commits name and parses them on every core, in batches of bounded
+    /// size. A version the cache knows is taken from it: reading and parsing every version was most
+    /// of a scan, and a pre-commit hook scans on every commit.
+    fn prefetch(&mut self, commits: &[Commit], cache: &mut cache::Cache) {
         const BATCH_BYTES: usize = 64 << 20;
         let mut wanted: Vec<&String> =
             commits.iter().flat_map(|c| &c.changes).flat_map(|(old, new)| [old, new]).filter(|b| !is_zero(b)).collect();
         wanted.sort();
         wanted.dedup();
+        wanted.retain(|blob| match cache.order(blob) {
+            Some(known) => {
+                self.blobs.insert((*blob).clone(), known.map(Version::of_order));
+                false
+            }
+            None => true,
+        });
         let mut batch: Vec<(String, Vec<u8>)> = Vec::new();
         let mut bytes = 0;
         for (i, blob) in wanted.iter().enumerate() {
@@ -750,7 +777,10 @@ impl Reader<'_> {
             }
             if bytes >= BATCH_BYTES || i + 1 == wanted.len() {
                 let parsed = crate::parallel::map(&batch, 4, |(_, content)| yaml_version(content));
-                self.blobs.extend(batch.drain(..).map(|(id, _)| id).zip(parsed));
+                for ((blob, _), version) in batch.drain(..).zip(parsed) {
+                    cache.set_order(&blob, version.as_ref().map(Version::order_of).as_ref());
+                    self.blobs.insert(blob, version);
+                }
                 bytes = 0;
             }
         }

@@ -177,6 +177,40 @@ fn reorders_come_from_every_commit_that_changed_the_order() {
     assert_eq!(h.summary.last_reorder_date.as_deref().map(|d| &d[..10]), Some("2026-01-20"));
 }
 
+/// The versions of a YAML backlog are read from git once: later scans take them from the cache in
+/// the git directory (keyed by blob id, so never stale), with the same result.
+#[test]
+fn yaml_versions_come_from_the_cache_on_later_scans() {
+    let repo = busy_repo();
+    let target = repo.path().join("product-backlog.yaml");
+    let first = history::scan(Target::File(&target), None).unwrap();
+    let cache = repo.path().join(".git/backlint").read_dir().unwrap().next().unwrap().unwrap().path();
+    let text = std::fs::read_to_string(&cache).unwrap();
+    let versions = text.lines().filter(|l| l.starts_with("Y\t")).count();
+    assert_eq!(versions, 7, "one entry per version the scan read:\n{text}");
+    let again = history::scan(Target::File(&target), None).unwrap();
+    assert_eq!((&again.events, &again.summary), (&first.events, &first.summary));
+
+    // Proof that the second scan read the cache: an id changed there shows in the result.
+    let renamed: Vec<String> = text
+        .lines()
+        .map(|line| match line.split('\t').collect::<Vec<_>>().as_slice() {
+            ["Y", blob, ids, log] => {
+                let ids: Vec<&str> = ids.split('\u{1e}').map(|id| if id == "D" { "Q" } else { id }).collect();
+                format!("Y\t{blob}\t{}\t{log}", ids.join("\u{1e}"))
+            }
+            _ => line.to_string(),
+        })
+        .collect();
+    std::fs::write(&cache, renamed.join("\n") + "\n").unwrap();
+    let from_cache = history::scan(Target::File(&target), None).unwrap();
+    assert_ne!(from_cache.events, first.events);
+    assert!(from_cache.events.iter().any(|e| e.item == "Q"), "{:?}", from_cache.events);
+    std::fs::remove_file(&cache).unwrap();
+    let fresh = history::scan(Target::File(&target), None).unwrap();
+    assert_eq!((&fresh.events, &fresh.summary), (&first.events, &first.summary));
+}
+
 #[test]
 fn findings_point_at_the_moved_item_and_name_the_commit() {
     let repo = busy_repo();
@@ -233,6 +267,9 @@ fn a_move_logged_in_the_same_commit_is_one_reorder_with_its_rationale() {
     assert_eq!(code, 0, "{found:?}{err}");
     let b = backlint::analysis::load_backlog(&repo.path().join("backlog.yaml")).unwrap();
     let mut b = b;
+    // The check kept the versions, its log entry included; the scan below reads them back.
+    let cache = repo.path().join(".git/backlint").read_dir().unwrap().next().unwrap().unwrap().path();
+    assert!(std::fs::read_to_string(cache).unwrap().contains("\tC\u{1f}2026-02-03"));
     let h = history::scan(Target::File(&repo.path().join("backlog.yaml")), None).unwrap();
     history::merge_into(&mut b, &h);
     assert_eq!(b.reorders.len(), 1);
