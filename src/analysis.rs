@@ -222,25 +222,33 @@ pub fn analyse(request: &Request) -> Analysis {
     for found in &files {
         let path = found.path();
         let policy_key = policy_key(request, path, &mut messages);
-        let Some(policy) = compiled(request, &policy_key, &mut policies, &mut messages) else {
-            messages.failed = true;
-            continue;
-        };
-        let (backlog, problems) =
-            if request.history.staged { load_staged(found, docs) } else { load_with(found, docs) };
-        messages.problems(problems);
-        let Some(mut backlog) = backlog else { continue };
-        apply_policy_goal(&mut backlog, &policy.settings);
         // A text with no file behind it (standard input without `--stdin-filename`) has no history.
         let on_disk = !docs.contains(path) || path.exists();
-        if !request.history.skip && on_disk {
-            match read_history(found, &mut backlog, &request.history, None) {
-                Ok(notes) => notes.into_iter().for_each(|note| messages.note(note)),
-                Err(problem) => messages.problems(vec![problem]),
+        // The history is mostly waiting for git: it is read on another thread while this one loads
+        // the policy and the backlog (in a repository, git's two walks of the log were most of a
+        // small check).
+        std::thread::scope(|scope| {
+            let history = (!request.history.skip && on_disk)
+                .then(|| scope.spawn(|| scan_history(found, &request.history, None)));
+            let Some(policy) = compiled(request, &policy_key, &mut policies, &mut messages) else {
+                messages.failed = true;
+                return;
+            };
+            let (backlog, problems) =
+                if request.history.staged { load_staged(found, docs) } else { load_with(found, docs) };
+            messages.problems(problems);
+            let Some(mut backlog) = backlog else { return };
+            apply_policy_goal(&mut backlog, &policy.settings);
+            if let Some(history) = history {
+                let read = history.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                match merge_history(&mut backlog, read) {
+                    Ok(notes) => notes.into_iter().for_each(|note| messages.note(note)),
+                    Err(problem) => messages.problems(vec![problem]),
+                }
             }
-        }
-        let (notices, findings) = engine::run(policy, &backlog).into_iter().partition(|f| f.notice);
-        backlogs.push(Analysed { found: found.clone(), policy_key, backlog, findings, notices });
+            let (notices, findings) = engine::run(policy, &backlog).into_iter().partition(|f| f.notice);
+            backlogs.push(Analysed { found: found.clone(), policy_key: policy_key.clone(), backlog, findings, notices });
+        });
     }
     let compiled_policies: Vec<&CompiledPolicy> = policies.values().flatten().collect();
     if !compiled_policies.is_empty() {
@@ -432,6 +440,15 @@ pub fn read_history(
     options: &HistoryOptions,
     until: Option<&str>,
 ) -> Result<Vec<String>, Problem> {
+    merge_history(backlog, scan_history(found, options, until))
+}
+
+/// The history of the backlog `found` names, as git tells it; None for sources without one.
+fn scan_history(
+    found: &Found,
+    options: &HistoryOptions,
+    until: Option<&str>,
+) -> Option<Arc<Result<crate::history::History, Unavailable>>> {
     use crate::history::{self, Target};
     let tasks;
     let target = match found {
@@ -440,20 +457,28 @@ pub fn read_history(
             tasks = root.join("tasks");
             Target::Folder(&tasks)
         }
-        Found::Csv(_) | Found::Beads(_) => return Ok(Vec::new()),
+        Found::Csv(_) | Found::Beads(_) => return None,
     };
     let scan = || history::scan_until(target, options.since.as_deref(), until);
-    let read = if options.staged && until.is_none() {
+    Some(if options.staged && until.is_none() {
         Arc::new(history::staged(target, options.commit_msg.as_deref()))
     } else {
         match (&options.cache, until) {
             (Some(cache), None) => cache.get_or_read(found, scan),
             _ => Arc::new(scan()),
         }
-    };
+    })
+}
+
+/// Merges a scanned history into the backlog; its notes, or the problem that it cannot be read.
+fn merge_history(
+    backlog: &mut Backlog,
+    read: Option<Arc<Result<crate::history::History, Unavailable>>>,
+) -> Result<Vec<String>, Problem> {
+    let Some(read) = read else { return Ok(Vec::new()) };
     match &*read {
         Ok(h) => {
-            history::merge_into(backlog, h);
+            crate::history::merge_into(backlog, h);
             Ok(h.notes.iter().map(|note| format!("note: {note}")).collect())
         }
         Err(Unavailable::NotTracked) => Ok(Vec::new()),
