@@ -228,8 +228,8 @@ pub fn analyse(request: &Request) -> Analysis {
         // the policy and the backlog (in a repository, git's two walks of the log were most of a
         // small check).
         std::thread::scope(|scope| {
-            let history = (!request.history.skip && on_disk)
-                .then(|| scope.spawn(|| scan_history(found, &request.history, None)));
+            let history =
+                (!request.history.skip && on_disk).then(|| scope.spawn(|| scan_history(found, &request.history, None)));
             let Some(policy) = compiled(request, &policy_key, &mut policies, &mut messages) else {
                 messages.failed = true;
                 return;
@@ -247,7 +247,13 @@ pub fn analyse(request: &Request) -> Analysis {
                 }
             }
             let (notices, findings) = engine::run(policy, &backlog).into_iter().partition(|f| f.notice);
-            backlogs.push(Analysed { found: found.clone(), policy_key: policy_key.clone(), backlog, findings, notices });
+            backlogs.push(Analysed {
+                found: found.clone(),
+                policy_key: policy_key.clone(),
+                backlog,
+                findings,
+                notices,
+            });
         });
     }
     let compiled_policies: Vec<&CompiledPolicy> = policies.values().flatten().collect();

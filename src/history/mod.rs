@@ -361,40 +361,58 @@ pub fn scan(target: Target, since: Option<&str>) -> Result<History, Unavailable>
 pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> Result<History, Unavailable> {
     let end = until.unwrap_or("HEAD");
     let place = locate(target)?;
-    let tracked = run_git(&place.top, &["ls-files", "--", &place.rel])?;
-    if tracked.trim().is_empty() {
-        return Err(Unavailable::NotTracked);
-    }
-    let range = match since {
-        Some(s) => since_range(&place.top, s, end)?,
-        None => vec![end.to_string()],
+    let ls_files = || run_git(&place.top, &["ls-files", "--", &place.rel]);
+    let untracked = |listed: String| if listed.trim().is_empty() { Err(Unavailable::NotTracked) } else { Ok(()) };
+    let (listed, range) = match since {
+        Some(s) => {
+            untracked(ls_files()?)?;
+            (true, since_range(&place.top, s, end)?)
+        }
+        None => (false, vec![end.to_string()]),
     };
     let folder = matches!(target, Target::Folder(_));
     // A folder's versions are read from its trees: the log needs no list of changed files.
     let raw: &[&str] = if folder { &[] } else { &["--raw", "--no-abbrev"] };
-    let mut args: Vec<String> = ["log", "-m"]
-        .into_iter()
-        .chain(raw.iter().copied())
-        .chain(["--topo-order", "--full-history", NO_PROGRAMS[0], NO_PROGRAMS[1], LOG_FORMAT])
-        .map(String::from)
-        .collect();
-    args.extend(range);
-    args.push("--".into());
-    // A renamed file keeps its history: every name it had takes part.
-    let mut names: HashSet<String> = HashSet::new();
-    if let Target::File(_) = target {
-        let followed = run_git(
-            &place.top,
-            &["log", "--follow", "--name-only", NO_PROGRAMS[0], NO_PROGRAMS[1], "--format=", end, "--", &place.rel],
-        )?;
-        names.extend(followed.lines().filter(|l| !l.is_empty()).map(String::from));
-        names.insert(place.rel.clone());
-        args.extend(names.iter().cloned());
-    } else {
-        args.push(place.rel.clone());
+    let log_of = |names: &[&str]| {
+        let args: Vec<&str> = ["log", "-m"]
+            .into_iter()
+            .chain(raw.iter().copied())
+            .chain(["--topo-order", "--full-history", NO_PROGRAMS[0], NO_PROGRAMS[1], LOG_FORMAT])
+            .chain(range.iter().map(String::as_str))
+            .chain(["--"])
+            .chain(names.iter().copied())
+            .collect();
+        run_git(&place.top, &args)
+    };
+    // A renamed file keeps its history: every name it had takes part. The names, whether the file
+    // is tracked and the log under its present name are asked of git at once: most files were
+    // never renamed, and a small check in a repository was mostly waiting for these one by one.
+    let follow = || {
+        let args = ["log", "--follow", "--name-only", NO_PROGRAMS[0], NO_PROGRAMS[1], "--format=", end, "--"];
+        run_git(&place.top, &[&args[..], &[place.rel.as_str()]].concat())
+    };
+    let (tracked, followed, log_under_present_name) = std::thread::scope(|scope| {
+        let tracked = (!listed).then(|| scope.spawn(ls_files));
+        let followed = (!folder).then(|| scope.spawn(follow));
+        let log = log_of(&[place.rel.as_str()]);
+        let join = |thread: std::thread::ScopedJoinHandle<'_, _>| {
+            thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        };
+        (tracked.map(join), followed.map(join), log)
+    });
+    if let Some(tracked) = tracked {
+        untracked(tracked?)?;
     }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let log = run_git(&place.top, &args)?;
+    let mut names: HashSet<String> = HashSet::new();
+    if let Some(followed) = followed {
+        names.extend(followed?.lines().filter(|l| !l.is_empty()).map(String::from));
+        names.insert(place.rel.clone());
+    }
+    let log = if names.len() > 1 {
+        log_of(&names.iter().map(String::as_str).collect::<Vec<_>>())?
+    } else {
+        log_under_present_name?
+    };
     let mut commits = parse_log(&log, &names);
     commits.reverse();
     let cannot_run = |e: std::io::Error| Unavailable::Note(format!("cannot run git: {e}"));
