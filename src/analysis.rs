@@ -227,9 +227,11 @@ pub fn analyse(request: &Request) -> Analysis {
         // The history is mostly waiting for git: it is read on another thread while this one loads
         // the policy and the backlog (in a repository, git's two walks of the log were most of a
         // small check).
+        let may_have_history =
+            || history_target(found).is_some_and(|t| crate::history::may_have_history(target_of(&t)));
         std::thread::scope(|scope| {
-            let history =
-                (!request.history.skip && on_disk).then(|| scope.spawn(|| scan_history(found, &request.history, None)));
+            let history = (!request.history.skip && on_disk && may_have_history())
+                .then(|| scope.spawn(|| scan_history(found, &request.history, None)));
             let Some(policy) = compiled(request, &policy_key, &mut policies, &mut messages) else {
                 messages.failed = true;
                 return;
@@ -449,22 +451,29 @@ pub fn read_history(
     merge_history(backlog, scan_history(found, options, until))
 }
 
+/// What the history of the backlog `found` names is read from (and whether that is a Backlog.md
+/// folder's tasks); None for sources without a history.
+fn history_target(found: &Found) -> Option<(PathBuf, bool)> {
+    match found {
+        Found::Yaml(path) => Some((path.clone(), false)),
+        Found::Folder(root) => Some((root.join("tasks"), true)),
+        Found::Csv(_) | Found::Beads(_) => None,
+    }
+}
+
+fn target_of((path, folder): &(PathBuf, bool)) -> crate::history::Target<'_> {
+    if *folder { crate::history::Target::Folder(path) } else { crate::history::Target::File(path) }
+}
+
 /// The history of the backlog `found` names, as git tells it; None for sources without one.
 fn scan_history(
     found: &Found,
     options: &HistoryOptions,
     until: Option<&str>,
 ) -> Option<Arc<Result<crate::history::History, Unavailable>>> {
-    use crate::history::{self, Target};
-    let tasks;
-    let target = match found {
-        Found::Yaml(path) => Target::File(path),
-        Found::Folder(root) => {
-            tasks = root.join("tasks");
-            Target::Folder(&tasks)
-        }
-        Found::Csv(_) | Found::Beads(_) => return None,
-    };
+    use crate::history;
+    let target = history_target(found)?;
+    let target = target_of(&target);
     let scan = || history::scan_until(target, options.since.as_deref(), until);
     Some(if options.staged && until.is_none() {
         Arc::new(history::staged(target, options.commit_msg.as_deref()))

@@ -257,18 +257,31 @@ struct Place {
     git_dir: Option<PathBuf>,
 }
 
+/// The folder holding the `.git` nearest `dir` (which must be absolute), if any. Outside any work
+/// tree there is simply no history, and asking git would cost a process start (a fifth of a small
+/// check). Every `GIT_*` variable is dropped, so git finds a repository only through a `.git` in
+/// one of these folders (bare ones must be named explicitly).
+fn work_tree_around(dir: &Path) -> Option<&Path> {
+    dir.ancestors().find(|d| d.join(".git").symlink_metadata().is_ok())
+}
+
+/// Whether `target` may have a history: false when no folder around it holds a `.git`, so that a
+/// caller need not prepare a scan that would find nothing.
+pub fn may_have_history(target: Target) -> bool {
+    let (Target::File(path) | Target::Folder(path)) = target;
+    std::fs::canonicalize(path).is_ok_and(|abs| {
+        let dir = if abs.is_dir() { abs.as_path() } else { abs.parent().unwrap_or(&abs) };
+        work_tree_around(dir).is_some()
+    })
+}
+
 fn locate(target: Target) -> Result<Place, Unavailable> {
     let path = match target {
         Target::File(p) | Target::Folder(p) => p,
     };
     let abs = std::fs::canonicalize(path).map_err(|_| Unavailable::NotTracked)?;
     let dir = if abs.is_dir() { abs.clone() } else { abs.parent().map(Path::to_path_buf).unwrap_or_default() };
-    // Outside any work tree there is simply no history, and asking git would cost a process start
-    // (a fifth of a small check). Every `GIT_*` variable is dropped, so git finds a repository only
-    // through a `.git` in one of these folders (bare ones must be named explicitly).
-    let Some(repo) = dir.ancestors().find(|d| d.join(".git").symlink_metadata().is_ok()) else {
-        return Err(Unavailable::NotTracked);
-    };
+    let Some(repo) = work_tree_around(&dir) else { return Err(Unavailable::NotTracked) };
     let out = match git(&dir)
         .args(["rev-parse", "--show-toplevel", "--is-shallow-repository", "--git-common-dir"])
         .output()
