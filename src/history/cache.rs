@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 // What the cache keeps: the facts the folder reader derives, defined here so the reader depends
 // on the cache and not the other way round.
@@ -38,7 +39,7 @@ pub(super) struct Facts {
 /// ordering log's (item, date) entries.
 #[derive(Clone, Debug, PartialEq)]
 pub(super) struct Order {
-    pub(super) ids: Vec<String>,
+    pub(super) ids: Vec<Arc<str>>,
     pub(super) log: Vec<(String, String)>,
 }
 
@@ -115,7 +116,7 @@ fn order_text(order: &Order) -> Option<(String, String)> {
     if !order.ids.iter().all(|id| fits(id)) {
         return None;
     }
-    let ids = list_text(order.ids.iter().map(String::as_str), LIST);
+    let ids = list_text(order.ids.iter().map(|id| &**id), LIST);
     let entries: Option<Vec<String>> = order
         .log
         .iter()
@@ -130,7 +131,8 @@ fn order_of(ids: &str, log: &str) -> Option<Order> {
         .into_iter()
         .map(|entry| entry.split_once(PART).map(|(item, date)| (item.to_string(), date.to_string())))
         .collect::<Option<Vec<_>>>()?;
-    Some(Order { ids: list_of(ids, LIST), log })
+    let ids = if ids == "0" { Vec::new() } else { ids.split(LIST).map(Arc::from).collect() };
+    Some(Order { ids, log })
 }
 
 impl Cache {
@@ -384,7 +386,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut cache = Cache::open(Some(dir.path()));
         let order = |ids: &[&str], log: &[(&str, &str)]| Order {
-            ids: ids.iter().map(|s| s.to_string()).collect(),
+            ids: ids.iter().map(|&s| Arc::from(s)).collect(),
             log: log.iter().map(|(i, d)| (i.to_string(), d.to_string())).collect(),
         };
         let full = order(&["PBI-2", "PBI 1", "-x"], &[("PBI-2", "2026-01-02"), ("PBI 1", "")]);

@@ -101,18 +101,14 @@ impl Version {
 
     /// A YAML backlog's version as the cache keeps it.
     fn of_order(order: &cache::Order) -> Version {
-        Version {
-            ids: order.ids.iter().map(|id| Arc::from(id.as_str())).collect(),
-            log: order.log.iter().cloned().collect(),
-            ..Version::default()
-        }
+        Version { ids: order.ids.clone(), log: order.log.iter().cloned().collect(), ..Version::default() }
     }
 
     /// What the cache keeps of a YAML backlog's version: the rest is a Backlog.md folder's.
     fn order_of(&self) -> cache::Order {
         let mut log: Vec<(String, String)> = self.log.iter().cloned().collect();
         log.sort();
-        cache::Order { ids: self.ids.iter().map(|id| id.to_string()).collect(), log }
+        cache::Order { ids: self.ids.clone(), log }
     }
 
     /// The id as written of the item at 1-based `position`.
@@ -450,17 +446,10 @@ pub fn scan_until(target: Target, since: Option<&str>, until: Option<&str>) -> R
         let steps = commits
             .iter()
             .map(|commit| {
-                let Some(now) = reader.version_at(commit, None).map(Rc::new) else { return Step::default() };
-                let olds: Vec<Option<Rc<Version>>> =
-                    (0..commit.parents.len().max(1))
-                        .map(|i| {
-                            if commit.parents.is_empty() {
-                                None
-                            } else {
-                                reader.version_at(commit, Some(i)).map(Rc::new)
-                            }
-                        })
-                        .collect();
+                let Some(now) = reader.version_at(commit, None) else { return Step::default() };
+                let olds: Vec<Option<Rc<Version>>> = (0..commit.parents.len().max(1))
+                    .map(|i| if commit.parents.is_empty() { None } else { reader.version_at(commit, Some(i)) })
+                    .collect();
                 let found = commit_moves(&olds, &now, false);
                 Step {
                     readable: true,
@@ -761,15 +750,16 @@ fn commit_moves(olds: &[Option<Rc<Version>>], now: &Version, by_key: bool) -> Ve
     common
 }
 
-/// Reads versions of a YAML backlog through `cat-file`, each blob parsed once.
+/// Reads versions of a YAML backlog through `cat-file`, each blob parsed once and shared by every
+/// commit that has it.
 struct Reader<'a> {
     cat: &'a mut CatFile,
-    blobs: HashMap<String, Option<Version>>,
+    blobs: HashMap<String, Option<Rc<Version>>>,
 }
 
 impl Reader<'_> {
     /// The version at the commit (`parent` None) or at its parent number `parent`.
-    fn version_at(&mut self, commit: &Commit, parent: Option<usize>) -> Option<Version> {
+    fn version_at(&mut self, commit: &Commit, parent: Option<usize>) -> Option<Rc<Version>> {
         let blob = match parent {
             None => commit.changes.iter().map(|(_, new)| new).find(|b| !is_zero(b))?,
             // Blocks come one per parent; a parent whose version equals the commit's has no block.
@@ -778,7 +768,7 @@ impl Reader<'_> {
             Some(_) => return None,
         };
         if is_zero(blob) {
-            return Some(Version::default());
+            return Some(Rc::default());
         }
         self.file_version(&blob.clone())
     }
@@ -794,7 +784,7 @@ impl Reader<'_> {
         wanted.dedup();
         wanted.retain(|blob| match cache.order(blob) {
             Some(known) => {
-                self.blobs.insert((*blob).clone(), known.map(Version::of_order));
+                self.blobs.insert((*blob).clone(), known.map(|order| Rc::new(Version::of_order(order))));
                 false
             }
             None => true,
@@ -810,18 +800,18 @@ impl Reader<'_> {
                 let parsed = crate::parallel::map(&batch, 4, |(_, content)| yaml_version(content));
                 for ((blob, _), version) in batch.drain(..).zip(parsed) {
                     cache.set_order(&blob, version.as_ref().map(Version::order_of).as_ref());
-                    self.blobs.insert(blob, version);
+                    self.blobs.insert(blob, version.map(Rc::new));
                 }
                 bytes = 0;
             }
         }
     }
 
-    fn file_version(&mut self, blob: &str) -> Option<Version> {
+    fn file_version(&mut self, blob: &str) -> Option<Rc<Version>> {
         if let Some(v) = self.blobs.get(blob) {
             return v.clone();
         }
-        let version = self.cat.get(blob).and_then(|(_, _, bytes)| yaml_version(&bytes));
+        let version = self.cat.get(blob).and_then(|(_, _, bytes)| yaml_version(&bytes)).map(Rc::new);
         self.blobs.insert(blob.to_string(), version.clone());
         version
     }
