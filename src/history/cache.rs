@@ -1,18 +1,17 @@
 //! What a history scan learnt that cannot change: the `id` and `ordinal` of a task file (by blob id),
 //! the folder tree of a revision (by commit id and path), and the order and ordering log of a YAML
-//! backlog's version (by blob id). Kept in one text file in the
-//! repository's git directory, `backlint/history-<version>.cache`, so a second run reads only new
-//! commits. Every entry is keyed by object ids, so a stale entry cannot exist; the file is safe to
-//! delete, a file of another backlint version is never read, and one that does not read back is
-//! ignored. The cache is read through `files::input` and written through `files::output`, like
-//! every other file.
+//! backlog's version (by blob id). Kept in one text file in the repository's git directory,
+//! `backlint/history-<version>.cache`, so a second run reads only new commits. Every entry is keyed
+//! by object ids, so a stale entry cannot exist; the file is safe to delete, a file of another
+//! backlint version is never read, and one that does not read back is ignored. The cache is read
+//! through `files::input` and written through `files::output`, like every other file.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-// What the cache keeps: the facts the folder reader derives, defined here so the reader depends
-// on the cache and not the other way round.
+// What the cache keeps: the facts the folder and YAML readers derive, defined here so the readers
+// depend on the cache and not the other way round.
 
 /// What one task file says about the order: its id and its ordinal (None without a numeric one).
 pub(super) type Skim = Option<(String, Option<f64>)>;
