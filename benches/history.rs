@@ -222,28 +222,20 @@ fn main() {
     }
     let target = dir.path().join("backlog.yaml");
     // Cold: no cache, every version read from git and parsed; warm: the versions from the cache.
-    for warm in [false, true] {
-        let mut runs = Vec::new();
-        let mut events = 0;
-        for _ in 0..5 {
-            if !warm {
-                let _ = std::fs::remove_dir_all(dir.path().join(".git/backlint"));
-            }
-            let start = Instant::now();
-            let h = history::scan(Target::File(&target), None).expect("history");
-            runs.push(start.elapsed());
-            events = h.events.len();
-        }
-        runs.sort();
-        println!(
-            "history scan ({}): {COMMITS} commits of a {ITEMS}-item backlog, {events} reorder events: median {:.0} ms (min {:.0} ms, max {:.0} ms) over {} runs",
-            if warm { "warm" } else { "cold" },
-            runs[runs.len() / 2].as_secs_f64() * 1000.0,
-            runs[0].as_secs_f64() * 1000.0,
-            runs[runs.len() - 1].as_secs_f64() * 1000.0,
-            runs.len()
-        );
+    let (mut cold, mut warm) = (Vec::new(), Vec::new());
+    let mut events = 0;
+    for _ in 0..5 {
+        let _ = std::fs::remove_dir_all(dir.path().join(".git/backlint"));
+        let start = Instant::now();
+        events = history::scan(Target::File(&target), None).expect("history").events.len();
+        cold.push(millis(start));
+        let start = Instant::now();
+        history::scan(Target::File(&target), None).expect("history");
+        warm.push(millis(start));
     }
+    let case = format!("history scan: {COMMITS} commits of a {ITEMS}-item backlog ({events} reorder events)");
+    println!("{case}: cold {}", spread(&mut cold));
+    println!("{case}: warm {}", spread(&mut warm));
     let start = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_backlint"))
         .args(["check", "--format", "short", "--exit-zero"])

@@ -227,8 +227,7 @@ pub fn analyse(request: &Request) -> Analysis {
         // The history is mostly waiting for git: it is read on another thread while this one loads
         // the policy and the backlog (in a repository, git's two walks of the log were most of a
         // small check).
-        let may_have_history =
-            || history_target(found).is_some_and(|t| crate::history::may_have_history(target_of(&t)));
+        let may_have_history = || with_history_target(found, crate::history::may_have_history).unwrap_or(false);
         std::thread::scope(|scope| {
             let history = (!request.history.skip && on_disk && may_have_history())
                 .then(|| scope.spawn(|| scan_history(found, &request.history, None)));
@@ -451,18 +450,15 @@ pub fn read_history(
     merge_history(backlog, scan_history(found, options, until))
 }
 
-/// What the history of the backlog `found` names is read from (and whether that is a Backlog.md
-/// folder's tasks); None for sources without a history.
-fn history_target(found: &Found) -> Option<(PathBuf, bool)> {
+/// `use_target` on what the history of the backlog `found` names is read from (a file, or a
+/// Backlog.md folder's tasks); None for sources without a history.
+fn with_history_target<R>(found: &Found, use_target: impl FnOnce(crate::history::Target<'_>) -> R) -> Option<R> {
+    use crate::history::Target;
     match found {
-        Found::Yaml(path) => Some((path.clone(), false)),
-        Found::Folder(root) => Some((root.join("tasks"), true)),
+        Found::Yaml(path) => Some(use_target(Target::File(path))),
+        Found::Folder(root) => Some(use_target(Target::Folder(&root.join("tasks")))),
         Found::Csv(_) | Found::Beads(_) => None,
     }
-}
-
-fn target_of((path, folder): &(PathBuf, bool)) -> crate::history::Target<'_> {
-    if *folder { crate::history::Target::Folder(path) } else { crate::history::Target::File(path) }
 }
 
 /// The history of the backlog `found` names, as git tells it; None for sources without one.
@@ -472,15 +468,15 @@ fn scan_history(
     until: Option<&str>,
 ) -> Option<Arc<Result<crate::history::History, Unavailable>>> {
     use crate::history;
-    let target = history_target(found)?;
-    let target = target_of(&target);
-    let scan = || history::scan_until(target, options.since.as_deref(), until);
-    Some(if options.staged && until.is_none() {
-        Arc::new(history::staged(target, options.commit_msg.as_deref()))
-    } else {
-        match (&options.cache, until) {
-            (Some(cache), None) => cache.get_or_read(found, scan),
-            _ => Arc::new(scan()),
+    with_history_target(found, |target| {
+        let scan = || history::scan_until(target, options.since.as_deref(), until);
+        if options.staged && until.is_none() {
+            Arc::new(history::staged(target, options.commit_msg.as_deref()))
+        } else {
+            match (&options.cache, until) {
+                (Some(cache), None) => cache.get_or_read(found, scan),
+                _ => Arc::new(scan()),
+            }
         }
     })
 }

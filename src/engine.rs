@@ -169,8 +169,7 @@ fn run_blocked<'a>(cx: &Context<'a>, jobs: &mut [Job<'a>], subjects: &[V<'a>]) {
     let open: Vec<usize> = (0..jobs.len()).filter(|&j| jobs[j].from.is_some()).collect();
     let Some(start) = open.first().and_then(|&j| jobs[j].from) else { return };
     let per = (subjects.len() - start).div_ceil(crate::parallel::workers() * 8).max(BLOCK);
-    let parts: Vec<std::ops::Range<usize>> =
-        (start..subjects.len()).step_by(per).map(|s| s..(s + per).min(subjects.len())).collect();
+    let parts = crate::parallel::runs(start..subjects.len(), per);
     let shared: &[Job<'a>] = jobs;
     let found = crate::parallel::map_each(&parts, |part| {
         let mut caches: Vec<Cache<'a>> = open.iter().map(|&j| shared[j].cache.clone()).collect();

@@ -9,6 +9,13 @@ pub fn workers() -> usize {
     *WORKERS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
+/// `range` cut into runs of `per` indices (the last one may be shorter): the parts of a job whose
+/// results are joined by index afterwards.
+pub fn runs(range: std::ops::Range<usize>, per: usize) -> Vec<std::ops::Range<usize>> {
+    let end = range.end;
+    range.step_by(per.max(1)).map(|start| start..(start + per).min(end)).collect()
+}
+
 /// `f` over every element; on one thread when the input is shorter than `min_len`.
 pub fn map<T: Sync, R: Send>(items: &[T], min_len: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let workers = workers();

@@ -264,19 +264,19 @@ fn work_tree_around(dir: &Path) -> Option<&Path> {
 /// Whether `target` may have a history: false when no folder around it holds a `.git`, so that a
 /// caller need not prepare a scan that would find nothing.
 pub fn may_have_history(target: Target) -> bool {
+    absolute(target).is_some_and(|(_, dir)| work_tree_around(&dir).is_some())
+}
+
+/// The target's absolute path, and the folder git runs in for it (the target's own, or its parent).
+fn absolute(target: Target) -> Option<(PathBuf, PathBuf)> {
     let (Target::File(path) | Target::Folder(path)) = target;
-    std::fs::canonicalize(path).is_ok_and(|abs| {
-        let dir = if abs.is_dir() { abs.as_path() } else { abs.parent().unwrap_or(&abs) };
-        work_tree_around(dir).is_some()
-    })
+    let abs = std::fs::canonicalize(path).ok()?;
+    let dir = if abs.is_dir() { abs.clone() } else { abs.parent().map(Path::to_path_buf).unwrap_or_default() };
+    Some((abs, dir))
 }
 
 fn locate(target: Target) -> Result<Place, Unavailable> {
-    let path = match target {
-        Target::File(p) | Target::Folder(p) => p,
-    };
-    let abs = std::fs::canonicalize(path).map_err(|_| Unavailable::NotTracked)?;
-    let dir = if abs.is_dir() { abs.clone() } else { abs.parent().map(Path::to_path_buf).unwrap_or_default() };
+    let (abs, dir) = absolute(target).ok_or(Unavailable::NotTracked)?;
     let Some(repo) = work_tree_around(&dir) else { return Err(Unavailable::NotTracked) };
     let out = match git(&dir)
         .args(["rev-parse", "--show-toplevel", "--is-shallow-repository", "--git-common-dir"])
@@ -775,7 +775,7 @@ impl Reader<'_> {
 
     /// Reads every version the commits name and parses them on every core, in batches of bounded
     /// size. A version the cache knows is taken from it: reading and parsing every version was most
-    /// of a scan, and a pre-commit hook scans on every commit.
+    /// of a scan, and the same history is scanned again on every later run.
     fn prefetch(&mut self, commits: &[Commit], cache: &mut cache::Cache) {
         const BATCH_BYTES: usize = 64 << 20;
         let mut wanted: Vec<&String> =

@@ -167,6 +167,11 @@ impl Record {
 
     pub fn new(file: usize, node: Node, position: usize) -> Self {
         let anchor = anchor_of(&node);
+        Record::with_anchor(file, node, anchor, position)
+    }
+
+    /// A record whose anchor was found already (see [`anchor_of`]).
+    fn with_anchor(file: usize, node: Node, anchor: Span, position: usize) -> Self {
         Record { file, node, anchor, position, kept: Kept::Backlog, in_file: true }
     }
     pub fn get(&self, field: &str) -> Option<&Node> {
@@ -268,8 +273,8 @@ fn anchor_of(node: &Node) -> Span {
 /// every core for a large backlog, as are the other passes over every item between the parse and
 /// the rules: on one core, together, they took a tenth of a second at 100,000 items.
 pub fn all_suppressions(top: &Record, items: &[Record]) -> Vec<Suppression> {
-    let mut suppressions = suppressions_of(top, None);
-    let per_item = crate::parallel::map(items, 2_000, |item| suppressions_of(item, None));
+    let mut suppressions = suppressions_of(top);
+    let per_item = crate::parallel::map(items, 2_000, suppressions_of);
     for (i, mut of_item) in per_item.into_iter().enumerate() {
         of_item.iter_mut().for_each(|s| s.item = Some(i));
         suppressions.append(&mut of_item);
@@ -277,8 +282,8 @@ pub fn all_suppressions(top: &Record, items: &[Record]) -> Vec<Suppression> {
     suppressions
 }
 
-/// The `allow:` entries of one record.
-pub fn suppressions_of(record: &Record, item: Option<usize>) -> Vec<Suppression> {
+/// The `allow:` entries of one record, as the backlog's own (`item` None).
+fn suppressions_of(record: &Record) -> Vec<Suppression> {
     match record.get("allow").map(|n| &n.value) {
         Some(Value::Map(entries)) => entries
             .iter()
@@ -287,7 +292,7 @@ pub fn suppressions_of(record: &Record, item: Option<usize>) -> Vec<Suppression>
                 rule: e.key.to_string(),
                 rule_span: e.key_span,
                 reason: e.value.clone(),
-                item,
+                item: None,
             })
             .collect(),
         _ => Vec::new(),
@@ -330,14 +335,7 @@ impl Backlog {
                         .zip(anchors)
                         .enumerate()
                         .filter(|(_, (n, _))| matches!(n.value, Value::Map(_)))
-                        .map(|(i, (node, anchor))| Record {
-                            file: 0,
-                            node,
-                            anchor,
-                            position: i + 1,
-                            kept: Kept::Backlog,
-                            in_file: true,
-                        })
+                        .map(|(i, (node, anchor))| Record::with_anchor(0, node, anchor, i + 1))
                         .collect()
                 }
                 _ => Vec::new(),

@@ -686,7 +686,7 @@ impl ItemFields {
         // the runs are joined: this pass over every item runs between the parse and the rules.
         let n = backlog.items.len();
         let per = n.div_ceil(crate::parallel::workers()).max(2_000);
-        let runs: Vec<std::ops::Range<usize>> = (0..n).step_by(per).map(|s| s..(s + per).min(n)).collect();
+        let runs = crate::parallel::runs(0..n, per);
         let parts = crate::parallel::map(&runs, 2, |run| {
             let mut local: Vec<(usize, Box<[u8]>)> = Vec::new();
             let mut column_of = vec![usize::MAX; by_name.len()];
