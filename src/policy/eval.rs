@@ -363,6 +363,28 @@ impl<'a> Context<'a> {
         self.field(base, name.as_str())
     }
 
+    /// Item `i`'s field `name` when it is a text or missing, read without making a value (the
+    /// commonest tests: `item.horizon != "done"`, `empty(item.title)`); None for any other value,
+    /// which [`Context::field_named`] reads.
+    fn item_text(&self, i: usize, name: &FieldName) -> Option<Option<&'a str>> {
+        let r = &self.backlog.items[i];
+        match (*self.item_fields.by_name.get(name.id())?, &r.node.value) {
+            (Column::Computed(Computed::Horizon), _) => Some(Some(self.horizons[i].as_str())),
+            (Column::Computed(Computed::State), _) => Some(Some(self.states[i].as_str())),
+            (Column::Computed(Computed::Kept), _) => Some(Some(r.kept.as_str())),
+            (Column::None, _) => Some(None),
+            (Column::Stored(c), Value::Map(entries)) => match self.item_fields.columns[c][i] {
+                ABSENT => Some(None),
+                SEARCH => None,
+                k => match &entries.get(usize::from(k))?.value.value {
+                    Value::Str(s) => Some(Some(s)),
+                    _ => None,
+                },
+            },
+            _ => None,
+        }
+    }
+
     fn computed_item_field(&self, i: usize, field: Computed) -> V<'a> {
         let r = &self.backlog.items[i];
         match field {
@@ -1141,6 +1163,32 @@ pub fn holds<'a>(cx: &Context<'a>, ir: &'a Ir, var: &V<'a>, cache: &mut Cache<'a
         Ir::Binary(BinaryOp::And, l, r) => holds(cx, l, var, cache) && holds(cx, r, var, cache),
         Ir::Binary(BinaryOp::Or, l, r) => holds(cx, l, var, cache) || holds(cx, r, var, cache),
         Ir::Not(e) => !holds(cx, e, var, cache),
+        Ir::Cached(slot, _) if cache.values[*slot].is_some() => {
+            cache.values[*slot].as_ref().is_some_and(|v| v.truthy())
+        }
+        Ir::Call(f @ (Func::Empty | Func::Exists), args) => {
+            let empty = |v: &Val| match v {
+                Val::Null => true,
+                Val::Text(t) => t.trim().is_empty(),
+                Val::List(items) => items.is_empty(),
+                _ => false,
+            };
+            // An item's text field is asked in place, the commonest case (`empty(item.title)`).
+            if let (Some(Ir::Field(base, name)), Val::Rec(Rec::Item(i))) = (args.first(), &var.val)
+                && matches!(**base, Ir::Var)
+                && let Some(text) = cx.item_text(*i, name)
+            {
+                return match f {
+                    Func::Empty => text.is_none_or(|t| t.trim().is_empty()),
+                    _ => text.is_some(),
+                };
+            }
+            let v = eval(cx, &args[0], var, cache);
+            match f {
+                Func::Empty => empty(&v.val),
+                _ => !matches!(v.val, Val::Null),
+            }
+        }
         Ir::Binary(op @ (BinaryOp::Eq | BinaryOp::Ne), l, r) => match &**r {
             Ir::Const(Const::Text(t)) => equals_text(cx, *op, l, t, var, cache),
             _ => eval(cx, ir, var, cache).truthy(),
@@ -1152,6 +1200,12 @@ pub fn holds<'a>(cx: &Context<'a>, ir: &'a Ir, var: &V<'a>, cache: &mut Cache<'a
 /// `x == "text"` (or `!=`, as `op` says), the commonest comparison (`item.horizon != "done"`): the
 /// policy's text is compared as written, without making a value of it.
 fn equals_text<'a>(cx: &Context<'a>, op: BinaryOp, l: &'a Ir, t: &str, var: &V<'a>, cache: &mut Cache<'a>) -> bool {
+    if let (Ir::Field(base, name), Val::Rec(Rec::Item(i))) = (l, &var.val)
+        && matches!(**base, Ir::Var)
+        && let Some(text) = cx.item_text(*i, name)
+    {
+        return (text == Some(t)) == (op == BinaryOp::Eq);
+    }
     let lv = eval(cx, l, var, cache);
     matches!(&lv.val, Val::Text(x) if x == t) == (op == BinaryOp::Eq)
 }
@@ -1460,6 +1514,17 @@ fn call<'a>(cx: &Context<'a>, f: Func, args: &'a [Ir], var: &V<'a>, cache: &mut 
             if position < 1.0 || position.fract() != 0.0 {
                 return V::null();
             }
+            let answer = |index: &SimilarityIndex| {
+                index
+                    .first_similar_before(position as usize - 1, threshold.clamp(0.0, 1.0))
+                    .map_or_else(V::null, |p| num(p + 1))
+            };
+            // Once the index is built, the list is not asked again.
+            if let Ir::Cached(slot, _) = &args[0]
+                && let Some(index) = cache.similarity.get(slot)
+            {
+                return answer(index);
+            }
             let (list, slot) = list_arg(cx, &args[0], var, cache);
             let Val::List(items) = &list.val else { return V::null() };
             let index = match slot {
@@ -1479,9 +1544,7 @@ fn call<'a>(cx: &Context<'a>, f: Func, args: &'a [Ir], var: &V<'a>, cache: &mut 
                 },
                 None => Arc::new(SimilarityIndex::new(items)),
             };
-            return index
-                .first_similar_before(position as usize - 1, threshold.clamp(0.0, 1.0))
-                .map_or_else(V::null, |p| num(p + 1));
+            return answer(&index);
         }
         _ => {}
     }
@@ -1711,9 +1774,11 @@ mod tests {
     #[test]
     fn a_field_read_by_number_is_the_field_found_by_name() {
         use super::{Context, FieldName, Rec, V, Val};
+        use crate::policy::ast::BinaryOp;
+        use crate::policy::ir::{Const, Func, Ir};
         let wide: String = (0..300).map(|k| format!("f{k}: {k}, ")).collect();
         let text = format!(
-            "items:\n  - {{id: A-1, title: Refund a ticket, estimate: 3, labels: [x, y], rank: 2}}\n  - {{{wide}id: A-2, title: Wide}}\n  - {{id: A-3, extra: {{a: 1}}, depends_on: [A-1]}}\n"
+            "items:\n  - {{id: A-1, title: Refund a ticket, estimate: 3, labels: [x, y], rank: 2}}\n  - {{{wide}id: A-2, title: Wide}}\n  - {{id: A-3, extra: {{a: 1}}, depends_on: [A-1]}}\n  - {{id: A-4, title: '  ', labels: [], rank: , f3: done}}\n"
         );
         let file = crate::text::SourceFile::new("b.yaml", text);
         let backlog =
@@ -1737,15 +1802,53 @@ mod tests {
             "story",
         ];
         let named: Vec<FieldName> = names.iter().map(|n| FieldName::new(n.to_string())).collect();
+        // For each field: `empty(item.f)`, `exists(item.f)`, `item.f == "…"` and `item.f != "…"`.
+        let tests_of = |name: &FieldName| {
+            let field = || Box::new(Ir::Field(Box::new(Ir::Var), name.clone()));
+            let mut tests = vec![Ir::Call(Func::Empty, vec![*field()]), Ir::Call(Func::Exists, vec![*field()])];
+            for op in [BinaryOp::Eq, BinaryOp::Ne] {
+                for t in ["A-1", "Wide", "  ", "done", "2", "near", ""] {
+                    tests.push(Ir::Binary(op, field(), Box::new(Ir::Const(Const::Text(t.into())))));
+                }
+            }
+            (name.as_str().to_string(), tests)
+        };
+        let mut tests: std::collections::HashMap<String, Vec<Ir>> = named.iter().map(tests_of).collect();
         let settings = crate::policy::ir::Settings::default();
         let cx = Context::new(&backlog, &settings);
         let late = FieldName::new("named after the run began".to_string());
+        let (name, late_tests) = tests_of(&late);
+        tests.insert(name, late_tests);
         assert!(late.id() >= cx.item_fields.by_name.len());
         for i in 0..backlog.items.len() {
             let item = V::new(Val::Rec(Rec::Item(i)));
             for name in named.iter().chain([&late]) {
-                let by_number = format!("{:?}", cx.field_named(&item, name));
-                assert_eq!(by_number, format!("{:?}", cx.field(&item, name.as_str())), "item {i}, field {name:?}");
+                let value = cx.field_named(&item, name);
+                assert_eq!(
+                    format!("{value:?}"),
+                    format!("{:?}", cx.field(&item, name.as_str())),
+                    "item {i}, field {name:?}"
+                );
+                // A text read in place (the tests `empty`, `exists`, `== "…"` and `!= "…"`) is the value.
+                if let Some(text) = cx.item_text(i, name) {
+                    match (&value.val, text) {
+                        (Val::Text(t), Some(u)) => assert_eq!(t, u),
+                        (Val::Null, None) => {}
+                        other => panic!("item {i}, field {name:?}: {other:?}"),
+                    }
+                }
+                let mut cache = super::Cache::new(0);
+                for test in &tests[name.as_str()] {
+                    let generic = match test {
+                        Ir::Binary(op, _, t) => {
+                            let Ir::Const(Const::Text(t)) = &**t else { unreachable!() };
+                            matches!(&value.val, Val::Text(x) if x == t) == (*op == BinaryOp::Eq)
+                        }
+                        // `eval` asks `call`, which makes the value first.
+                        _ => super::eval(&cx, test, &item, &mut cache).truthy(),
+                    };
+                    assert_eq!(super::holds(&cx, test, &item, &mut cache), generic, "item {i}: {test:?}");
+                }
             }
         }
         // A projection over the item list reads each element the same way.
