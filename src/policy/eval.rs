@@ -188,6 +188,15 @@ const ABSENT: u8 = u8::MAX;
 /// The field sits beyond the entries a slot can number: search the mapping by name.
 const SEARCH: u8 = u8::MAX - 1;
 
+/// An item's field as [`Context::peek_item_field`] sees it: what its value would be.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Peek<'a> {
+    Null,
+    Text(&'a str),
+    /// A list of this many elements.
+    List(usize),
+}
+
 /// Fields of an item that the engine computes rather than reads.
 #[derive(Clone, Copy)]
 enum Computed {
@@ -363,21 +372,23 @@ impl<'a> Context<'a> {
         self.field(base, name.as_str())
     }
 
-    /// Item `i`'s field `name` when it is a text or missing, read without making a value (the
-    /// commonest tests: `item.horizon != "done"`, `empty(item.title)`); None for any other value,
-    /// which [`Context::field_named`] reads.
-    fn item_text(&self, i: usize, name: &FieldName) -> Option<Option<&'a str>> {
+    /// What item `i`'s field `name` is, seen without making its value (the commonest tests:
+    /// `item.horizon != "done"`, `empty(item.title)`, `count(item.tasks)`); None for any other
+    /// value, which [`Context::field_named`] reads.
+    fn peek_item_field(&self, i: usize, name: &FieldName) -> Option<Peek<'a>> {
         let r = &self.backlog.items[i];
         match (*self.item_fields.by_name.get(name.id())?, &r.node.value) {
-            (Column::Computed(Computed::Horizon), _) => Some(Some(self.horizons[i].as_str())),
-            (Column::Computed(Computed::State), _) => Some(Some(self.states[i].as_str())),
-            (Column::Computed(Computed::Kept), _) => Some(Some(r.kept.as_str())),
-            (Column::None, _) => Some(None),
+            (Column::Computed(Computed::Horizon), _) => Some(Peek::Text(self.horizons[i].as_str())),
+            (Column::Computed(Computed::State), _) => Some(Peek::Text(self.states[i].as_str())),
+            (Column::Computed(Computed::Kept), _) => Some(Peek::Text(r.kept.as_str())),
+            (Column::None, _) => Some(Peek::Null),
             (Column::Stored(c), Value::Map(entries)) => match self.item_fields.columns[c][i] {
-                ABSENT => Some(None),
+                ABSENT => Some(Peek::Null),
                 SEARCH => None,
                 k => match &entries.get(usize::from(k))?.value.value {
-                    Value::Str(s) => Some(Some(s)),
+                    Value::Str(s) => Some(Peek::Text(s)),
+                    Value::Null => Some(Peek::Null),
+                    Value::Seq(elements) => Some(Peek::List(elements.len())),
                     _ => None,
                 },
             },
@@ -1173,14 +1184,12 @@ pub fn holds<'a>(cx: &Context<'a>, ir: &'a Ir, var: &V<'a>, cache: &mut Cache<'a
                 Val::List(items) => items.is_empty(),
                 _ => false,
             };
-            // An item's text field is asked in place, the commonest case (`empty(item.title)`).
-            if let (Some(Ir::Field(base, name)), Val::Rec(Rec::Item(i))) = (args.first(), &var.val)
-                && matches!(**base, Ir::Var)
-                && let Some(text) = cx.item_text(*i, name)
-            {
-                return match f {
-                    Func::Empty => text.is_none_or(|t| t.trim().is_empty()),
-                    _ => text.is_some(),
+            // An item's field is asked in place, the commonest case (`empty(item.title)`).
+            if let Some(peek) = peek_item_field(cx, args, var) {
+                return match (f, peek) {
+                    (Func::Empty, Peek::Text(t)) => t.trim().is_empty(),
+                    (Func::Empty, Peek::List(n)) => n == 0,
+                    (f, peek) => (*f == Func::Empty) == (peek == Peek::Null),
                 };
             }
             let v = eval(cx, &args[0], var, cache);
@@ -1197,14 +1206,22 @@ pub fn holds<'a>(cx: &Context<'a>, ir: &'a Ir, var: &V<'a>, cache: &mut Cache<'a
     }
 }
 
+/// What `args[0]` is, when it is a field of the subject item that [`Context::peek_item_field`] sees.
+fn peek_item_field<'a>(cx: &Context<'a>, args: &[Ir], var: &V<'a>) -> Option<Peek<'a>> {
+    match (args.first()?, &var.val) {
+        (Ir::Field(base, name), Val::Rec(Rec::Item(i))) if matches!(**base, Ir::Var) => cx.peek_item_field(*i, name),
+        _ => None,
+    }
+}
+
 /// `x == "text"` (or `!=`, as `op` says), the commonest comparison (`item.horizon != "done"`): the
 /// policy's text is compared as written, without making a value of it.
 fn equals_text<'a>(cx: &Context<'a>, op: BinaryOp, l: &'a Ir, t: &str, var: &V<'a>, cache: &mut Cache<'a>) -> bool {
     if let (Ir::Field(base, name), Val::Rec(Rec::Item(i))) = (l, &var.val)
         && matches!(**base, Ir::Var)
-        && let Some(text) = cx.item_text(*i, name)
+        && let Some(peek) = cx.peek_item_field(*i, name)
     {
-        return (text == Some(t)) == (op == BinaryOp::Eq);
+        return (peek == Peek::Text(t)) == (op == BinaryOp::Eq);
     }
     let lv = eval(cx, l, var, cache);
     matches!(&lv.val, Val::Text(x) if x == t) == (op == BinaryOp::Eq)
@@ -1455,6 +1472,13 @@ fn call<'a>(cx: &Context<'a>, f: Func, args: &'a [Ir], var: &V<'a>, cache: &mut 
     let bool_ = |x: bool| V::new(Val::Bool(x));
     let txt = |s: String| V::new(Val::Text(Cow::Owned(s)));
     match f {
+        // `count(item.tasks)`: the length of the item's list, without making it.
+        Func::Count => match peek_item_field(cx, args, var) {
+            Some(Peek::Null) => return num(0),
+            Some(Peek::Text(_)) => return num(1),
+            Some(Peek::List(n)) => return num(n),
+            None => {}
+        },
         Func::PositionOf => {
             let needle = eval(cx, &args[1], var, cache);
             return position(cx, &args[0], &needle, var, cache).map_or_else(V::null, |p| num(p + 1));
@@ -1802,10 +1826,15 @@ mod tests {
             "story",
         ];
         let named: Vec<FieldName> = names.iter().map(|n| FieldName::new(n.to_string())).collect();
-        // For each field: `empty(item.f)`, `exists(item.f)`, `item.f == "…"` and `item.f != "…"`.
+        // For each field: `count(item.f)`, `empty(item.f)`, `exists(item.f)`, `item.f == "…"` and
+        // `item.f != "…"`.
         let tests_of = |name: &FieldName| {
             let field = || Box::new(Ir::Field(Box::new(Ir::Var), name.clone()));
-            let mut tests = vec![Ir::Call(Func::Empty, vec![*field()]), Ir::Call(Func::Exists, vec![*field()])];
+            let mut tests = vec![
+                Ir::Call(Func::Count, vec![*field()]),
+                Ir::Call(Func::Empty, vec![*field()]),
+                Ir::Call(Func::Exists, vec![*field()]),
+            ];
             for op in [BinaryOp::Eq, BinaryOp::Ne] {
                 for t in ["A-1", "Wide", "  ", "done", "2", "near", ""] {
                     tests.push(Ir::Binary(op, field(), Box::new(Ir::Const(Const::Text(t.into())))));
@@ -1830,15 +1859,27 @@ mod tests {
                     "item {i}, field {name:?}"
                 );
                 // A text read in place (the tests `empty`, `exists`, `== "…"` and `!= "…"`) is the value.
-                if let Some(text) = cx.item_text(i, name) {
-                    match (&value.val, text) {
-                        (Val::Text(t), Some(u)) => assert_eq!(t, u),
-                        (Val::Null, None) => {}
+                if let Some(peek) = cx.peek_item_field(i, name) {
+                    match (&value.val, peek) {
+                        (Val::Text(t), super::Peek::Text(u)) => assert_eq!(t, u),
+                        (Val::List(l), super::Peek::List(n)) => assert_eq!(l.len(), n),
+                        (Val::Null, super::Peek::Null) => {}
                         other => panic!("item {i}, field {name:?}: {other:?}"),
                     }
                 }
                 let mut cache = super::Cache::new(0);
-                for test in &tests[name.as_str()] {
+                // `count(item.f)` as the value says.
+                let count = match &value.val {
+                    Val::List(l) => l.len(),
+                    Val::Null => 0,
+                    _ => 1,
+                };
+                let counted = super::eval(&cx, &tests[name.as_str()][0], &item, &mut cache);
+                assert!(
+                    matches!(counted.val, Val::Num(n) if n == count as f64),
+                    "item {i}, count({name:?}): {counted:?}"
+                );
+                for test in &tests[name.as_str()][1..] {
                     let generic = match test {
                         Ir::Binary(op, _, t) => {
                             let Ir::Const(Const::Text(t)) = &**t else { unreachable!() };
