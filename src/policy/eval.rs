@@ -1402,7 +1402,11 @@ fn binary<'a>(cx: &Context<'a>, op: BinaryOp, l: &'a Ir, r: &'a Ir, var: &V<'a>,
         return b(equals_text(cx, op, l, t, var, cache));
     }
     let lv = eval(cx, l, var, cache);
-    let rv = eval(cx, r, var, cache);
+    // A constant operand (`… != null`, `count(…) > 0`, `position - 1`) is read where it is written.
+    let rv = match r {
+        Ir::Const(c @ (Const::Null | Const::Bool(_) | Const::Num(_))) => V::new(const_val(c)),
+        _ => eval(cx, r, var, cache),
+    };
     match op {
         Eq => b(equal(&lv, &rv)),
         Ne => b(!equal(&lv, &rv)),
