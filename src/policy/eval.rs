@@ -1180,14 +1180,14 @@ pub fn holds<'a>(cx: &Context<'a>, ir: &'a Ir, var: &V<'a>, cache: &mut Cache<'a
         Ir::Call(f @ (Func::Empty | Func::Exists), args) => {
             let empty = |v: &Val| match v {
                 Val::Null => true,
-                Val::Text(t) => t.trim().is_empty(),
+                Val::Text(t) => blank(t),
                 Val::List(items) => items.is_empty(),
                 _ => false,
             };
             // An item's field is asked in place, the commonest case (`empty(item.title)`).
             if let Some(peek) = peek_item_field(cx, args, var) {
                 return match (f, peek) {
-                    (Func::Empty, Peek::Text(t)) => t.trim().is_empty(),
+                    (Func::Empty, Peek::Text(t)) => blank(t),
                     (Func::Empty, Peek::List(n)) => n == 0,
                     (f, peek) => (*f == Func::Empty) == (peek == Peek::Null),
                 };
@@ -1204,6 +1204,12 @@ pub fn holds<'a>(cx: &Context<'a>, ir: &'a Ir, var: &V<'a>, cache: &mut Cache<'a
         },
         _ => eval(cx, ir, var, cache).truthy(),
     }
+}
+
+/// Whether a text is empty or only whitespace (`t.trim().is_empty()`, which trims both ends first):
+/// `empty(…)` asks it of most titles, ids and goals, which start with a letter.
+fn blank(t: &str) -> bool {
+    t.chars().all(char::is_whitespace)
 }
 
 /// What `args[0]` is, when it is a field of the subject item that [`Context::peek_item_field`] sees.
@@ -1586,7 +1592,7 @@ fn call<'a>(cx: &Context<'a>, f: Func, args: &'a [Ir], var: &V<'a>, cache: &mut 
         Func::Exists => bool_(!matches!(a[0].val, Val::Null)),
         Func::Empty => bool_(match &a[0].val {
             Val::Null => true,
-            Val::Text(t) => t.trim().is_empty(),
+            Val::Text(t) => blank(t),
             Val::List(items) => items.is_empty(),
             _ => false,
         }),
@@ -1904,6 +1910,14 @@ mod tests {
         // The wide item's last fields sit beyond what a slot numbers, and are still found.
         let f299 = cx.field_named(&V::new(Val::Rec(Rec::Item(1))), &named[8]);
         assert!(matches!(f299.val, Val::Num(n) if n == 299.0), "{f299:?}");
+    }
+
+    /// `blank` is `trim().is_empty()`, Unicode whitespace included.
+    #[test]
+    fn blank_is_trimmed_to_nothing() {
+        for t in ["", " ", "\t\n\r", "\u{2003}\u{a0}", "x", " x ", "\u{a0}x", "x\u{2003}", "\u{200b}"] {
+            assert_eq!(super::blank(t), t.trim().is_empty(), "{t:?}");
+        }
     }
 
     /// The lookup before size filtering (prefix words by total rarity, each word's first 128
