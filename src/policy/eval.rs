@@ -1467,7 +1467,8 @@ fn text<'a>(v: &V<'a>) -> Option<Cow<'a, str>> {
 fn nfc<'a>(v: &V<'a>) -> V<'a> {
     use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
     match &v.val {
-        Val::Text(t) if is_nfc_quick(t.chars()) != IsNormalized::Yes => {
+        // ASCII (most ids) is always in NFC.
+        Val::Text(t) if !t.is_ascii() && is_nfc_quick(t.chars()) != IsNormalized::Yes => {
             V { val: Val::Text(Cow::Owned(t.nfc().collect())), at: v.at }
         }
         Val::List(items) => V { val: Val::List(items.iter().map(nfc).collect()), at: v.at },
