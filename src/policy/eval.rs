@@ -884,8 +884,10 @@ impl SimilarityIndex {
         let tokens: Vec<Vec<u32>> = words
             .iter()
             .map(|words| {
+                // Each word is followed by one space and holds no whitespace (`meaningful_words`):
+                // splitting at ASCII whitespace gives the words, without a search for the space.
                 let mut numbers: Vec<u32> = words
-                    .split_terminator(' ')
+                    .split_ascii_whitespace()
                     .map(|w| {
                         let next = ids.len() as u32;
                         *ids.entry(w).or_insert(next)
