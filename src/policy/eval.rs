@@ -197,6 +197,17 @@ enum Peek<'a> {
     List(usize),
 }
 
+impl Peek<'_> {
+    /// `empty(…)` of the value, as [`is_empty`] says it.
+    fn is_empty(self) -> bool {
+        match self {
+            Peek::Null => true,
+            Peek::Text(t) => blank(t),
+            Peek::List(n) => n == 0,
+        }
+    }
+}
+
 /// Fields of an item that the engine computes rather than reads.
 #[derive(Clone, Copy)]
 enum Computed {
@@ -1176,35 +1187,31 @@ pub fn holds<'a>(cx: &Context<'a>, ir: &'a Ir, var: &V<'a>, cache: &mut Cache<'a
         Ir::Binary(BinaryOp::And, l, r) => holds(cx, l, var, cache) && holds(cx, r, var, cache),
         Ir::Binary(BinaryOp::Or, l, r) => holds(cx, l, var, cache) || holds(cx, r, var, cache),
         Ir::Not(e) => !holds(cx, e, var, cache),
-        Ir::Cached(slot, _) if cache.values[*slot].is_some() => {
-            cache.values[*slot].as_ref().is_some_and(|v| v.truthy())
-        }
-        Ir::Call(f @ (Func::Empty | Func::Exists), args) => {
-            let empty = |v: &Val| match v {
-                Val::Null => true,
-                Val::Text(t) => blank(t),
-                Val::List(items) => items.is_empty(),
-                _ => false,
-            };
-            // An item's field is asked in place, the commonest case (`empty(item.title)`).
-            if let Some(peek) = peek_item_field(cx, args, var) {
-                return match (f, peek) {
-                    (Func::Empty, Peek::Text(t)) => blank(t),
-                    (Func::Empty, Peek::List(n)) => n == 0,
-                    (f, peek) => (*f == Func::Empty) == (peek == Peek::Null),
-                };
-            }
-            let v = eval(cx, &args[0], var, cache);
-            match f {
-                Func::Empty => empty(&v.val),
-                _ => !matches!(v.val, Val::Null),
-            }
-        }
+        Ir::Cached(slot, inner) => match &cache.values[*slot] {
+            Some(v) => v.truthy(),
+            None => fill_slot(cx, *slot, inner, var, cache).truthy(),
+        },
+        // An item's field is asked in place, the commonest case (`empty(item.title)`).
+        Ir::Call(f @ (Func::Empty | Func::Exists), args) => match peek_subject_field(cx, &args[0], var) {
+            Some(peek) if *f == Func::Empty => peek.is_empty(),
+            Some(peek) => peek != Peek::Null,
+            None => eval(cx, ir, var, cache).truthy(),
+        },
         Ir::Binary(op @ (BinaryOp::Eq | BinaryOp::Ne), l, r) => match &**r {
             Ir::Const(Const::Text(t)) => equals_text(cx, *op, l, t, var, cache),
             _ => eval(cx, ir, var, cache).truthy(),
         },
         _ => eval(cx, ir, var, cache).truthy(),
+    }
+}
+
+/// `empty(v)`: null, a blank text or an empty list.
+fn is_empty(v: &Val) -> bool {
+    match v {
+        Val::Null => true,
+        Val::Text(t) => blank(t),
+        Val::List(items) => items.is_empty(),
+        _ => false,
     }
 }
 
@@ -1214,9 +1221,9 @@ fn blank(t: &str) -> bool {
     t.chars().all(char::is_whitespace)
 }
 
-/// What `args[0]` is, when it is a field of the subject item that [`Context::peek_item_field`] sees.
-fn peek_item_field<'a>(cx: &Context<'a>, args: &[Ir], var: &V<'a>) -> Option<Peek<'a>> {
-    match (args.first()?, &var.val) {
+/// What `ir` is, when it is a field of the subject item that [`Context::peek_item_field`] sees.
+fn peek_subject_field<'a>(cx: &Context<'a>, ir: &Ir, var: &V<'a>) -> Option<Peek<'a>> {
+    match (ir, &var.val) {
         (Ir::Field(base, name), Val::Rec(Rec::Item(i))) if matches!(**base, Ir::Var) => cx.peek_item_field(*i, name),
         _ => None,
     }
@@ -1225,10 +1232,7 @@ fn peek_item_field<'a>(cx: &Context<'a>, args: &[Ir], var: &V<'a>) -> Option<Pee
 /// `x == "text"` (or `!=`, as `op` says), the commonest comparison (`item.horizon != "done"`): the
 /// policy's text is compared as written, without making a value of it.
 fn equals_text<'a>(cx: &Context<'a>, op: BinaryOp, l: &'a Ir, t: &str, var: &V<'a>, cache: &mut Cache<'a>) -> bool {
-    if let (Ir::Field(base, name), Val::Rec(Rec::Item(i))) = (l, &var.val)
-        && matches!(**base, Ir::Var)
-        && let Some(peek) = cx.peek_item_field(*i, name)
-    {
+    if let Some(peek) = peek_subject_field(cx, l, var) {
         return (peek == Peek::Text(t)) == (op == BinaryOp::Eq);
     }
     let lv = eval(cx, l, var, cache);
@@ -1412,7 +1416,7 @@ fn binary<'a>(cx: &Context<'a>, op: BinaryOp, l: &'a Ir, r: &'a Ir, var: &V<'a>,
     let lv = eval(cx, l, var, cache);
     // A constant operand (`… != null`, `count(…) > 0`, `position - 1`) is read where it is written.
     let rv = match r {
-        Ir::Const(c @ (Const::Null | Const::Bool(_) | Const::Num(_))) => V::new(const_val(c)),
+        Ir::Const(c) => V::new(const_val(c)),
         _ => eval(cx, r, var, cache),
     };
     match op {
@@ -1486,7 +1490,7 @@ fn call<'a>(cx: &Context<'a>, f: Func, args: &'a [Ir], var: &V<'a>, cache: &mut 
     let txt = |s: String| V::new(Val::Text(Cow::Owned(s)));
     match f {
         // `count(item.tasks)`: the length of the item's list, without making it.
-        Func::Count => match peek_item_field(cx, args, var) {
+        Func::Count => match peek_subject_field(cx, &args[0], var) {
             Some(Peek::Null) => return num(0),
             Some(Peek::Text(_)) => return num(1),
             Some(Peek::List(n)) => return num(n),
@@ -1593,12 +1597,7 @@ fn call<'a>(cx: &Context<'a>, f: Func, args: &'a [Ir], var: &V<'a>, cache: &mut 
     }
     match f {
         Func::Exists => bool_(!matches!(a[0].val, Val::Null)),
-        Func::Empty => bool_(match &a[0].val {
-            Val::Null => true,
-            Val::Text(t) => blank(t),
-            Val::List(items) => items.is_empty(),
-            _ => false,
-        }),
+        Func::Empty => bool_(is_empty(&a[0].val)),
         Func::Count => num(match &a[0].val {
             Val::List(items) => items.len(),
             Val::Null => 0,
