@@ -8,7 +8,7 @@
 //! `generate::yaml`), where the rules weigh most against the parse.
 //!
 //! Two floors, each the YAML parser alone on one thread, with no model and no rules: yaml-rust2's
-//! document tree (the floor the performance issue measured against), and saphyr-parser's events,
+//! document tree (the floor the performance issue measured against), and granit-parser's events,
 //! which build nothing (the least any YAML tool pays before it can look at a backlog).
 
 use backlint::model::Backlog;
@@ -45,10 +45,10 @@ fn tree_floor(text: &str) -> usize {
     yaml_rust2::YamlLoader::load_from_str(text).expect("generated YAML parses").len()
 }
 
-/// Every saphyr-parser event of the file, one thread, building nothing.
+/// Every granit-parser event of the file, one thread, building nothing.
 fn floor(text: &str) -> usize {
     let mut events = 0;
-    for event in saphyr_parser::Parser::new_from_str(text) {
+    for event in granit_parser::Parser::new_from_str(text) {
         event.expect("generated YAML parses");
         events += 1;
     }
@@ -116,7 +116,7 @@ fn main() {
     for (shape, generate) in shapes {
         println!("\n## Every built-in rule, beside the parse-only floors: {shape}\n");
         println!(
-            "| items | YAML | floor: yaml-rust2 tree | floor: saphyr events | backlint parse (tree, every core) | model | rules (every core) | whole process, all rules (wall, CPU, peak) | whole / tree floor | whole / events floor | four checks (wall, peak) | JSON output |"
+            "| items | YAML | floor: yaml-rust2 tree | floor: granit events | backlint parse (tree, every core) | model | rules (every core) | whole process, all rules (wall, CPU, peak) | whole / tree floor | whole / events floor | four checks (wall, peak) | JSON output |"
         );
         println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
         for n in [1_000, 10_000, 100_000, 1_000_000].into_iter().filter(|n| *n <= max) {

@@ -1,6 +1,6 @@
 //! The parse-only floors, for instruction counts (`valgrind --tool=callgrind`), as `benches/scale.rs`
 //! measures them, on one thread:
-//!   target/release/examples/floor big.backlog.yaml          saphyr-parser's events, building nothing
+//!   target/release/examples/floor big.backlog.yaml          granit-parser's events, building nothing
 //!   target/release/examples/floor --tree big.backlog.yaml   yaml-rust2's document tree (the floor
 //!                                                           the performance issue measured against)
 //! Build with `cargo build --release --example floor`.
@@ -29,7 +29,7 @@ fn main() {
         return;
     }
     let mut events = 0usize;
-    for event in saphyr_parser::Parser::new_from_str(&text) {
+    for event in granit_parser::Parser::new_from_str(&text) {
         if let Err(e) = event {
             eprintln!("{path}: {e}");
             std::process::exit(1);

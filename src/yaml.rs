@@ -1,4 +1,4 @@
-//! The one place that knows the YAML parser. It turns `saphyr-parser` events into a [`Node`] tree in
+//! The one place that knows the YAML parser. It turns `granit-parser` events into a [`Node`] tree in
 //! which every value and every key keeps its exact byte span, and enforces our own budgets: nesting
 //! depth, alias expansion (billion laughs) and one document per file. Duplicate keys are errors.
 //!
@@ -8,7 +8,7 @@
 use crate::diag::Problem;
 use crate::text::{CharIndex, SourceFile, Span};
 use compact_str::CompactString;
-use saphyr_parser::{Event, Parser, ScalarStyle};
+use granit_parser::{Event, Parser, ScalarStyle};
 use std::collections::HashMap;
 
 /// Budgets that keep hostile input from exhausting the stack or memory.
@@ -400,8 +400,12 @@ fn parse_whole(file: &SourceFile, limits: Limits) -> Result<Node, Vec<Problem>> 
 
 /// Parses `text`; problems name `file` (the slices of a split parse discard theirs).
 fn parse_text(text: &str, file: &SourceFile, limits: Limits) -> Result<Node, Vec<Problem>> {
-    let chars = CharIndex::new(text);
-    let span_of = |s: saphyr_parser::Span| Span::new(chars.byte(s.start.index()), chars.byte(s.end.index()));
+    // The parser gives byte offsets over a `&str`; its character indices are the fallback.
+    let chars = std::cell::OnceCell::new();
+    let byte = |m: &granit_parser::Marker| {
+        m.byte_offset().unwrap_or_else(|| chars.get_or_init(|| CharIndex::new(text)).byte(m.index()))
+    };
+    let span_of = |s: granit_parser::Span| Span::new(byte(&s.start), byte(&s.end));
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Anchor> = HashMap::new();
@@ -416,7 +420,7 @@ fn parse_text(text: &str, file: &SourceFile, limits: Limits) -> Result<Node, Vec
             None => break,
             Some(Ok(ev)) => ev,
             Some(Err(e)) => {
-                let at = chars.byte(e.marker().index()).min(text.len());
+                let at = byte(e.marker()).min(text.len());
                 let end = (at + 1).min(text.len()).max(at);
                 problems.push(
                     Problem::error("I0001", format!("invalid YAML: {}", e.info()))
@@ -429,8 +433,8 @@ fn parse_text(text: &str, file: &SourceFile, limits: Limits) -> Result<Node, Vec
         };
         let span = span_of(raw_span);
         let done: Node = match event {
-            Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => continue,
-            Event::DocumentStart(_) => {
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => continue,
+            Event::DocumentStart(..) => {
                 documents += 1;
                 if documents > 1 {
                     problems.push(
@@ -443,7 +447,7 @@ fn parse_text(text: &str, file: &SourceFile, limits: Limits) -> Result<Node, Vec
                 }
                 continue;
             }
-            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+            Event::SequenceStart(_, anchor, _) | Event::MappingStart(_, anchor, _) => {
                 if stack.len() >= limits.max_depth {
                     problems.push(
                         Problem::error(
@@ -480,7 +484,7 @@ fn parse_text(text: &str, file: &SourceFile, limits: Limits) -> Result<Node, Vec
                 _ => unreachable_frame(file, span, &mut problems)?,
             },
             Event::Scalar(value, style, anchor, tag) => {
-                let forced_str = tag.as_ref().is_some_and(|t| t.suffix == "str");
+                let forced_str = tag.as_ref().is_some_and(|t| t.suffix() == "str");
                 let value = if style == ScalarStyle::Plain && !forced_str {
                     resolve_plain(&value)
                 } else {
@@ -533,6 +537,9 @@ fn parse_text(text: &str, file: &SourceFile, limits: Limits) -> Result<Node, Vec
                 copy.span = span;
                 copy
             }
+            // Anchor and unresolved-alias events are off in the parser's default options; the event
+            // type is open to more kinds.
+            _ => continue,
         };
         // Attach the finished node to its parent.
         match stack.last_mut() {

@@ -835,7 +835,7 @@ fn yaml_version(bytes: &[u8]) -> Option<Version> {
 /// what each alias names: a version of a few megabytes could otherwise ask for gigabytes. Any old
 /// version may be hostile, and one that does not fit is skipped like an unreadable one.
 fn aliases_fit(text: &str) -> bool {
-    use saphyr_parser::{Event, Parser};
+    use granit_parser::{Event, Parser};
     const MAX_VALUES: usize = 100_000;
     const MAX_BYTES: usize = 16 << 20;
     // Per open container: its anchor (0 for none), then the values and bytes it holds so far.
@@ -845,7 +845,7 @@ fn aliases_fit(text: &str) -> bool {
     for event in Parser::new_from_str(text) {
         let Ok((event, _)) = event else { return false };
         let (anchor, size) = match event {
-            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+            Event::SequenceStart(_, anchor, _) | Event::MappingStart(_, anchor, _) => {
                 open.push((anchor, 1, 0));
                 continue;
             }
@@ -897,7 +897,7 @@ enum Role {
 /// Reads only `items[*].id` and `ordering_log[*].{item,date}` from the event stream, without
 /// building a tree: history reads every version, so this is its hot path.
 fn skim(text: &str) -> Skim {
-    use saphyr_parser::{Event, Parser};
+    use granit_parser::{Event, Parser};
     // (role, pending key) per open container; the key is Some for a mapping awaiting its value.
     let mut stack: Vec<(Role, Option<String>, bool)> = Vec::new();
     let mut version = Version::default();

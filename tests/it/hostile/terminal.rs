@@ -27,18 +27,21 @@ fn run(dir: &Path, args: &[&str]) -> String {
 #[test]
 fn control_bidi_and_invisible_characters_are_shown_escaped() {
     let dir = tempfile::tempdir().unwrap();
-    // The id holds raw characters (so the quoted source line has them too), the title YAML escapes.
-    let backlog = "product: X\nitems:\n  - id: A\u{1b}[31mRED\u{7}X\u{202e}Y\u{200b}Z\u{9b}\n    title: \"T\\e[31m\\a\\rX\\u202eY\\u200bZ\"\n";
+    // The id holds raw bidi and zero-width characters, which YAML allows (so the quoted source line
+    // has them too); the title holds controls through YAML escapes.
+    let backlog =
+        "product: X\nitems:\n  - id: A\u{202e}Y\u{200b}Z\n    title: \"T\\e[31m\\a\\rX\\u202eY\\u200bZ\\x9b\"\n";
     std::fs::write(dir.path().join("backlog.yaml"), backlog).unwrap();
+    // Raw C0 and C1 controls are no YAML: the parser stops at the first, and the error quotes it.
+    std::fs::write(dir.path().join("raw.backlog.yaml"), "product: X\nitems:\n  - id: A\u{1b}[31mRED\u{7}X\u{9b}\n")
+        .unwrap();
     // A file name that would end the finding's line and forge another, then conceal the rest.
     let forged = "a\nforged.yaml:9:9: error[forged] pwned\u{1b}[8m.backlog.yaml";
     std::fs::write(dir.path().join(forged), "product: Y\nitems: []\n").unwrap();
     for format in ["human", "short", "github"] {
         let text = run(dir.path(), &[".", "--no-history", "--format", format]);
         assert_eq!(raw_hidden(&text), Vec::<char>::new(), "{format}: raw hidden characters in\n{text}");
-        for escaped in
-            ["A\\u{1b}[31mRED\\u{7}X\\u{202e}Y\\u{200b}Z\\u{9b}", "\\u{1b}[31m\\u{7}\\rX\\u{202e}Y\\u{200b}Z"]
-        {
+        for escaped in ["A\\u{202e}Y\\u{200b}Z", "\\u{1b}[31m\\u{7}\\rX\\u{202e}Y\\u{200b}Z\\u{9b}", "`\\u{1b}'"] {
             assert!(text.contains(escaped), "{format}: expected {escaped} in\n{text}");
         }
         assert!(text.contains("a\\nforged.yaml"), "{format}: the file name is not escaped in\n{text}");
@@ -100,7 +103,8 @@ fn a_200kb_line_is_quoted_in_a_window_at_the_right_place() {
     assert!(broken.len() > 200_000);
     std::fs::write(dir.path().join("broken.backlog.yaml"), &broken).unwrap();
     let text = run(dir.path(), &["broken.backlog.yaml", "--no-history"]);
-    let column = broken.find("[}").unwrap() + 2;
+    // The parser names the bracket that `}` cannot close.
+    let column = broken.find("[}").unwrap() + 1;
     assert!(text.contains(&format!("[broken.backlog.yaml:1:{column}]")), "{text}");
     assert!(text.contains("{id: Z, estimate: [}]}"), "{text}");
     assert!(text.len() < 2_000, "{} bytes:\n{text}", text.len());
