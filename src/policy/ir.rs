@@ -5,7 +5,7 @@ use super::ast::{BinaryOp, Mode};
 use crate::diag::Level;
 use crate::text::{SourceFile, Span};
 use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Const {
@@ -51,7 +51,7 @@ pub struct Pattern {
     /// matches, and it compiles in a fraction of the time: Unicode `\b`, `\w` and `\W` were most of
     /// a small run's start-up. None when the pattern could mean more than its ASCII reading (see
     /// [`crate::ascii`]).
-    ascii: std::sync::OnceLock<Option<regex_automata::meta::Regex>>,
+    ascii: std::sync::OnceLock<Option<Arc<crate::ascii::Matcher>>>,
 }
 
 /// The source alone: whether the pattern was compiled yet is no part of what it means (debug forms
@@ -105,10 +105,10 @@ fn shared(source: &str) -> regex::Regex {
     })
 }
 
-/// [`crate::ascii::reading`], once per process for each pattern.
-fn shared_ascii(source: &str) -> Option<regex_automata::meta::Regex> {
-    static COMPILED: Compiled<Option<regex_automata::meta::Regex>> = LazyLock::new(Mutex::default);
-    once_per_process(&COMPILED, source, |source| crate::ascii::reading(source, REGEX_SIZE_LIMIT))
+/// [`crate::ascii::matcher`], once per process for each pattern, with one pool of caches.
+fn shared_ascii(source: &str) -> Option<Arc<crate::ascii::Matcher>> {
+    static COMPILED: Compiled<Option<Arc<crate::ascii::Matcher>>> = LazyLock::new(Mutex::default);
+    once_per_process(&COMPILED, source, |source| crate::ascii::matcher(source, REGEX_SIZE_LIMIT).map(Arc::new))
 }
 
 type Compiled<T> = LazyLock<Mutex<HashMap<String, T>>>;
