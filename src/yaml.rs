@@ -1,6 +1,7 @@
-//! The one place that knows the YAML parser. It turns `granit-parser` events into a [`Node`] tree in
-//! which every value and every key keeps its exact byte span, and enforces our own budgets: nesting
-//! depth, alias expansion (billion laughs) and one document per file. Duplicate keys are errors.
+//! The one place that builds trees from the YAML parser (the history's skim reads its events for
+//! ids alone). It turns `granit-parser` events into a [`Node`] tree in which every value and every
+//! key keeps its exact byte span, and enforces our own budgets: nesting depth, alias expansion
+//! (billion laughs) and one document per file. Duplicate keys are errors.
 //!
 //! We build on the event parser rather than a serde layer because rules may read any field a team adds,
 //! so the model needs a spanned generic tree, not only spanned typed structs.
